@@ -1,0 +1,47 @@
+// The `vmpilot` CLI. Each file in ./commands registers one subcommand (node_exporter-style
+// self-registration), so adding a command never touches this file.
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { describeError } from './errors';
+
+export interface CommandModule {
+  register(program: Command): void;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('vmpilot')
+    .description('Autoscaler for KVM clusters: points, hotspots, local tuning and live migration through libvirt')
+    .version(require('../../package.json').version as string)
+    .option('--debug', 'print stack traces of errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  const dir = path.join(__dirname, 'commands');
+  const files = readdirSync(dir)
+    .filter((f) => /\.(js|ts)$/.test(f) && !/\.(test|d)\.(js|ts)$/.test(f))
+    .sort();
+  for (const f of files) {
+    const mod = require(path.join(dir, f)) as Partial<CommandModule>;
+    if (typeof mod.register === 'function') mod.register(program);
+  }
+  for (const c of program.commands) c.exitOverride();
+  return program;
+}
+
+/** Runs the CLI; resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  const debug = argv.includes('--debug');
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // commander already printed help/version/usage errors.
+      return e.exitCode;
+    }
+    process.stderr.write(`vmpilot: ${describeError(e)}\n`);
+    if (debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+    return 1;
+  }
+}

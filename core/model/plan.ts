@@ -1,0 +1,40 @@
+// A plan: what one planner round wants done, every action with its reason.
+
+export type ActionKind =
+  | 'set_cpu_shares'
+  | 'set_cpu_cap'
+  | 'set_memory'
+  | 'set_vcpus'
+  | 'pin_vcpus'
+  | 'set_block_iotune'
+  | 'set_net_bandwidth'
+  | 'migrate';
+
+/** Machine-readable reason: which rule fired, on which scores, which alternatives lost. */
+export interface Reason {
+  rule: string;
+  text: string;
+  scores?: Record<string, number>;
+  alternatives?: { candidate: string; score?: number; rejected?: string }[];
+}
+
+export interface Action {
+  kind: ActionKind;
+  vm: string;
+  /** Host the VM is on. */
+  from: string;
+  /** Destination host (migrations only). */
+  to?: string;
+  /** Kind-specific parameters, e.g. { shares: 1024 } or { bytes: 536870912 }. */
+  params: Record<string, number | string | boolean | number[]>;
+  /** Values before the action, when known, in the same keys as params. */
+  before?: Record<string, number | string | boolean | number[]>;
+  reason: Reason;
+}
+
+export interface Plan {
+  at: number;
+  /** Hosts the planner refused to act on this round (stale data, paused, …). */
+  held: { host: string; reason: string }[];
+  actions: Action[];
+}

@@ -1,0 +1,74 @@
+// The cluster snapshot: what the planner sees at time t. Built by a metrics source
+// (Prometheus in production, the simulator in-process) and never by the planner itself.
+import type { VmState } from '../hypervisor/port';
+
+export type Resource = 'cpu' | 'mem' | 'disk' | 'net';
+export const RESOURCES: readonly Resource[] = ['cpu', 'mem', 'disk', 'net'];
+
+/**
+ * One number per resource, in base units:
+ * cpu = cores (CPU-seconds per second), mem = bytes, disk = bytes/second, net = bytes/second.
+ */
+export type ResourceVector = Record<Resource, number>;
+
+export type WorkloadKind = 'web' | 'cpu' | 'memory-dirty' | 'disk' | 'net' | 'mixed' | 'unknown';
+
+export interface HostSnapshot {
+  name: string;
+  /** Whole-host capacity per resource. */
+  capacity: ResourceVector;
+  /** Host usage per observation, oldest first, last = latest (for k-of-n hotspot detection). */
+  usageHistory: ResourceVector[];
+  /** Data for this host is fresh and complete; false → the planner holds the host. */
+  up: boolean;
+  /** Age of the newest sample for this host, in seconds. */
+  ageSeconds: number;
+  /** Operator put the host in maintenance: evacuate, never a destination. */
+  maintenance?: boolean;
+  cpus: number;
+}
+
+export interface WebStats {
+  requestsPerSecond: number;
+  throughputPerSecond: number;
+  responseTimeSeconds?: number;
+}
+
+export interface VmSnapshot {
+  name: string;
+  uuid?: string;
+  host: string;
+  state: VmState;
+  vcpus: number;
+  /** Configured (maximum) memory in bytes: what a migration must copy. */
+  memoryBytes: number;
+  workload: WorkloadKind;
+  /** Demand per observation, oldest first, last = latest. */
+  usageHistory: ResourceVector[];
+  /** Memory dirty rate in bytes/second, when known. */
+  dirtyRateBytesPerSecond?: number;
+  netRxBytesPerSecond?: number;
+  netTxBytesPerSecond?: number;
+  /** LLC misses per kilo-instruction, when perf counters are on. */
+  cacheMissesPerKiloInstruction?: number;
+  web?: WebStats;
+  /** Application SLI (seed 001): measured value and its target. */
+  sli?: { value: number; target: number; higherIsBetter: boolean };
+  /** Current allocations, as the hypervisor reports them. */
+  allocation: {
+    cpuShares?: number;
+    cpuQuotaUs?: number;
+    cpuPeriodUs?: number;
+    balloonBytes?: number;
+    vcpus?: number;
+  };
+}
+
+export interface ClusterSnapshot {
+  /** Time of the snapshot, ms since the epoch. */
+  at: number;
+  /** Scrape/observation interval in seconds (stale = older than 2 of these). */
+  intervalSeconds: number;
+  hosts: HostSnapshot[];
+  vms: VmSnapshot[];
+}

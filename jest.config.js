@@ -1,0 +1,22 @@
+// Unit tests sit beside the code (*.test.ts); integration and e2e suites live in test/.
+/** @type {import('jest').Config} */
+const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
+module.exports = {
+  projects: [
+    {
+      displayName: 'unit',
+      testEnvironment: 'node',
+      transform,
+      roots: ['<rootDir>/core', '<rootDir>/exporter', '<rootDir>/autoscaler'],
+      testMatch: ['**/*.test.ts'],
+    },
+    {
+      displayName: 'integration',
+      testEnvironment: 'node',
+      transform,
+      roots: ['<rootDir>/test'],
+      testMatch: ['**/*.test.ts'],
+      testTimeout: 120000,
+    },
+  ],
+};

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Idempotent set-up for a fresh machine (CI runs it as root on a clean checkout).
+# Installs the Debian packages vmpilot's tests and demo start by hand, then npm packages,
+# then builds the TypeScript. Quiet when everything is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DEB_PKGS=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-dev
+  qemu-system-x86 prometheus prometheus-alertmanager prometheus-libvirt-exporter
+  iproute2 procps)
+
+missing=()
+for p in "${DEB_PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: missing Debian packages: ${missing[*]} (run as root, or apt-get install them)" >&2
+    exit 1
+  fi
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  # Debian's packages try to start their services; there is no init system here, so
+  # a policy-rc.d that forbids starts keeps the install quiet and our ports free.
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+npm run --silent build
