@@ -10,6 +10,8 @@ export interface PortOptions {
   defaultTimeoutMs?: number;
   /** Clock in ms since the epoch; the simulator advances its model to it. Default Date.now. */
   clock?: () => number;
+  /** Simulator only: workload traces play this many times faster than the clock (demo acceleration). */
+  speed?: number;
 }
 
 export interface ParsedUri {

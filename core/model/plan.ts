@@ -25,7 +25,12 @@ export interface Action {
   from: string;
   /** Destination host (migrations only). */
   to?: string;
-  /** Kind-specific parameters, e.g. { shares: 1024 } or { bytes: 536870912 }. */
+  /**
+   * Kind-specific parameters (every applier reads exactly these keys):
+   *   set_cpu_shares {shares} · set_cpu_cap {periodUs, quotaUs} · set_memory {bytes} ·
+   *   set_vcpus {count} · pin_vcpus {vcpu, cpus} · set_block_iotune {device, totalBytesSec} ·
+   *   set_net_bandwidth {device, inboundBytesSec, outboundBytesSec} · migrate {} (see `to`)
+   */
   params: Record<string, number | string | boolean | number[]>;
   /** Values before the action, when known, in the same keys as params. */
   before?: Record<string, number | string | boolean | number[]>;

@@ -54,6 +54,8 @@ export interface VmSnapshot {
   web?: WebStats;
   /** Application SLI (seed 001): measured value and its target. */
   sli?: { value: number; target: number; higherIsBetter: boolean };
+  /** Device names, for block/net I/O limits. */
+  devices?: { disks: string[]; nics: string[] };
   /** Current allocations, as the hypervisor reports them. */
   allocation: {
     cpuShares?: number;
