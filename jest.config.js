@@ -1,12 +1,15 @@
 // Unit tests sit beside the code (*.test.ts); integration and e2e suites live in test/.
 /** @type {import('jest').Config} */
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
+// Sources import siblings as './x.js' (nodenext); jest resolves them to the .ts file.
+const moduleNameMapper = { '^(\\.{1,2}/.*)\\.js$': '$1' };
 module.exports = {
   projects: [
     {
       displayName: 'unit',
       testEnvironment: 'node',
       transform,
+      moduleNameMapper,
       roots: ['<rootDir>/core', '<rootDir>/exporter', '<rootDir>/autoscaler'],
       testMatch: ['**/*.test.ts'],
     },
@@ -14,6 +17,7 @@ module.exports = {
       displayName: 'integration',
       testEnvironment: 'node',
       transform,
+      moduleNameMapper,
       roots: ['<rootDir>/test'],
       testMatch: ['**/*.test.ts'],
       testTimeout: 120000,

@@ -6,10 +6,15 @@ const path = require('node:path');
 const [name, ...rest] = process.argv.slice(2);
 const dir = path.join(__dirname, '..', 'dist', 'bench');
 const available = fs.existsSync(dir)
-  ? fs.readdirSync(dir).filter((f) => f.endsWith('.js')).map((f) => f.slice(0, -3))
+  ? fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.js'))
+      .map((f) => f.slice(0, -3))
   : [];
 if (!name || !available.includes(name)) {
-  process.stderr.write(`usage: npm run bench -- NAME [args]\navailable: ${available.join(', ') || '(none built)'}\n`);
+  process.stderr.write(
+    `usage: npm run bench -- NAME [args]\navailable: ${available.join(', ') || '(none built)'}\n`,
+  );
   process.exit(2);
 }
 process.argv = [process.argv[0], path.join(dir, `${name}.js`), ...rest];

@@ -16,7 +16,8 @@ export class CliError extends Error {
 export function describeError(e: unknown): string {
   if (e instanceof HypervisorError) return `${e.message} [${e.code}]`;
   if (e instanceof Error) {
-    const cause = e.cause instanceof Error && !e.message.includes(e.cause.message) ? `: ${e.cause.message}` : '';
+    const cause =
+      e.cause instanceof Error && !e.message.includes(e.cause.message) ? `: ${e.cause.message}` : '';
     return `${e.message}${cause}`;
   }
   return String(e);

@@ -1,6 +1,6 @@
 // The `vmpilot` CLI. Each file in ./commands registers one subcommand (node_exporter-style
 // self-registration), so adding a command never touches this file.
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { describeError } from './errors';
@@ -9,10 +9,19 @@ export interface CommandModule {
   register(program: Command): void;
 }
 
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as {
+    version?: string;
+  };
+  return pkg.version ?? '0.0.0';
+}
+
 export function buildProgram(): Command {
   const program = new Command('vmpilot')
-    .description('Autoscaler for KVM clusters: points, hotspots, local tuning and live migration through libvirt')
-    .version(require('../../package.json').version as string)
+    .description(
+      'Autoscaler for KVM clusters: points, hotspots, local tuning and live migration through libvirt',
+    )
+    .version(packageVersion())
     .option('--debug', 'print stack traces of errors')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
@@ -21,6 +30,9 @@ export function buildProgram(): Command {
     .filter((f) => /\.(js|ts)$/.test(f) && !/\.(test|d)\.(js|ts)$/.test(f))
     .sort();
   for (const f of files) {
+    // Synchronous require on purpose: commands register before parsing, and the list is
+    // discovered at run time (one file per command).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const mod = require(path.join(dir, f)) as Partial<CommandModule>;
     if (typeof mod.register === 'function') mod.register(program);
   }

@@ -36,7 +36,8 @@ export function parseHypervisorUri(spec: string): ParsedUri {
     }
   }
   if (uri.startsWith('sim://')) {
-    if (uri.length === 'sim://'.length) throw new HypervisorError('invalid', `"${spec}": sim:// needs a scenario name or file`);
+    if (uri.length === 'sim://'.length)
+      throw new HypervisorError('invalid', `"${spec}": sim:// needs a scenario name or file`);
     return { kind: 'sim', uri, name };
   }
   if (LIBVIRT_SCHEMES.test(uri)) return { kind: 'libvirt', uri, name };
@@ -47,7 +48,10 @@ export function parseHypervisorUri(spec: string): ParsedUri {
 }
 
 /** Opens one port per URI and returns a single port over all of them. */
-export async function connectHypervisors(specs: readonly string[], opts: PortOptions = {}): Promise<HypervisorPort> {
+export async function connectHypervisors(
+  specs: readonly string[],
+  opts: PortOptions = {},
+): Promise<HypervisorPort> {
   if (specs.length === 0) throw new HypervisorError('invalid', 'no hypervisor URI given (use --connect URI)');
   const parsed = specs.map(parseHypervisorUri);
   const ports: HypervisorPort[] = [];
@@ -62,15 +66,17 @@ export async function connectHypervisors(specs: readonly string[], opts: PortOpt
 
 async function openOne(p: ParsedUri, opts: PortOptions): Promise<HypervisorPort> {
   if (p.kind === 'sim') {
-    const { openSim } = await import('../sim/adapter');
+    const { openSim } = await import('../sim/adapter.js');
     return openSim(p.uri, { ...opts, hostName: p.name });
   }
-  const { openLibvirt } = await import('../libvirt/adapter');
+  const { openLibvirt } = await import('../libvirt/adapter.js');
   return openLibvirt(p.uri, { ...opts, hostName: p.name });
 }
 
 type HostMethod = {
-  [K in keyof HypervisorPort]: HypervisorPort[K] extends (host: string, ...rest: never[]) => unknown ? K : never;
+  [K in keyof HypervisorPort]: HypervisorPort[K] extends (host: string, ...rest: never[]) => unknown
+    ? K
+    : never;
 }[keyof HypervisorPort];
 
 /** Routes each call to the port that owns the host. Host names must be unique across ports. */
@@ -89,7 +95,10 @@ export class MultiHypervisor implements HypervisorPort {
     lists.forEach((list, i) => {
       for (const h of list) {
         if (this.owner.has(h.name)) {
-          throw new HypervisorError('invalid', `host name "${h.name}" is used by two URIs; name them with NAME=URI`);
+          throw new HypervisorError(
+            'invalid',
+            `host name "${h.name}" is used by two URIs; name them with NAME=URI`,
+          );
         }
         this.owner.set(h.name, this.ports[i]);
         hosts.push(h);
@@ -130,7 +139,8 @@ export class MultiHypervisor implements HypervisorPort {
   setCpuShares: HypervisorPort['setCpuShares'] = (ref, s, opts) => this.byVm('setCpuShares', ref, s, opts);
   setCpuCap: HypervisorPort['setCpuCap'] = (ref, c, opts) => this.byVm('setCpuCap', ref, c, opts);
   pinVcpu: HypervisorPort['pinVcpu'] = (ref, v, cpus, opts) => this.byVm('pinVcpu', ref, v, cpus, opts);
-  setBlockIoTune: HypervisorPort['setBlockIoTune'] = (ref, d, t, opts) => this.byVm('setBlockIoTune', ref, d, t, opts);
+  setBlockIoTune: HypervisorPort['setBlockIoTune'] = (ref, d, t, opts) =>
+    this.byVm('setBlockIoTune', ref, d, t, opts);
   setNetBandwidth: HypervisorPort['setNetBandwidth'] = (ref, d, b, opts) =>
     this.byVm('setNetBandwidth', ref, d, b, opts);
   save: HypervisorPort['save'] = (ref, path, opts) => this.byVm('save', ref, path, opts);

@@ -17,14 +17,7 @@
 //   `unsupported` when the backend cannot do it; the contract suite asserts which.
 
 export type VmState =
-  | 'running'
-  | 'blocked'
-  | 'paused'
-  | 'shutdown'
-  | 'shutoff'
-  | 'crashed'
-  | 'pmsuspended'
-  | 'nostate';
+  'running' | 'blocked' | 'paused' | 'shutdown' | 'shutoff' | 'crashed' | 'pmsuspended' | 'nostate';
 
 export interface CallOptions {
   /** Deadline of this call in milliseconds. */

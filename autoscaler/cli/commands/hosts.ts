@@ -10,7 +10,14 @@ export interface HostsJson {
     cpus: number;
     mhz: number;
     memoryBytes: number;
-    vms: { name: string; uuid: string; state: string; vcpus: number; memoryBytes: number; maxMemoryBytes: number }[];
+    vms: {
+      name: string;
+      uuid: string;
+      state: string;
+      vcpus: number;
+      memoryBytes: number;
+      maxMemoryBytes: number;
+    }[];
   }[];
 }
 
@@ -45,10 +52,14 @@ const mib = (b: number) => `${Math.round(b / 1048576)} MiB`;
 export function formatHosts(data: HostsJson): string {
   const lines: string[] = [];
   for (const h of data.hosts) {
-    lines.push(`${h.name}  ${h.uri}  ${h.cpus} CPUs${h.mhz ? ` @ ${h.mhz} MHz` : ''}  ${mib(h.memoryBytes)}  ${h.vms.length} VMs`);
+    lines.push(
+      `${h.name}  ${h.uri}  ${h.cpus} CPUs${h.mhz ? ` @ ${h.mhz} MHz` : ''}  ${mib(h.memoryBytes)}  ${h.vms.length} VMs`,
+    );
     const w = Math.max(4, ...h.vms.map((v) => v.name.length));
     for (const v of h.vms) {
-      lines.push(`  ${v.name.padEnd(w)}  ${v.state.padEnd(8)}  ${String(v.vcpus).padStart(2)} vCPU  ${mib(v.memoryBytes)}`);
+      lines.push(
+        `  ${v.name.padEnd(w)}  ${v.state.padEnd(8)}  ${String(v.vcpus).padStart(2)} vCPU  ${mib(v.memoryBytes)}`,
+      );
     }
   }
   return lines.join('\n');
