@@ -68,7 +68,10 @@ export async function expectHypervisorError(
   }
   expect(caught).toBeInstanceOf(HypervisorError);
   const he = caught as HypervisorError;
-  if (codes.length > 0) expect(codes).toContain(he.code);
+  // Compared as "code: message" so a mismatch shows what the backend said.
+  if (codes.length > 0 && !codes.includes(he.code)) {
+    expect(`${he.code}: ${he.message}`).toBe(`one of ${codes.join(', ')}`);
+  }
   expect(he.message.length).toBeGreaterThan(0);
   return he;
 }

@@ -1,0 +1,138 @@
+// Pool of libvirt connections keyed by URI, with keepalive and reconnection.
+//
+// Ports opened on the same URI share one virConnectPtr (reference counted). Where the
+// driver supports it (remote drivers: qemu:///system, qemu+tcp/ssh/tls) keepalive is
+// switched on and libvirt's event loop runs, so a dead libvirtd is noticed; the test
+// driver has no keepalive and that refusal is ignored. A call that fails `unreachable`
+// makes its caller `reconnect()`, which replaces the pooled pointer once.
+import { existsSync } from 'node:fs';
+import { HypervisorError, withDeadline } from '../hypervisor/errors';
+import { toHypervisorError } from './errors';
+import { callAsync, errorMark, errorSince, libvirt, type Ptr } from './ffi';
+import { holdEventLoop, registerEventLoop } from './event-loop';
+
+const KEEPALIVE_INTERVAL_S = 5;
+const KEEPALIVE_COUNT = 3;
+
+interface PoolEntry {
+  uri: string;
+  refs: number;
+  /** The open connection, or the pending open. */
+  conn: Promise<Ptr>;
+  releaseLoop?: () => void;
+}
+
+const pool = new Map<string, PoolEntry>();
+
+/** test:///PATH.xml names a local file: say clearly when it is missing (libvirt would print libxml noise). */
+function checkTestDriverFile(uri: string): void {
+  const m = /^test:\/\/(\/[^?#]*)/.exec(uri);
+  if (!m || m[1] === '/default') return;
+  if (!existsSync(m[1])) {
+    throw new HypervisorError('not_found', `test driver host file ${m[1]} does not exist (from ${uri})`);
+  }
+}
+
+async function openRaw(entry: PoolEntry, timeoutMs: number): Promise<Ptr> {
+  checkTestDriverFile(entry.uri);
+  registerEventLoop();
+  const { fn } = libvirt();
+  const mark = errorMark();
+  const opening = callAsync<Ptr | null>(fn.virConnectOpen, entry.uri);
+  let conn: Ptr | null;
+  try {
+    conn = await withDeadline(`connecting to ${entry.uri}`, timeoutMs, opening);
+  } catch (e) {
+    // Close the connection if it opens after all, so it does not leak.
+    void opening.then((late) => late && callAsync(fn.virConnectClose, late)).catch(() => undefined);
+    throw e;
+  }
+  if (!conn) {
+    const err = toHypervisorError(`cannot connect to ${entry.uri}`, errorSince(mark), 'connection');
+    // An unknown URI scheme or a bad URI is the caller's mistake, not an outage.
+    throw err.code === 'unsupported'
+      ? new HypervisorError('invalid', err.message, { cause: err.cause })
+      : err;
+  }
+  const keepalive = await callAsync<number>(
+    fn.virConnectSetKeepAlive,
+    conn,
+    KEEPALIVE_INTERVAL_S,
+    KEEPALIVE_COUNT,
+  );
+  if (keepalive === 0) entry.releaseLoop = holdEventLoop();
+  return conn;
+}
+
+async function closeRaw(entry: PoolEntry, conn: Promise<Ptr>): Promise<void> {
+  const ptr = await conn.catch(() => null);
+  entry.releaseLoop?.();
+  entry.releaseLoop = undefined;
+  if (ptr) await callAsync(libvirt().fn.virConnectClose, ptr).catch(() => undefined);
+}
+
+/** One port's lease on a pooled connection. */
+export class LibvirtConnection {
+  private closed = false;
+
+  private constructor(private readonly entry: PoolEntry) {}
+
+  static async acquire(uri: string, timeoutMs: number): Promise<LibvirtConnection> {
+    let entry = pool.get(uri);
+    if (!entry) {
+      const fresh: PoolEntry = { uri, refs: 0, conn: Promise.resolve(0n) };
+      fresh.conn = openRaw(fresh, timeoutMs);
+      pool.set(uri, fresh);
+      entry = fresh;
+    }
+    entry.refs += 1;
+    try {
+      await entry.conn;
+    } catch (e) {
+      entry.refs -= 1;
+      if (pool.get(uri) === entry && entry.refs === 0) pool.delete(uri);
+      throw e;
+    }
+    return new LibvirtConnection(entry);
+  }
+
+  get uri(): string {
+    return this.entry.uri;
+  }
+
+  /** The current connection pointer; rejects `unreachable` once this lease is closed. */
+  async ptr(): Promise<Ptr> {
+    if (this.closed) throw new HypervisorError('unreachable', `connection to ${this.entry.uri} is closed`);
+    return this.entry.conn;
+  }
+
+  /**
+   * Replaces the pooled connection after `failed` was found dead (libvirtd restarted).
+   * Concurrent callers with the same dead pointer share one reopen.
+   */
+  async reconnect(failed: Ptr, timeoutMs: number): Promise<Ptr> {
+    const current = await this.entry.conn.catch(() => null);
+    if (current === failed) {
+      const old = this.entry.conn;
+      this.entry.conn = openRaw(this.entry, timeoutMs);
+      void closeRaw({ ...this.entry, releaseLoop: this.entry.releaseLoop }, old);
+      this.entry.releaseLoop = undefined;
+    }
+    return this.ptr();
+  }
+
+  async release(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.entry.refs -= 1;
+    if (this.entry.refs === 0) {
+      if (pool.get(this.entry.uri) === this.entry) pool.delete(this.entry.uri);
+      await closeRaw(this.entry, this.entry.conn);
+    }
+  }
+}
+
+/** Number of pooled connections (for tests). */
+export function pooledConnectionCount(): number {
+  return pool.size;
+}
