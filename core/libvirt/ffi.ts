@@ -18,7 +18,9 @@ import { toHypervisorError, type VirErrorInfo } from './errors';
 
 export type Ptr = bigint;
 
-const VirError = koffi.struct('virError', {
+// The types are anonymous on purpose: koffi's registry of type NAMES is process-wide,
+// and a test runner that loads this module once per test file would redefine them.
+const VirError = koffi.struct({
   code: 'int',
   domain: 'int',
   message: 'char *',
@@ -32,10 +34,12 @@ const VirError = koffi.struct('virError', {
   int2: 'int',
   net: 'void *',
 });
-const VirErrorFunc = koffi.proto('void virErrorFunc(void *userData, virError *err)');
-const VirEventTimeoutCallback = koffi.proto('void virEventTimeoutCallback(int timer, void *opaque)');
+/** void virErrorFunc(void *userData, virErrorPtr error) */
+const VirErrorFunc = koffi.proto('void', ['void *', koffi.pointer(VirError)]);
+/** void virEventTimeoutCallback(int timer, void *opaque) */
+const VirEventTimeoutCallback = koffi.proto('void', ['int', 'void *']);
 
-export const NodeInfo = koffi.struct('virNodeInfo', {
+export const NodeInfo = koffi.struct({
   model: koffi.array('char', 32, 'String'),
   memory: 'unsigned long',
   cpus: 'unsigned int',
@@ -53,7 +57,7 @@ export interface NodeInfoValue {
   mhz: number;
 }
 
-export const DomainInfo = koffi.struct('virDomainInfo', {
+export const DomainInfo = koffi.struct({
   state: 'unsigned char',
   maxMem: 'unsigned long',
   memory: 'unsigned long',
@@ -85,7 +89,7 @@ function declare(lib: ReturnType<typeof koffi.load>) {
     virConnectGetHostname: f('void *virConnectGetHostname(void *conn)'),
     virConnectSetKeepAlive: f('int virConnectSetKeepAlive(void *conn, int interval, unsigned int count)'),
     virConnectIsAlive: f('int virConnectIsAlive(void *conn)'),
-    virNodeGetInfo: f('int virNodeGetInfo(void *conn, _Out_ virNodeInfo *info)'),
+    virNodeGetInfo: lib.func('virNodeGetInfo', 'int', ['void *', koffi.out(koffi.pointer(NodeInfo))]),
     virNodeGetCPUStats: f(
       'int virNodeGetCPUStats(void *conn, int cpuNum, void *params, _Inout_ int *nparams, unsigned int flags)',
     ),
@@ -104,7 +108,7 @@ function declare(lib: ReturnType<typeof koffi.load>) {
     virDomainFree: f('int virDomainFree(void *dom)'),
     virDomainGetName: f('const char *virDomainGetName(void *dom)'),
     virDomainGetUUIDString: f('int virDomainGetUUIDString(void *dom, void *buf)'),
-    virDomainGetInfo: f('int virDomainGetInfo(void *dom, _Out_ virDomainInfo *info)'),
+    virDomainGetInfo: lib.func('virDomainGetInfo', 'int', ['void *', koffi.out(koffi.pointer(DomainInfo))]),
     virDomainGetSchedulerType: f('void *virDomainGetSchedulerType(void *dom, _Out_ int *nparams)'),
     virDomainGetSchedulerParametersFlags: f(
       'int virDomainGetSchedulerParametersFlags(void *dom, void *params, _Inout_ int *nparams, unsigned int flags)',
@@ -148,12 +152,15 @@ function declare(lib: ReturnType<typeof koffi.load>) {
     ),
     virDomainAbortJob: f('int virDomainAbortJob(void *dom)'),
     virTypedParamsFree: f('void virTypedParamsFree(void *params, int nparams)'),
-    virSetErrorFunc: f('void virSetErrorFunc(void *userData, virErrorFunc *handler)'),
+    virSetErrorFunc: lib.func('virSetErrorFunc', 'void', ['void *', koffi.pointer(VirErrorFunc)]),
     virEventRegisterDefaultImpl: f('int virEventRegisterDefaultImpl(void)'),
     virEventRunDefaultImpl: f('int virEventRunDefaultImpl(void)'),
-    virEventAddTimeout: f(
-      'int virEventAddTimeout(int timeout, virEventTimeoutCallback *cb, void *opaque, void *ff)',
-    ),
+    virEventAddTimeout: lib.func('virEventAddTimeout', 'int', [
+      'int',
+      koffi.pointer(VirEventTimeoutCallback),
+      'void *',
+      'void *',
+    ]),
     virEventRemoveTimeout: f('int virEventRemoveTimeout(int timer)'),
   };
 }
