@@ -1,0 +1,131 @@
+// The autoscaler's HTTP API (express): events, the next plan, pause/resume, /metrics,
+// /healthz, /readyz. Query strings are validated; bad input → 400 {error}. Pause/resume
+// need the bearer token from the configured token file (compared in constant time).
+import { timingSafeEqual } from 'node:crypto';
+import type { Server } from 'node:http';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { TuningEvent } from '../../core/model/event';
+import type { Plan } from '../../core/model/plan';
+import { eventsQuerySchema, issuesText, pageEvents } from './queries';
+
+export interface ApiDeps {
+  events: () => readonly TuningEvent[];
+  plan: () => Promise<Plan>;
+  setPaused: (p: boolean) => void;
+  paused: () => boolean;
+  dryRun: () => boolean;
+  ready: () => { ready: boolean; reason: string };
+  registry: Registry;
+  /** Bearer token for POST endpoints; undefined → they answer 403. */
+  token: string | undefined;
+  log: Logger;
+}
+
+function tokenMatches(header: string | undefined, token: string): boolean {
+  const m = /^Bearer\s+(.+)$/i.exec(header ?? '');
+  if (!m) return false;
+  const a = Buffer.from(m[1].trim());
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export function createApi(d: ApiDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+
+  app.get('/healthz', (_req, res) => {
+    res.type('text/plain').send('ok\n');
+  });
+  app.get('/readyz', (_req, res) => {
+    const r = d.ready();
+    res
+      .status(r.ready ? 200 : 503)
+      .type('text/plain')
+      .send(`${r.reason}\n`);
+  });
+  app.get('/metrics', async (_req, res, next) => {
+    try {
+      res.type(d.registry.contentType).send(await d.registry.metrics());
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  app.get('/api/v1/events', (req, res) => {
+    const q = eventsQuerySchema.safeParse(req.query);
+    if (!q.success) {
+      res.status(400).json({ error: issuesText(q.error) });
+      return;
+    }
+    res.json(pageEvents(d.events(), q.data));
+  });
+
+  app.get('/api/v1/plan', async (req, res, next) => {
+    if (Object.keys(req.query).length > 0) {
+      res.status(400).json({ error: `unknown query parameter(s): ${Object.keys(req.query).join(', ')}` });
+      return;
+    }
+    try {
+      const plan = await d.plan();
+      res.json({ ...plan, at: new Date(plan.at).toISOString(), paused: d.paused(), dryRun: d.dryRun() });
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  const auth = (req: Request, res: Response, next: NextFunction) => {
+    if (d.token === undefined) {
+      res.status(403).json({ error: 'no auth token configured (set authTokenFile in the config)' });
+      return;
+    }
+    if (!tokenMatches(req.get('authorization'), d.token)) {
+      res.status(401).set('WWW-Authenticate', 'Bearer').json({ error: 'missing or wrong bearer token' });
+      return;
+    }
+    next();
+  };
+  app.post('/api/v1/pause', auth, (_req, res) => {
+    d.setPaused(true);
+    res.json({ paused: true });
+  });
+  app.post('/api/v1/resume', auth, (_req, res) => {
+    d.setPaused(false);
+    res.json({ paused: false });
+  });
+
+  app.use((req, res) => {
+    res.status(404).json({ error: `no route ${req.method} ${req.path}` });
+  });
+  // Unknown errors: logged, answered with a generic 500 (no internals leak).
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    d.log.error({ err: err instanceof Error ? err.message : String(err), path: req.path }, 'API error');
+    res.status(500).json({ error: 'internal error' });
+  });
+  return app;
+}
+
+/** Listens on host:port (port 0 = any free port); resolves with the bound port. */
+export function listen(
+  app: express.Express,
+  host: string,
+  port: number,
+): Promise<{ server: Server; port: number; url: string }> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host);
+    server.once('error', reject);
+    server.once('listening', () => {
+      const addr = server.address();
+      const bound = typeof addr === 'object' && addr ? addr.port : port;
+      resolve({ server, port: bound, url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}` });
+    });
+  });
+}
+
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}

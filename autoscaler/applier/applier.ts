@@ -1,0 +1,357 @@
+// The applier turns a plan into changes on the hypervisors, Watcher-style: every action is
+// checked (pre-condition), journalled as started, executed through the hypervisor port with
+// a deadline, read back (post-condition) and journalled as completed or failed. A failure is
+// never recorded as a success; a value the port cannot read back is recorded as completed
+// with `verified: false`. Dry-run journals what would be done; pause stops further actions.
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { isHypervisorError, withDeadline } from '../../core/hypervisor/errors';
+import type { HypervisorPort, MigrationProgress, VmRef } from '../../core/hypervisor/port';
+import type { EventKind, EventResult, MigrationPhase, TuningEvent } from '../../core/model/event';
+import type { Action, Plan } from '../../core/model/plan';
+import type { Journal } from '../journal/journal';
+import type { ServiceMetrics } from '../service/metrics';
+import { LOCAL_HANDLERS, type Values } from './actions';
+import { Semaphore } from './semaphore';
+
+/** A journalled event: the shared TuningEvent plus what the applier knows about it. */
+export type JournalEvent = TuningEvent & {
+  /** Why the action failed (pre-condition, hypervisor error, post-condition). */
+  error?: string;
+  /** The planned parameters. */
+  params?: Action['params'];
+  /** Last progress of a running migration. */
+  progress?: MigrationProgress;
+};
+
+export interface ApplierOptions {
+  port: HypervisorPort;
+  journal: Journal;
+  metrics: ServiceMetrics;
+  log: Logger;
+  clock: () => number;
+  callTimeoutMs: number;
+  migrationTimeoutMs: number;
+  maxConcurrentMigrations: number;
+  migrationBandwidthBytesPerSecond?: number;
+  maxDowntimeMs?: number;
+  dryRun: () => boolean;
+  paused: () => boolean;
+  /** Called after each journal append (the demo prints decisions from it). */
+  onEvent?: (ev: JournalEvent) => void;
+}
+
+const errorText = (e: unknown) =>
+  isHypervisorError(e) ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e);
+
+export class Applier {
+  private readonly migrations: Semaphore;
+  private stopping = false;
+  /** Migrations running now, by event id. */
+  private readonly running = new Map<string, { ref: VmRef; to: string; done: Promise<unknown> }>();
+
+  constructor(private readonly o: ApplierOptions) {
+    this.migrations = new Semaphore(o.maxConcurrentMigrations);
+  }
+
+  get inFlight(): number {
+    return this.running.size;
+  }
+
+  /** No new action starts after this; running migrations continue (see `abandon`). */
+  stopAccepting(): void {
+    this.stopping = true;
+  }
+
+  /** Waits for running migrations, at most `ms`; resolves true when none is left. */
+  async drain(ms: number): Promise<boolean> {
+    const all = Promise.allSettled([...this.running.values()].map((r) => r.done));
+    let t: NodeJS.Timeout | undefined;
+    const timer = new Promise<'timeout'>((res) => (t = setTimeout(() => res('timeout'), ms)));
+    const r = await Promise.race([all.then(() => 'done' as const), timer]);
+    clearTimeout(t);
+    return r === 'done';
+  }
+
+  /** Aborts the hypervisor job of every running migration (shutdown past its grace period). */
+  async abandon(): Promise<void> {
+    await Promise.allSettled(
+      [...this.running.values()].map((r) => this.o.port.abortJob(r.ref, { timeoutMs: this.o.callTimeoutMs })),
+    );
+    await this.drain(this.o.callTimeoutMs * 2);
+  }
+
+  /** Applies every action of the plan in order; returns the journalled events. */
+  async apply(plan: Plan, kind: EventKind): Promise<JournalEvent[]> {
+    const held = new Set(plan.held.map((h) => h.host));
+    const out: JournalEvent[] = [];
+    const migrations: Promise<JournalEvent>[] = [];
+    for (const action of plan.actions) {
+      if (this.stopping || this.o.paused()) {
+        this.o.metrics.actions.inc({ kind: action.kind, result: 'skipped' });
+        this.o.log.info(
+          { action: action.kind, vm: action.vm },
+          this.stopping ? 'shutting down: action not started' : 'paused: action not started',
+        );
+        continue;
+      }
+      if (held.has(action.from) || (action.to !== undefined && held.has(action.to))) {
+        // The planner should never emit these; the guard is here so a held host is never touched.
+        this.o.metrics.actions.inc({ kind: action.kind, result: 'skipped' });
+        this.o.log.warn({ action: action.kind, vm: action.vm }, 'action on a held host dropped');
+        continue;
+      }
+      if (action.kind === 'migrate')
+        migrations.push(this.migrate(action, kind === 'local' ? 'global' : kind));
+      else {
+        const ev = await this.local(action, kind);
+        if (ev) out.push(ev);
+      }
+    }
+    out.push(...(await Promise.all(migrations)));
+    return out;
+  }
+
+  private newEvent(action: Action, kind: EventKind, before: Values | null): JournalEvent {
+    return {
+      id: randomUUID(),
+      time: new Date(this.o.clock()).toISOString(),
+      kind,
+      vm: action.vm,
+      host: action.from,
+      action: action.kind,
+      before: before ?? action.before ?? null,
+      after: { ...action.params },
+      result: 'planned',
+      reason: action.reason,
+      phases: [],
+      params: action.params,
+      ...(action.to !== undefined ? { to: action.to } : {}),
+    };
+  }
+
+  private record(ev: JournalEvent, result: EventResult, extra: Partial<JournalEvent> = {}): JournalEvent {
+    const next: JournalEvent = { ...ev, ...extra, result };
+    this.o.journal.append(next);
+    if (result !== 'started' && result !== 'planned') {
+      this.o.metrics.tuningEvents.inc({ kind: ev.kind, result });
+      this.o.metrics.actions.inc({ kind: ev.action, result });
+    }
+    this.o.onEvent?.(next);
+    return next;
+  }
+
+  /** One local action: pre-condition, journal, call, read back, journal. */
+  async local(action: Action, kind: EventKind): Promise<JournalEvent | null> {
+    if (action.kind === 'migrate') throw new Error('local() called with a migration');
+    const handler = LOCAL_HANDLERS[action.kind];
+    const ref: VmRef = { host: action.from, name: action.vm };
+    const opts = { timeoutMs: this.o.callTimeoutMs };
+    let before: Values | null = null;
+    // Pre-condition: the VM is still on the host the plan thinks, and running.
+    try {
+      const vm = await this.o.port.getVm(ref, opts);
+      if (vm.state !== 'running' && vm.state !== 'blocked' && vm.state !== 'paused') {
+        return this.record(this.newEvent(action, kind, null), 'failed', {
+          error: `pre-condition: ${action.vm} on ${action.from} is ${vm.state}, not running`,
+        });
+      }
+      before = await handler.read(this.o.port, ref, action, opts).catch((e: unknown) => {
+        if (isHypervisorError(e, 'unsupported')) return null;
+        throw e;
+      });
+    } catch (e) {
+      return this.record(this.newEvent(action, kind, null), 'failed', {
+        error: `pre-condition: ${errorText(e)}`,
+      });
+    }
+    if (before !== null && handler.matches(before, action)) {
+      // Already at the target: nothing to do, nothing journalled (not a decision that changed anything).
+      this.o.metrics.actions.inc({ kind: action.kind, result: 'skipped' });
+      return null;
+    }
+    const ev = this.newEvent(action, kind, before);
+    if (this.o.dryRun()) return this.record(ev, 'dry-run');
+    const started = this.record(ev, 'started');
+    try {
+      await handler.apply(this.o.port, ref, action, opts);
+    } catch (e) {
+      return this.record(started, 'failed', { error: errorText(e) });
+    }
+    // Post-condition: read the value back.
+    try {
+      const after = await handler.read(this.o.port, ref, action, opts);
+      if (after === null)
+        return this.record(started, 'completed', { after: { ...action.params, verified: false } });
+      if (!handler.matches(after, action)) {
+        return this.record(started, 'failed', {
+          after,
+          error: `post-condition: read back ${JSON.stringify(after)}, asked ${JSON.stringify(action.params)}`,
+        });
+      }
+      return this.record(started, 'completed', { after: { ...after, verified: true } });
+    } catch (e) {
+      return this.record(started, 'failed', { error: `post-condition: cannot read back: ${errorText(e)}` });
+    }
+  }
+
+  /** Pre-condition of a migration: VM still on `from` and running, target known with room. */
+  private async migrationPrecondition(action: Action): Promise<string | null> {
+    const opts = { timeoutMs: this.o.callTimeoutMs };
+    const to = action.to;
+    if (to === undefined || to === action.from) return `plan has no valid destination (to=${String(to)})`;
+    let vmMemory: number;
+    try {
+      const vm = await this.o.port.getVm({ host: action.from, name: action.vm }, opts);
+      if (vm.state !== 'running' && vm.state !== 'blocked') return `${action.vm} is ${vm.state}, not running`;
+      vmMemory = vm.maxMemoryBytes || vm.memoryBytes;
+    } catch (e) {
+      return `${action.vm} is no longer on ${action.from}: ${errorText(e)}`;
+    }
+    try {
+      const host = await this.o.port.getHostInfo(to, opts);
+      const vms = await this.o.port.listVms(to, opts);
+      if (vms.some((v) => v.name === action.vm)) return `a VM named ${action.vm} already exists on ${to}`;
+      const committed = vms
+        .filter((v) => v.state === 'running' || v.state === 'blocked' || v.state === 'paused')
+        .reduce((s, v) => s + v.memoryBytes, 0);
+      const free = host.memoryFreeBytes ?? host.memoryBytes - committed;
+      if (free < vmMemory) return `${to} has ${free} bytes free, ${action.vm} needs ${vmMemory}`;
+    } catch (e) {
+      return `destination ${to}: ${errorText(e)}`;
+    }
+    return null;
+  }
+
+  /** Where the VM is now: 'to', 'from' or null (on neither). */
+  private async locate(vm: string, from: string, to: string): Promise<'to' | 'from' | null> {
+    return locateVm(this.o.port, vm, from, to, this.o.callTimeoutMs);
+  }
+
+  async migrate(action: Action, kind: EventKind): Promise<JournalEvent> {
+    const now = () => new Date(this.o.clock()).toISOString();
+    const planned = this.newEvent(action, kind, { host: action.from });
+    planned.after = { host: action.to ?? '' };
+    planned.phases = [{ phase: 'planned', time: planned.time }];
+    const pre = await this.migrationPrecondition(action);
+    if (pre !== null) {
+      return this.record(planned, 'failed', {
+        error: `pre-condition: ${pre}`,
+        phases: [...planned.phases, { phase: 'failed', time: now(), error: `pre-condition: ${pre}` }],
+      });
+    }
+    if (this.o.dryRun()) return this.record(planned, 'dry-run');
+    const to = action.to as string;
+    const release = await this.migrations.acquire();
+    const startedAt = this.o.clock();
+    let finish: (v: unknown) => void = () => undefined;
+    const done = new Promise((res) => (finish = res));
+    const ref: VmRef = { host: action.from, name: action.vm };
+    this.running.set(planned.id, { ref, to, done });
+    this.o.metrics.migrationsInFlight.set(this.running.size);
+    try {
+      const started = this.record(planned, 'started', {
+        phases: [...planned.phases, { phase: 'started', time: now() }],
+      });
+      const close = (ok: boolean, phase: Omit<MigrationPhase, 'phase' | 'time'>, error?: string) => {
+        const durationSeconds = (this.o.clock() - startedAt) / 1000;
+        this.o.metrics.migrationDuration.observe({ result: ok ? 'completed' : 'failed' }, durationSeconds);
+        return this.record(started, ok ? 'completed' : 'failed', {
+          phases: [
+            ...started.phases,
+            {
+              phase: ok ? 'completed' : 'failed',
+              time: now(),
+              durationSeconds,
+              ...phase,
+              ...(error ? { error } : {}),
+            },
+          ],
+          ...(error ? { error } : {}),
+        });
+      };
+      let targetUri: string;
+      try {
+        targetUri = (await this.o.port.getHostInfo(to, { timeoutMs: this.o.callTimeoutMs })).uri;
+      } catch (e) {
+        return close(false, {}, `destination ${to}: ${errorText(e)}`);
+      }
+      let progress: MigrationProgress | undefined;
+      try {
+        const result = await withDeadline(
+          `migration of ${action.vm} to ${to}`,
+          this.o.migrationTimeoutMs,
+          this.o.port.migrate(
+            ref,
+            { host: to, uri: targetUri },
+            {
+              timeoutMs: this.o.migrationTimeoutMs,
+              live: true,
+              ...(this.o.migrationBandwidthBytesPerSecond
+                ? { bandwidthBytesSec: this.o.migrationBandwidthBytesPerSecond }
+                : {}),
+              ...(this.o.maxDowntimeMs ? { maxDowntimeMs: this.o.maxDowntimeMs } : {}),
+              onProgress: (p) => {
+                progress = p;
+                this.o.log.debug({ vm: action.vm, to, progress: p }, 'migration progress');
+              },
+            },
+          ),
+        );
+        // Post-condition: the VM runs on the destination and no longer on the source.
+        const where = await this.locate(action.vm, action.from, to);
+        if (where !== 'to') {
+          return close(
+            false,
+            {},
+            `post-condition: migration returned but ${action.vm} is ${where === 'from' ? `still on ${action.from}` : 'on neither host'}`,
+          );
+        }
+        return close(true, {
+          durationSeconds: result.durationSeconds,
+          ...(result.downtimeMs !== undefined ? { downtimeMs: result.downtimeMs } : {}),
+          ...(result.transferredBytes !== undefined ? { transferredBytes: result.transferredBytes } : {}),
+        });
+      } catch (e) {
+        if (isHypervisorError(e, 'timeout')) {
+          await this.o.port.abortJob(ref, { timeoutMs: this.o.callTimeoutMs }).catch((err: unknown) => {
+            this.o.log.warn({ vm: action.vm, err: errorText(err) }, 'abort of a timed-out migration failed');
+          });
+        }
+        // The truth is where the VM is, not what the call said (a lost reply may hide a success).
+        const where = await this.locate(action.vm, action.from, to).catch(() => null);
+        if (where === 'to') return close(true, {}, undefined);
+        const bytes = progress?.dataProcessedBytes;
+        return close(false, bytes !== undefined ? { transferredBytes: bytes } : {}, errorText(e));
+      }
+    } finally {
+      this.running.delete(planned.id);
+      this.o.metrics.migrationsInFlight.set(this.running.size);
+      finish(undefined);
+      release();
+    }
+  }
+}
+
+/** Finds a VM on one of two hosts: 'to', 'from', or null when it is on neither. */
+export async function locateVm(
+  port: HypervisorPort,
+  vm: string,
+  from: string,
+  to: string,
+  timeoutMs: number,
+): Promise<'to' | 'from' | null> {
+  const on = async (host: string) => {
+    try {
+      const v = await port.getVm({ host, name: vm }, { timeoutMs });
+      // An inactive definition left on the source after a migration does not count.
+      return v.state !== 'shutoff' && v.state !== 'nostate';
+    } catch (e) {
+      if (isHypervisorError(e, 'not_found')) return false;
+      throw e;
+    }
+  };
+  if (await on(to)) return 'to';
+  if (await on(from)) return 'from';
+  return null;
+}

@@ -1,0 +1,97 @@
+// `vmpilot plan --config FILE [--json]`: one round (global + local) on live data, printed
+// with reasons; nothing is applied and nothing is journalled.
+import type { Command } from 'commander';
+import pino from 'pino';
+import { connectHypervisors } from '../../../core/hypervisor/connect';
+import type { Plan } from '../../../core/model/plan';
+import { ConfigError, loadConfig } from '../../config/load';
+import { Journal } from '../../journal/journal';
+import { ServiceMetrics } from '../../service/metrics';
+import { sourceFromConfig } from '../../service/run';
+import { AutoscalerService } from '../../service/service';
+import { CliError } from '../errors';
+
+export interface PlanJson {
+  at: string;
+  held: { host: string; reason: string }[];
+  actions: {
+    kind: string;
+    vm: string;
+    from: string;
+    to?: string;
+    params: Plan['actions'][number]['params'];
+    reason: Plan['actions'][number]['reason'];
+  }[];
+}
+
+export function planToJson(plan: Plan): PlanJson {
+  return {
+    at: new Date(plan.at).toISOString(),
+    held: plan.held,
+    actions: plan.actions.map((a) => ({
+      kind: a.kind,
+      vm: a.vm,
+      from: a.from,
+      ...(a.to !== undefined ? { to: a.to } : {}),
+      params: a.params,
+      reason: a.reason,
+    })),
+  };
+}
+
+export function formatPlan(p: PlanJson): string {
+  const lines = [`plan at ${p.at}: ${p.actions.length} action(s), ${p.held.length} held host(s)`];
+  for (const h of p.held) lines.push(`  held ${h.host}: ${h.reason}`);
+  for (const a of p.actions) {
+    const target =
+      a.kind === 'migrate' ? `${a.from} → ${a.to ?? '?'}` : `on ${a.from} ${JSON.stringify(a.params)}`;
+    lines.push(`  ${a.kind} ${a.vm} ${target}`);
+    lines.push(`      because [${a.reason.rule}] ${a.reason.text}`);
+  }
+  return lines.join('\n');
+}
+
+export function register(program: Command): void {
+  program
+    .command('plan')
+    .description(
+      'run one planner round (global + local) on live data and print it with reasons; nothing is applied',
+    )
+    .requiredOption('--config <file>', 'path to vmpilot.yaml')
+    .option(
+      '--json',
+      'print JSON ({"at","held":[{host,reason}],"actions":[{kind,vm,from,to,params,reason}]})',
+    )
+    .action(async (opts: { config: string; json?: boolean }) => {
+      let cfg;
+      try {
+        cfg = loadConfig(opts.config);
+      } catch (e) {
+        if (e instanceof ConfigError) throw new CliError(e.message, 2, { cause: e });
+        throw e;
+      }
+      const log = pino({ name: 'vmpilot-plan', level: 'error' }, pino.destination(2));
+      const port = await connectHypervisors(cfg.hypervisors, {
+        defaultTimeoutMs: cfg.applier.callTimeoutSeconds * 1000,
+        speed: cfg.simulatorSpeed,
+      });
+      // The journal is read (cooldowns, ping-pong) but never written by `plan`.
+      const { journal } = Journal.open(cfg.journal, { readOnly: true });
+      try {
+        const service = new AutoscalerService({
+          config: cfg,
+          port,
+          source: sourceFromConfig(cfg),
+          journal,
+          metrics: new ServiceMetrics({ processMetrics: false }),
+          log,
+        });
+        const { plan } = await service.planRound('both');
+        const out = planToJson(plan);
+        process.stdout.write(opts.json ? `${JSON.stringify(out, null, 2)}\n` : `${formatPlan(out)}\n`);
+      } finally {
+        journal.close();
+        await port.close();
+      }
+    });
+}

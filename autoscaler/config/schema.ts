@@ -1,0 +1,152 @@
+// The schema of vmpilot.yaml (zod). Every field has a default except the hypervisor URIs,
+// so a minimal file is two lines. Unknown keys are rejected (a typo must not be silently
+// ignored). The planner's own section is the planner's schema, embedded as is.
+import { z } from 'zod';
+import { plannerConfigSchema } from '../decision/config';
+import { parseHypervisorUri } from '../../core/hypervisor/connect';
+import { DEFAULT_QUERIES, QUERY_NAMES, type QueryName } from './queries';
+
+/** `HOST:PORT` with a numeric port; IPv6 hosts in brackets. */
+export const listenAddress = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected HOST:PORT, e.g. 127.0.0.1:9178')
+  .refine((s) => Number(s.slice(s.lastIndexOf(':') + 1)) <= 65535, 'port must be 0..65535');
+
+const hypervisorUri = z.string().superRefine((s, ctx) => {
+  try {
+    parseHypervisorUri(s);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: e instanceof Error ? e.message : String(e) });
+  }
+});
+
+/** Prometheus duration such as 30s, 1m, 1m30s. */
+const promDuration = z.string().regex(/^(\d+(ms|s|m|h|d|w|y))+$/, 'expected a Prometheus duration, e.g. 1m');
+
+const queriesSchema = z
+  .object(
+    Object.fromEntries(QUERY_NAMES.map((n) => [n, z.string().min(1).default(DEFAULT_QUERIES[n])])) as Record<
+      QueryName,
+      z.ZodDefault<z.ZodString>
+    >,
+  )
+  .strict();
+
+const vmOverrideSchema = z
+  .object({
+    /** Workload kind when the metrics cannot tell (web, cpu, memory-dirty, disk, net, mixed). */
+    workload: z.enum(['web', 'cpu', 'memory-dirty', 'disk', 'net', 'mixed', 'unknown']).optional(),
+    /** Application SLI (seed 001): a PromQL query ($vm, $host, $window substituted) and its target. */
+    sli: z
+      .object({
+        query: z.string().min(1),
+        target: z.number().positive(),
+        higherIsBetter: z.boolean().default(false),
+      })
+      .strict()
+      .optional(),
+    /** Replace the default web SLI queries for this VM (request rate, throughput, response time). */
+    requestsQuery: z.string().min(1).optional(),
+    responsesQuery: z.string().min(1).optional(),
+    responseTimeQuery: z.string().min(1).optional(),
+  })
+  .strict();
+
+const hostCapacitySchema = z
+  .object({
+    diskBytesPerSecond: z.number().positive().optional(),
+    netBytesPerSecond: z.number().positive().optional(),
+    maintenance: z.boolean().optional(),
+  })
+  .strict();
+
+export const serviceConfigSchema = z
+  .object({
+    /** Hypervisor URIs the service acts on (see `vmpilot hosts --help`). */
+    hypervisors: z.array(hypervisorUri).min(1, 'at least one hypervisor URI is needed'),
+    /** Simulator only: trace speed-up for sim:// URIs. */
+    simulatorSpeed: z.number().positive().max(1000).default(1),
+    prometheus: z
+      .object({
+        url: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:9090'),
+        /** Deadline of each query. */
+        timeoutSeconds: z.number().positive().max(300).default(5),
+        /** Prometheus' scrape interval of the exporter; data older than 2 of these is stale. */
+        scrapeIntervalSeconds: z.number().positive().max(3600).default(15),
+        /** Observations per resource for k-of-n hotspot detection (range query points). */
+        historyPoints: z.number().int().min(1).max(120).default(5),
+        /** Window of rate(); default 4 scrape intervals. */
+        rateWindow: promDuration.optional(),
+        queries: queriesSchema.prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    /** Host capacities Prometheus cannot tell (disk and network bandwidth), and maintenance. */
+    capacity: z
+      .object({
+        diskBytesPerSecond: z.number().positive().default(200e6),
+        netBytesPerSecond: z.number().positive().default(125e6),
+        hosts: z.record(z.string(), hostCapacitySchema).default({}),
+      })
+      .strict()
+      .prefault({}),
+    /** Per-VM overrides: workload kind and application SLIs. */
+    vms: z.record(z.string(), vmOverrideSchema).default({}),
+    planner: plannerConfigSchema.optional(),
+    loops: z
+      .object({
+        /** T2: local tuning period in seconds. */
+        localIntervalSeconds: z.number().positive().max(3600).default(20),
+        /** T1 = T2 × this (an integral multiple, SPEC §7). */
+        globalEveryLocalRounds: z.number().int().min(1).max(1000).default(6),
+        /** Deadline of one round (observe + plan + apply, migrations excepted). */
+        roundDeadlineSeconds: z.number().positive().max(3600).default(15),
+      })
+      .strict()
+      .prefault({}),
+    applier: z
+      .object({
+        maxConcurrentMigrations: z.number().int().min(1).max(64).default(1),
+        migrationTimeoutSeconds: z.number().positive().max(86400).default(300),
+        /** Deadline of each non-migration hypervisor call. */
+        callTimeoutSeconds: z.number().positive().max(600).default(10),
+        /** Bandwidth limit of a migration in bytes/second (0 = unlimited). */
+        migrationBandwidthBytesPerSecond: z.number().min(0).default(0),
+        maxDowntimeMs: z.number().positive().optional(),
+      })
+      .strict()
+      .prefault({}),
+    /** Address of the HTTP API and /metrics. */
+    listen: listenAddress.default('127.0.0.1:9178'),
+    /** File holding the bearer token for POST /api/v1/pause|resume; without it those are refused. */
+    authTokenFile: z.string().min(1).optional(),
+    /** Append-only JSON-lines journal of tuning events. */
+    journal: z.string().min(1).default('vmpilot-journal.jsonl'),
+    /** Plan and journal but never change a hypervisor. */
+    dryRun: z.boolean().default(false),
+    /** Start paused (no actions until POST /api/v1/resume). */
+    paused: z.boolean().default(false),
+    /**
+     * Also serve the exporter's /metrics for the hypervisors this service opens (needed when
+     * the hypervisor is an in-process simulated cluster, as in the demo).
+     */
+    exporter: z
+      .object({ listen: listenAddress.default('127.0.0.1:9177') })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export type ServiceConfigInput = z.input<typeof serviceConfigSchema>;
+export type ServiceConfig = z.output<typeof serviceConfigSchema>;
+
+/** `HOST:PORT` → parts. */
+export function splitListen(addr: string): { host: string; port: number } {
+  const i = addr.lastIndexOf(':');
+  return { host: addr.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(addr.slice(i + 1)) };
+}
+
+/** The rate() window: configured, or 4 scrape intervals (Prometheus' rule of thumb). */
+export function rateWindowOf(cfg: ServiceConfig): string {
+  return cfg.prometheus.rateWindow ?? `${Math.max(1, Math.round(cfg.prometheus.scrapeIntervalSeconds * 4))}s`;
+}

@@ -1,0 +1,126 @@
+// Start-up reconciliation: every event the journal holds as started (or planned) but never
+// closed is checked against the hypervisor and closed with its true outcome — never
+// repeated, never lost.
+//   migration: a job still running → wait for it (bounded); then where is the VM? On the
+//              destination → completed; on the source → failed; on neither → failed.
+//   local:     read the value back; it matches what was asked → completed, else failed.
+import type { Logger } from 'pino';
+import { isHypervisorError } from '../../core/hypervisor/errors';
+import type { HypervisorPort } from '../../core/hypervisor/port';
+import type { Action } from '../../core/model/plan';
+import { LOCAL_HANDLERS } from '../applier/actions';
+import { locateVm, type JournalEvent } from '../applier/applier';
+import type { Journal } from './journal';
+
+export interface ReconcileOptions {
+  port: HypervisorPort;
+  journal: Journal;
+  clock: () => number;
+  callTimeoutMs: number;
+  /** How long to wait for a migration job that is still running. */
+  jobWaitMs: number;
+  pollMs?: number;
+  log?: Logger;
+}
+
+export interface ReconcileOutcome {
+  id: string;
+  vm: string;
+  action: string;
+  result: 'completed' | 'failed';
+  note: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const text = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+export async function reconcileJournal(o: ReconcileOptions): Promise<ReconcileOutcome[]> {
+  const out: ReconcileOutcome[] = [];
+  for (const ev of o.journal.inFlight() as JournalEvent[]) {
+    const r = ev.action === 'migrate' ? await reconcileMigration(o, ev) : await reconcileLocal(o, ev);
+    const iso = new Date(o.clock()).toISOString();
+    const note = `reconciled at start-up: ${r.note}`;
+    const closed: JournalEvent = {
+      ...ev,
+      result: r.result,
+      ...(r.result === 'failed' ? { error: note } : {}),
+      phases:
+        ev.action === 'migrate'
+          ? [...ev.phases, { phase: r.result, time: iso, ...(r.result === 'failed' ? { error: note } : {}) }]
+          : ev.phases,
+    };
+    o.journal.append(closed);
+    o.log?.info({ id: ev.id, vm: ev.vm, action: ev.action, result: r.result }, note);
+    out.push({ id: ev.id, vm: ev.vm, action: ev.action, result: r.result, note });
+  }
+  return out;
+}
+
+async function reconcileMigration(
+  o: ReconcileOptions,
+  ev: JournalEvent,
+): Promise<Omit<ReconcileOutcome, 'id' | 'vm' | 'action'>> {
+  const from = ev.host;
+  const to = ev.to ?? (typeof ev.after?.host === 'string' ? ev.after.host : undefined);
+  if (ev.result === 'planned')
+    return { result: 'failed', note: 'never started (the service stopped before the call)' };
+  if (to === undefined) return { result: 'failed', note: 'journal record has no destination' };
+  const ref = { host: from, name: ev.vm };
+  const deadline = o.clock() + o.jobWaitMs;
+  // A job still running on the source: let it finish rather than start anything new.
+  for (;;) {
+    let job = null;
+    try {
+      job = await o.port.getJobProgress(ref, { timeoutMs: o.callTimeoutMs });
+    } catch (e) {
+      if (!isHypervisorError(e, 'not_found') && !isHypervisorError(e, 'unsupported')) {
+        o.log?.warn({ vm: ev.vm, err: text(e) }, 'reconcile: cannot read job progress');
+      }
+    }
+    if (job === null) break;
+    if (o.clock() >= deadline) {
+      await o.port.abortJob(ref, { timeoutMs: o.callTimeoutMs }).catch(() => undefined);
+      break;
+    }
+    await sleep(o.pollMs ?? 500);
+  }
+  try {
+    const where = await locateVm(o.port, ev.vm, from, to, o.callTimeoutMs);
+    if (where === 'to') return { result: 'completed', note: `${ev.vm} runs on ${to}` };
+    if (where === 'from')
+      return { result: 'failed', note: `${ev.vm} is still on ${from}; no migration job running` };
+    return { result: 'failed', note: `${ev.vm} is on neither ${from} nor ${to}` };
+  } catch (e) {
+    return { result: 'failed', note: `cannot locate ${ev.vm}: ${text(e)}` };
+  }
+}
+
+async function reconcileLocal(
+  o: ReconcileOptions,
+  ev: JournalEvent,
+): Promise<Omit<ReconcileOutcome, 'id' | 'vm' | 'action'>> {
+  if (ev.result === 'planned') return { result: 'failed', note: 'never started' };
+  const handler = (LOCAL_HANDLERS as Record<string, (typeof LOCAL_HANDLERS)['set_memory'] | undefined>)[
+    ev.action
+  ];
+  if (!handler || !ev.params)
+    return { result: 'failed', note: `unknown action ${ev.action}; outcome not verifiable` };
+  const action: Action = {
+    kind: ev.action as Action['kind'],
+    vm: ev.vm,
+    from: ev.host,
+    params: ev.params,
+    reason: typeof ev.reason === 'string' ? { rule: 'journal', text: ev.reason } : ev.reason,
+  };
+  try {
+    const cur = await handler.read(o.port, { host: ev.host, name: ev.vm }, action, {
+      timeoutMs: o.callTimeoutMs,
+    });
+    if (cur === null) return { result: 'failed', note: 'interrupted; value cannot be read back' };
+    return handler.matches(cur, action)
+      ? { result: 'completed', note: `read back ${JSON.stringify(cur)}` }
+      : { result: 'failed', note: `interrupted; read back ${JSON.stringify(cur)}` };
+  } catch (e) {
+    return { result: 'failed', note: `cannot read back: ${text(e)}` };
+  }
+}

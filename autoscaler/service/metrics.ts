@@ -1,0 +1,89 @@
+// The autoscaler's own metrics (prom-client, on a registry of its own so an in-process
+// exporter never mixes its series in). Names are fixed by the notes: vmpilot_autoscaler_*,
+// vmpilot_tuning_events_total, vmpilot_migration_duration_seconds, vmpilot_vm_points.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export class ServiceMetrics {
+  readonly registry = new Registry();
+  readonly rounds = new Counter({
+    name: 'vmpilot_autoscaler_rounds_total',
+    help: 'Planner rounds run, by loop (local = T2, global = T1) and outcome (ok, held, error, timeout).',
+    labelNames: ['loop', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly roundDuration = new Histogram({
+    name: 'vmpilot_autoscaler_round_duration_seconds',
+    help: 'Duration of a round: observe, plan and apply (migrations included).',
+    labelNames: ['loop'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+    registers: [this.registry],
+  });
+  readonly actions = new Counter({
+    name: 'vmpilot_autoscaler_actions_total',
+    help: 'Planned actions by kind and result (completed, failed, skipped, dry-run).',
+    labelNames: ['kind', 'result'] as const,
+    registers: [this.registry],
+  });
+  readonly heldHosts = new Gauge({
+    name: 'vmpilot_autoscaler_held_hosts',
+    help: 'Hosts held in the last round (no action on them), by reason class.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly hostHeld = new Gauge({
+    name: 'vmpilot_autoscaler_host_held',
+    help: '1 when the host was held in the last round (stale or missing data, down, paused).',
+    labelNames: ['host'] as const,
+    registers: [this.registry],
+  });
+  readonly lastSuccess = new Gauge({
+    name: 'vmpilot_autoscaler_last_successful_round_timestamp_seconds',
+    help: 'Time of the last round that observed fresh data and finished, seconds since the epoch.',
+    labelNames: ['loop'] as const,
+    registers: [this.registry],
+  });
+  readonly snapshotAge = new Gauge({
+    name: 'vmpilot_autoscaler_snapshot_age_seconds',
+    help: 'Age of the newest sample in the last snapshot.',
+    registers: [this.registry],
+  });
+  readonly paused = new Gauge({
+    name: 'vmpilot_autoscaler_paused',
+    help: '1 while an operator paused all actions.',
+    registers: [this.registry],
+  });
+  readonly dryRun = new Gauge({
+    name: 'vmpilot_autoscaler_dry_run',
+    help: '1 when the service only plans and journals (dry run).',
+    registers: [this.registry],
+  });
+  readonly tuningEvents = new Counter({
+    name: 'vmpilot_tuning_events_total',
+    help: 'Journalled tuning events by kind (local, global, alert) and final result.',
+    labelNames: ['kind', 'result'] as const,
+    registers: [this.registry],
+  });
+  readonly migrationDuration = new Histogram({
+    name: 'vmpilot_migration_duration_seconds',
+    help: 'Duration of live migrations the autoscaler ran, by result.',
+    labelNames: ['result'] as const,
+    buckets: [1, 2, 5, 10, 20, 30, 60, 120, 180, 300, 600],
+    registers: [this.registry],
+  });
+  readonly migrationsInFlight = new Gauge({
+    name: 'vmpilot_autoscaler_migrations_in_flight',
+    help: 'Migrations running now.',
+    registers: [this.registry],
+  });
+  readonly vmPoints = new Gauge({
+    name: 'vmpilot_vm_points',
+    help: 'VMViewer points of a VM per resource (100 = the whole host resource), from the last round.',
+    labelNames: ['host', 'domain', 'resource'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(opts: { processMetrics?: boolean } = {}) {
+    if (opts.processMetrics !== false)
+      collectDefaultMetrics({ register: this.registry, prefix: 'vmpilot_autoscaler_' });
+  }
+}

@@ -1,0 +1,169 @@
+// Assembles the service from a validated config: journal (torn line cut, in-flight events
+// reconciled against the hypervisors), hypervisor connections, optional in-process exporter,
+// Prometheus source, loops and HTTP API. `vmpilot autoscaler` and `vmpilot demo` use it.
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import pino, { type Logger } from 'pino';
+import { connectHypervisors } from '../../core/hypervisor/connect';
+import type { HypervisorPort } from '../../core/hypervisor/port';
+import type { JournalEvent } from '../applier/applier';
+import { createApi, closeServer, listen } from '../api/server';
+import type { LoadedConfig } from '../config/load';
+import { rateWindowOf, splitListen } from '../config/schema';
+import { Journal } from '../journal/journal';
+import { reconcileJournal, type ReconcileOutcome } from '../journal/reconcile';
+import { PrometheusSource } from '../sources/prometheus';
+import type { MetricsSource } from '../sources/source';
+import { ServiceMetrics } from './metrics';
+import { AutoscalerService, type RoundReport } from './service';
+
+export interface RunningAutoscaler {
+  service: AutoscalerService;
+  port: HypervisorPort;
+  apiUrl: string;
+  exporterUrl?: string;
+  reconciled: ReconcileOutcome[];
+  journal: Journal;
+  /** Graceful stop: loops, action in flight (bounded by graceMs), API, exporter, connections. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface StartOptions {
+  log?: Logger;
+  /** An already open hypervisor port (the demo opens the simulator itself). */
+  port?: HypervisorPort;
+  /** Replaces the Prometheus source (tests: in-memory source). */
+  source?: MetricsSource;
+  onEvent?: (ev: JournalEvent) => void;
+  onRound?: (r: RoundReport) => void;
+  /** Do not start the loops (plan-only use). */
+  noLoops?: boolean;
+}
+
+/** Reads the bearer token file; a missing or empty file is an error naming the file. */
+export function readToken(file: string | undefined): string | undefined {
+  if (file === undefined) return undefined;
+  let token: string;
+  try {
+    token = readFileSync(file, 'utf8').trim();
+  } catch (e) {
+    throw new Error(`authTokenFile ${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (token === '') throw new Error(`authTokenFile ${file} is empty`);
+  return token;
+}
+
+export function sourceFromConfig(cfg: LoadedConfig): PrometheusSource {
+  return new PrometheusSource({
+    url: cfg.prometheus.url,
+    timeoutMs: cfg.prometheus.timeoutSeconds * 1000,
+    scrapeIntervalSeconds: cfg.prometheus.scrapeIntervalSeconds,
+    historyPoints: cfg.prometheus.historyPoints,
+    rateWindow: rateWindowOf(cfg),
+    queries: cfg.prometheus.queries,
+    capacity: cfg.capacity,
+    vms: cfg.vms,
+  });
+}
+
+export async function startAutoscaler(
+  cfg: LoadedConfig,
+  opts: StartOptions = {},
+): Promise<RunningAutoscaler> {
+  const log = opts.log ?? pino({ name: 'vmpilot-autoscaler' }, pino.destination(2));
+  const token = readToken(cfg.authTokenFile);
+  const callTimeoutMs = cfg.applier.callTimeoutSeconds * 1000;
+  const { journal, tornBytes, badLines } = Journal.open(cfg.journal);
+  if (tornBytes > 0)
+    log.warn({ journal: cfg.journal, tornBytes }, 'journal: cut off a torn last line (crash during a write)');
+  if (badLines > 0) log.warn({ journal: cfg.journal, badLines }, 'journal: ignored malformed lines');
+  const cleanups: (() => Promise<void>)[] = [async () => journal.close()];
+  const undo = async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+  };
+  try {
+    const port =
+      opts.port ??
+      (await connectHypervisors(cfg.hypervisors, {
+        defaultTimeoutMs: callTimeoutMs,
+        speed: cfg.simulatorSpeed,
+      }));
+    if (!opts.port) cleanups.push(() => port.close());
+    const reconciled = await reconcileJournal({
+      port,
+      journal,
+      clock: Date.now,
+      callTimeoutMs,
+      jobWaitMs: cfg.applier.migrationTimeoutSeconds * 1000,
+      log,
+    });
+    let exporterUrl: string | undefined;
+    if (cfg.exporter) {
+      const { startExporter } = await import('../../exporter/server.js');
+      const exp = await startExporter({
+        hypervisor: port,
+        listen: splitListen(cfg.exporter.listen),
+        deadlineMs: callTimeoutMs,
+      });
+      exporterUrl = exp.url;
+      cleanups.push(() => exp.close());
+    }
+    const metrics = new ServiceMetrics();
+    const service = new AutoscalerService({
+      config: cfg,
+      port,
+      source: opts.source ?? sourceFromConfig(cfg),
+      journal,
+      metrics,
+      log,
+      onEvent: opts.onEvent,
+      onRound: opts.onRound,
+    });
+    for (const ev of journal.events()) metrics.tuningEvents.inc({ kind: ev.kind, result: ev.result }, 0);
+    const t2 = cfg.loops.localIntervalSeconds;
+    const app = createApi({
+      events: () => journal.events(),
+      plan: async () => (await service.planRound('both')).plan,
+      setPaused: (p) => service.setPaused(p),
+      paused: () => service.paused,
+      dryRun: () => service.dryRun,
+      ready: () => {
+        const last = service.lastSuccessAt;
+        if (last === null) return { ready: false, reason: 'no successful round yet' };
+        const age = (Date.now() - last) / 1000;
+        return age <= 3 * t2 + cfg.loops.roundDeadlineSeconds
+          ? { ready: true, reason: `last successful round ${age.toFixed(1)} s ago` }
+          : { ready: false, reason: `last successful round ${age.toFixed(1)} s ago (> 3 × T2)` };
+      },
+      registry: metrics.registry,
+      token,
+      log,
+    });
+    const { host, port: listenPort } = splitListen(cfg.listen);
+    const api = await listen(app, host, listenPort);
+    const server: Server = api.server;
+    cleanups.push(() => closeServer(server));
+    if (!opts.noLoops) service.start();
+    log.info(
+      { api: api.url, exporter: exporterUrl, dryRun: cfg.dryRun, reconciled: reconciled.length },
+      'autoscaler started',
+    );
+    let stopping: Promise<void> | null = null;
+    return {
+      service,
+      port,
+      apiUrl: api.url,
+      ...(exporterUrl ? { exporterUrl } : {}),
+      reconciled,
+      journal,
+      stop: (graceMs = 30000) =>
+        (stopping ??= (async () => {
+          await service.stop(graceMs);
+          await undo();
+        })()),
+    };
+  } catch (e) {
+    await undo();
+    throw e;
+  }
+}

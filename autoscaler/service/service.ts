@@ -1,0 +1,346 @@
+// The autoscaler service: observe → plan → apply, on two loops (T2 local rounds; every
+// k-th tick also a T1 global round), one round at a time, each with a deadline. Holds hosts
+// whose data is stale, partial or missing; honours pause and dry-run; graceful stop lets the
+// action in flight finish (bounded) or abandons it safely (job aborted, event closed as
+// failed with the VM's real location).
+import type { Logger } from 'pino';
+import { withDeadline } from '../../core/hypervisor/errors';
+import type { HypervisorPort } from '../../core/hypervisor/port';
+import type { Plan } from '../../core/model/plan';
+import type { ClusterSnapshot } from '../../core/model/snapshot';
+import { Applier, type JournalEvent } from '../applier/applier';
+import type { LoadedConfig } from '../config/load';
+import { planGlobalRound, planLocalRound } from '../decision/planner';
+import type { Journal } from '../journal/journal';
+import type { HeldHost, MetricsSource, Observation } from '../sources/source';
+import { historyFromJournal } from './history';
+import type { ServiceMetrics } from './metrics';
+import { pointsOf } from './points';
+
+export type Loop = 'local' | 'global';
+
+export interface RoundReport {
+  loop: Loop;
+  at: number;
+  outcome: 'ok' | 'held' | 'error' | 'timeout' | 'paused';
+  plan: Plan;
+  events: JournalEvent[];
+  durationSeconds: number;
+  error?: string;
+}
+
+export interface ServiceOptions {
+  config: LoadedConfig;
+  port: HypervisorPort;
+  source: MetricsSource;
+  journal: Journal;
+  metrics: ServiceMetrics;
+  log: Logger;
+  clock?: () => number;
+  onEvent?: (ev: JournalEvent) => void;
+  onRound?: (r: RoundReport) => void;
+}
+
+const text = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+export class AutoscalerService {
+  readonly applier: Applier;
+  private readonly clock: () => number;
+  private pausedFlag: boolean;
+  private dryRunFlag: boolean;
+  private stopped = true;
+  private loopDone: Promise<void> = Promise.resolve();
+  private wake: (() => void) | null = null;
+  private tick = 0;
+  private knownHosts: string[] = [];
+  lastRound: RoundReport | null = null;
+  lastSuccessAt: number | null = null;
+  private current: Promise<RoundReport> | null = null;
+
+  constructor(private readonly o: ServiceOptions) {
+    this.clock = o.clock ?? Date.now;
+    this.pausedFlag = o.config.paused;
+    this.dryRunFlag = o.config.dryRun;
+    o.metrics.paused.set(this.pausedFlag ? 1 : 0);
+    o.metrics.dryRun.set(this.dryRunFlag ? 1 : 0);
+    const a = o.config.applier;
+    this.applier = new Applier({
+      port: o.port,
+      journal: o.journal,
+      metrics: o.metrics,
+      log: o.log,
+      clock: this.clock,
+      callTimeoutMs: a.callTimeoutSeconds * 1000,
+      migrationTimeoutMs: a.migrationTimeoutSeconds * 1000,
+      maxConcurrentMigrations: a.maxConcurrentMigrations,
+      migrationBandwidthBytesPerSecond: a.migrationBandwidthBytesPerSecond,
+      ...(a.maxDowntimeMs !== undefined ? { maxDowntimeMs: a.maxDowntimeMs } : {}),
+      dryRun: () => this.dryRunFlag,
+      paused: () => this.pausedFlag,
+      onEvent: o.onEvent,
+    });
+  }
+
+  get paused(): boolean {
+    return this.pausedFlag;
+  }
+  setPaused(p: boolean): void {
+    this.pausedFlag = p;
+    this.o.metrics.paused.set(p ? 1 : 0);
+    this.o.log.info(
+      { paused: p },
+      p ? 'paused by operator: no actions until resumed' : 'resumed by operator',
+    );
+  }
+  get dryRun(): boolean {
+    return this.dryRunFlag;
+  }
+
+  /** Hosts the hypervisors know (cached; refreshed each round when reachable). */
+  private async hypervisorHosts(): Promise<string[]> {
+    try {
+      const hosts = await this.o.port.listHosts({
+        timeoutMs: this.o.config.applier.callTimeoutSeconds * 1000,
+      });
+      this.knownHosts = hosts.map((h) => h.name);
+    } catch (e) {
+      this.o.log.warn({ err: text(e) }, 'cannot list hypervisor hosts; using the last known list');
+    }
+    return this.knownHosts;
+  }
+
+  /**
+   * Corrects the snapshot with what the hypervisors say now: a VM's real host (Prometheus
+   * lags a migration by a scrape) and current allocations (CPU shares/cap, balloon, vCPUs),
+   * which the exporter's metrics do not carry.
+   */
+  private async enrich(snapshot: ClusterSnapshot, held: HeldHost[]): Promise<void> {
+    const timeoutMs = this.o.config.applier.callTimeoutSeconds * 1000;
+    const heldSet = new Set(held.map((h) => h.host));
+    const where = new Map<string, { host: string; vcpus: number; memoryBytes: number }>();
+    for (const h of snapshot.hosts) {
+      if (heldSet.has(h.name)) continue;
+      try {
+        for (const v of await this.o.port.listVms(h.name, { timeoutMs })) {
+          if (v.state === 'running' || v.state === 'blocked' || v.state === 'paused') {
+            where.set(v.name, { host: h.name, vcpus: v.vcpus, memoryBytes: v.memoryBytes });
+          }
+        }
+      } catch (e) {
+        held.push({ host: h.name, reason: `hypervisor unreachable: ${text(e)}` });
+        h.up = false;
+      }
+    }
+    let cpuTuneSupported = true;
+    for (const vm of snapshot.vms) {
+      const real = where.get(vm.name);
+      if (!real) continue;
+      if (real.host !== vm.host) {
+        this.o.log.info(
+          { vm: vm.name, metrics: vm.host, hypervisor: real.host },
+          'metrics lag a move; using the hypervisor',
+        );
+        vm.host = real.host;
+      }
+      vm.allocation.vcpus = real.vcpus;
+      vm.allocation.balloonBytes = real.memoryBytes;
+      if (!cpuTuneSupported) continue;
+      try {
+        const t = await this.o.port.getCpuTune({ host: vm.host, name: vm.name }, { timeoutMs });
+        vm.allocation.cpuShares = t.shares;
+        vm.allocation.cpuPeriodUs = t.cap.periodUs;
+        vm.allocation.cpuQuotaUs = t.cap.quotaUs;
+      } catch {
+        cpuTuneSupported = false; // unsupported backend (libvirt test driver): planner works without it
+      }
+    }
+  }
+
+  /** Observes and plans one round; nothing is applied. */
+  async planRound(
+    loop: Loop | 'both',
+    now = this.clock(),
+  ): Promise<{ plan: Plan; observation: Observation | null }> {
+    const hosts = await this.hypervisorHosts();
+    let observation: Observation;
+    try {
+      observation = await this.o.source.observe(now);
+    } catch (e) {
+      const reason = `metrics source: ${text(e)}`;
+      const knownHosts = hosts.length ? hosts : [...new Set(this.knownHosts)];
+      return {
+        plan: { at: now, held: knownHosts.map((host) => ({ host, reason })), actions: [] },
+        observation: null,
+      };
+    }
+    for (const w of observation.warnings ?? []) this.o.log.warn(w);
+    const held = [...observation.held];
+    const seen = new Set(observation.snapshot.hosts.map((h) => h.name));
+    for (const h of hosts)
+      if (!seen.has(h)) held.push({ host: h, reason: 'no data in Prometheus for this host' });
+    await this.enrich(observation.snapshot, held);
+    if (this.pausedFlag) {
+      for (const h of observation.snapshot.hosts) held.push({ host: h.name, reason: 'paused by operator' });
+    }
+    const heldSet = new Set(held.map((h) => h.host));
+    for (const h of observation.snapshot.hosts) if (heldSet.has(h.name)) h.up = false;
+    const input = {
+      snapshot: observation.snapshot,
+      config: this.o.config.planner,
+      history: historyFromJournal(this.o.journal.events()),
+      now,
+    };
+    const plans: Plan[] = [];
+    if (loop !== 'local') plans.push(planGlobalRound(input));
+    if (loop !== 'global') plans.push(planLocalRound(input));
+    const plan: Plan = {
+      at: now,
+      held: dedupeHeld([...held, ...plans.flatMap((p) => p.held)]),
+      actions: plans.flatMap((p) => p.actions),
+    };
+    const finalHeld = new Set(plan.held.map((h) => h.host));
+    // Never act on a held host, whatever the planner returned.
+    plan.actions = plan.actions.filter(
+      (a) => !finalHeld.has(a.from) && (a.to === undefined || !finalHeld.has(a.to)),
+    );
+    return { plan, observation };
+  }
+
+  /** Runs one round: observe, plan, apply; never two at once. */
+  runRound(loop: Loop): Promise<RoundReport> {
+    if (this.current) return this.current.then(() => this.runRound(loop));
+    const p = this.doRound(loop).finally(() => {
+      this.current = null;
+    });
+    this.current = p;
+    return p;
+  }
+
+  private async doRound(loop: Loop): Promise<RoundReport> {
+    const m = this.o.metrics;
+    const at = this.clock();
+    const endTimer = m.roundDuration.startTimer({ loop });
+    let report: RoundReport;
+    try {
+      const { plan, observation } = await withDeadline(
+        `${loop} round`,
+        this.o.config.loops.roundDeadlineSeconds * 1000,
+        this.planRound(loop, at),
+      );
+      if (observation) {
+        m.snapshotAge.set(observation.ageSeconds);
+        m.vmPoints.reset();
+        for (const p of pointsOf(observation.snapshot)) {
+          for (const [resource, v] of Object.entries(p.points))
+            m.vmPoints.set({ host: p.host, domain: p.vm, resource }, v);
+        }
+      }
+      this.publishHeld(plan.held);
+      for (const h of plan.held) this.o.log.warn({ loop, host: h.host, reason: h.reason }, 'host held');
+      const events = this.pausedFlag || plan.actions.length === 0 ? [] : await this.applier.apply(plan, loop);
+      const allHeld =
+        observation === null ||
+        (observation.snapshot.hosts.length > 0 && plan.held.length >= observation.snapshot.hosts.length);
+      const outcome = this.pausedFlag ? 'paused' : allHeld ? 'held' : 'ok';
+      report = { loop, at, outcome, plan, events, durationSeconds: (this.clock() - at) / 1000 };
+      if (outcome === 'ok') {
+        this.lastSuccessAt = this.clock();
+        m.lastSuccess.set({ loop }, this.lastSuccessAt / 1000);
+      }
+    } catch (e) {
+      const timeout = e instanceof Error && /no answer within/.test(e.message);
+      this.o.log.error({ loop, err: text(e) }, 'round failed');
+      report = {
+        loop,
+        at,
+        outcome: timeout ? 'timeout' : 'error',
+        plan: { at, held: [], actions: [] },
+        events: [],
+        durationSeconds: (this.clock() - at) / 1000,
+        error: text(e),
+      };
+    }
+    endTimer();
+    m.rounds.inc({ loop, outcome: report.outcome });
+    this.lastRound = report;
+    this.o.onRound?.(report);
+    return report;
+  }
+
+  private publishHeld(held: HeldHost[]): void {
+    const m = this.o.metrics;
+    m.heldHosts.reset();
+    m.hostHeld.reset();
+    for (const h of this.knownHosts) m.hostHeld.set({ host: h }, 0);
+    for (const h of held) {
+      m.hostHeld.set({ host: h.host }, 1);
+      m.heldHosts.inc({ reason: reasonClass(h.reason) });
+    }
+  }
+
+  /** Starts the loops: a T2 tick runs a local round; every k-th tick first a global round. */
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    const t2 = this.o.config.loops.localIntervalSeconds * 1000;
+    const k = this.o.config.loops.globalEveryLocalRounds;
+    this.loopDone = (async () => {
+      while (!this.stopped) {
+        const t0 = this.clock();
+        if (this.tick % k === 0) await this.runRound('global');
+        if (!this.stopped) await this.runRound('local');
+        this.tick++;
+        const wait = Math.max(0, t0 + t2 - this.clock());
+        if (wait === 0) this.o.log.warn({ overrunMs: this.clock() - t0 - t2 }, 'round overran its period');
+        await new Promise<void>((res) => {
+          const timer = setTimeout(res, wait);
+          this.wake = () => {
+            clearTimeout(timer);
+            res();
+          };
+        });
+        this.wake = null;
+      }
+    })();
+  }
+
+  /**
+   * Stops the loops. The round in flight may finish within `graceMs`; past it, running
+   * migrations are aborted and closed as failed with the VM's real location.
+   */
+  async stop(graceMs: number): Promise<void> {
+    this.stopped = true;
+    this.applier.stopAccepting();
+    this.wake?.();
+    const finished = await Promise.race([
+      this.loopDone.then(() => true),
+      new Promise<boolean>((res) => setTimeout(() => res(false), graceMs).unref()),
+    ]);
+    if (!finished) {
+      this.o.log.warn(
+        { inFlight: this.applier.inFlight },
+        'grace period over: abandoning the action in flight',
+      );
+      await this.applier.abandon();
+      await Promise.race([this.loopDone, new Promise((res) => setTimeout(res, 5000).unref())]);
+    }
+  }
+}
+
+function dedupeHeld(held: HeldHost[]): HeldHost[] {
+  const m = new Map<string, string>();
+  for (const h of held) if (!m.has(h.host)) m.set(h.host, h.reason);
+  return [...m].map(([host, reason]) => ({ host, reason }));
+}
+
+/** A low-cardinality label for a held reason. */
+export function reasonClass(reason: string): string {
+  if (reason.startsWith('metrics source')) return 'source_down';
+  if (reason.startsWith('stale')) return 'stale';
+  if (reason.startsWith('partial')) return 'partial';
+  if (reason.startsWith('host down') || reason.startsWith('no vmpilot_host_up')) return 'host_down';
+  if (reason.startsWith('paused')) return 'paused';
+  if (reason.startsWith('hypervisor')) return 'hypervisor_unreachable';
+  if (reason.startsWith('no data')) return 'no_data';
+  return 'planner';
+}

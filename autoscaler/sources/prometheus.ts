@@ -1,0 +1,205 @@
+// Prometheus metrics source: one snapshot per round from instant and range queries (all in
+// parallel, each with a deadline). prometheus-query rejects with plain objects, not Errors:
+// every rejection is wrapped into a MetricsSourceError naming the query.
+import { PrometheusDriver, type QueryResult } from 'prometheus-query';
+import { withDeadline } from '../../core/hypervisor/errors';
+import { expandQuery, type QueryName } from '../config/queries';
+import {
+  buildSnapshot,
+  type BuildInput,
+  type InstantName,
+  type InstantSample,
+  type Labels,
+  type RangeName,
+  type RangeSeries,
+  type VmOverride,
+} from './build-snapshot';
+import { MetricsSourceError, type MetricsSource, type Observation } from './source';
+
+export interface PrometheusSourceOptions {
+  url: string;
+  timeoutMs: number;
+  scrapeIntervalSeconds: number;
+  historyPoints: number;
+  rateWindow: string;
+  queries: Record<QueryName, string>;
+  capacity: BuildInput['capacity'];
+  vms: Record<
+    string,
+    {
+      workload?: VmOverride['workload'];
+      sli?: { query: string; target: number; higherIsBetter: boolean };
+      requestsQuery?: string;
+      responsesQuery?: string;
+      responseTimeQuery?: string;
+    }
+  >;
+}
+
+const INSTANT: InstantName[] = [
+  'vmInfo',
+  'vmMemoryMax',
+  'vmBalloon',
+  'vmVcpus',
+  'vmDirtyRate',
+  'vmCacheMpki',
+  'vmRequests',
+  'vmResponses',
+  'vmResponseTime',
+  'vmDiskDevices',
+  'vmNics',
+  'hostUp',
+  'hostSampleTime',
+  'hostCpus',
+  'hostMemory',
+];
+const RANGE: RangeName[] = ['vmCpu', 'vmMemory', 'vmDisk', 'vmNetRx', 'vmNetTx'];
+/** Without these nothing can be planned: their failure makes the whole round held. */
+const ESSENTIAL = new Set<string>([
+  'vmInfo',
+  'hostUp',
+  'hostSampleTime',
+  'hostCpus',
+  'hostMemory',
+  'vmCpu',
+  'vmMemory',
+]);
+
+/** Describes whatever prometheus-query rejected with (axios error object, API error, Error). */
+export function describePromError(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  if (e && typeof e === 'object') {
+    const o = e as Record<string, unknown>;
+    const parts = [o.errorType, o.error, o.message, o.code, o.status].filter(
+      (x) => typeof x === 'string' || typeof x === 'number',
+    );
+    if (parts.length) return parts.map(String).join(': ');
+    try {
+      return JSON.stringify(e);
+    } catch {
+      return String(e);
+    }
+  }
+  return String(e);
+}
+
+function labelsOf(metric: unknown): Labels {
+  const l = (metric as { labels?: Record<string, unknown> } | undefined)?.labels ?? {};
+  return Object.fromEntries(Object.entries(l).map(([k, v]) => [k, String(v)]));
+}
+
+function toInstant(r: QueryResult): InstantSample[] {
+  const rows = r.result as { metric: unknown; value: { time: Date; value: number } }[];
+  return rows.map((row) => ({
+    labels: labelsOf(row.metric),
+    value: Number(row.value.value),
+    timeMs: row.value.time.getTime(),
+  }));
+}
+
+function toRange(r: QueryResult): RangeSeries[] {
+  const rows = r.result as { metric: unknown; values: { time: Date; value: number }[] }[];
+  return rows.map((row) => ({
+    labels: labelsOf(row.metric),
+    points: row.values.map((v) => [v.time.getTime(), Number(v.value)] as [number, number]),
+  }));
+}
+
+export class PrometheusSource implements MetricsSource {
+  private readonly driver: PrometheusDriver;
+
+  constructor(private readonly o: PrometheusSourceOptions) {
+    this.driver = new PrometheusDriver({
+      endpoint: o.url.replace(/\/+$/, ''),
+      baseURL: '/api/v1',
+      timeout: o.timeoutMs,
+    });
+  }
+
+  private async run<T>(name: string, promql: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await withDeadline(`PromQL ${name}`, this.o.timeoutMs + 500, work());
+    } catch (e) {
+      throw new MetricsSourceError(
+        `Prometheus at ${this.o.url}: query ${name} (${promql}) failed: ${describePromError(e)}`,
+        {
+          cause: e,
+        },
+      );
+    }
+  }
+
+  async observe(now: number): Promise<Observation> {
+    const window = this.o.rateWindow;
+    const timeout = `${Math.max(1, Math.floor(this.o.timeoutMs / 1000))}s`;
+    const step = this.o.scrapeIntervalSeconds;
+    const start = now - (this.o.historyPoints - 1) * step * 1000;
+    const instant: BuildInput['instant'] = {};
+    const range: BuildInput['range'] = {};
+    const jobs: { name: string; done: Promise<void> }[] = [];
+    for (const name of INSTANT) {
+      const q = expandQuery(this.o.queries[name], { window });
+      const done = this.run(name, q, () => this.driver.instantQuery(q, now, timeout)).then((r) => {
+        instant[name] = toInstant(r);
+      });
+      jobs.push({ name, done });
+    }
+    for (const name of RANGE) {
+      const q = expandQuery(this.o.queries[name], { window });
+      const done = this.run(name, q, () => this.driver.rangeQuery(q, start, now, step, timeout)).then((r) => {
+        range[name] = toRange(r);
+      });
+      jobs.push({ name, done });
+    }
+    const results = await Promise.allSettled(jobs.map((j) => j.done));
+    const warnings: string[] = [];
+    for (const [i, r] of results.entries()) {
+      if (r.status !== 'rejected') continue;
+      // Without an essential query nothing can be planned: the whole round is held.
+      if (ESSENTIAL.has(jobs[i].name)) throw r.reason;
+      warnings.push(r.reason instanceof Error ? r.reason.message : String(r.reason));
+    }
+
+    const vms: Record<string, VmOverride> = {};
+    const overrides = Object.entries(this.o.vms);
+    await Promise.all(
+      overrides.map(async ([vm, ov]) => {
+        const one = async (q: string | undefined, what: string) => {
+          if (!q) return undefined;
+          const promql = expandQuery(q, { window, vm });
+          const r = await this.run(`${what} of ${vm}`, promql, () =>
+            this.driver.instantQuery(promql, now, timeout),
+          ).catch(() => null);
+          const first = r ? toInstant(r)[0] : undefined;
+          return first?.value;
+        };
+        const [sli, requests, responses, responseTime] = await Promise.all([
+          one(ov.sli?.query, 'SLI'),
+          one(ov.requestsQuery, 'request rate'),
+          one(ov.responsesQuery, 'throughput'),
+          one(ov.responseTimeQuery, 'response time'),
+        ]);
+        vms[vm] = {
+          ...(ov.workload ? { workload: ov.workload } : {}),
+          ...(ov.sli
+            ? { sli: { value: sli, target: ov.sli.target, higherIsBetter: ov.sli.higherIsBetter } }
+            : {}),
+          web: {
+            ...(requests !== undefined ? { requestsPerSecond: requests } : {}),
+            ...(responses !== undefined ? { throughputPerSecond: responses } : {}),
+            ...(responseTime !== undefined ? { responseTimeSeconds: responseTime } : {}),
+          },
+        };
+      }),
+    );
+    const obs = buildSnapshot({
+      now,
+      intervalSeconds: this.o.scrapeIntervalSeconds,
+      instant,
+      range,
+      capacity: this.o.capacity,
+      vms,
+    });
+    return warnings.length ? { ...obs, warnings } : obs;
+  }
+}

@@ -1,0 +1,32 @@
+// The metrics-source port: one cluster snapshot per round, plus the hosts that must be held
+// (no action on them) and why. Adapters: Prometheus (production) and in-memory (tests,
+// fed by the simulator).
+import type { ClusterSnapshot } from '../../core/model/snapshot';
+
+export interface HeldHost {
+  host: string;
+  reason: string;
+}
+
+export interface Observation {
+  snapshot: ClusterSnapshot;
+  /** Hosts whose data is stale, partial or down; the planner must not act on them. */
+  held: HeldHost[];
+  /** Age of the newest sample in the snapshot, seconds. */
+  ageSeconds: number;
+  /** Optional inputs that could not be read (logged; the round goes on without them). */
+  warnings?: string[];
+}
+
+export interface MetricsSource {
+  /** Observes the cluster at `now` (ms since the epoch). Rejects with MetricsSourceError. */
+  observe(now: number): Promise<Observation>;
+}
+
+/** The source could not produce a snapshot at all (e.g. Prometheus unreachable). */
+export class MetricsSourceError extends Error {
+  override readonly name = 'MetricsSourceError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
