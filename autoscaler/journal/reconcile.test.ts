@@ -77,14 +77,15 @@ describe('reconcileJournal', () => {
 
   it('checks an interrupted local action by reading the value back', async () => {
     const port = new FakePort().addHost('a').addVm('a', 'web1', { memoryBytes: 512 << 20 });
-    journal.append({
+    const local: JournalEvent = {
       ...startedMigration('l1'),
       kind: 'local',
       action: 'set_memory',
       to: undefined,
       params: { bytes: 512 << 20 },
       phases: [],
-    });
+    };
+    journal.append(local);
     const [r] = await reconcileJournal(opts(port));
     expect(r.result).toBe('completed');
   });

@@ -1,0 +1,122 @@
+// `vmpilot demo [--speed N] [--duration S]`: simulated seed-experiment cluster → exporter
+// (127.0.0.1:9177) → Prometheus (127.0.0.1:9179) → autoscaler (API 127.0.0.1:9178) acting on
+// the cluster, decisions printed as they happen. Ctrl-C or --duration stops everything.
+import type { Command } from 'commander';
+import { DemoSetupError, startDemo } from '../../demo/demo';
+import { CliError } from '../errors';
+import { waitForSignal } from './autoscaler';
+
+const int = (name: string, min: number, max: number) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new CliError(`${name} must be an integer in ${min}..${max}, got "${v}"`);
+  return n;
+};
+const positive = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new CliError(`${name} must be a positive number, got "${v}"`);
+  return n;
+};
+
+interface DemoFlags {
+  speed: number;
+  duration?: number;
+  scenario: string;
+  exporterPort: number;
+  apiPort: number;
+  prometheusPort: number;
+  t2: number;
+  scrapeInterval: number;
+  workdir?: string;
+  keep?: boolean;
+  dryRun?: boolean;
+  logLevel: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command('demo')
+    .description(
+      'run the embedded default end to end: simulated seed-experiment cluster, exporter, a real Prometheus, and the autoscaler acting on it',
+    )
+    .option(
+      '--speed <n>',
+      'simulated time runs this many times faster than the clock',
+      positive('--speed'),
+      10,
+    )
+    .option(
+      '--duration <seconds>',
+      'stop by itself after this many seconds (default: run until Ctrl-C)',
+      positive('--duration'),
+    )
+    .option('--scenario <name>', 'simulator scenario (sim://NAME)', 'seed-experiment')
+    .option('--exporter-port <port>', 'exporter port on 127.0.0.1', int('--exporter-port', 0, 65535), 9177)
+    .option('--api-port <port>', 'autoscaler API port on 127.0.0.1', int('--api-port', 0, 65535), 9178)
+    .option(
+      '--prometheus-port <port>',
+      'Prometheus port on 127.0.0.1',
+      int('--prometheus-port', 0, 65535),
+      9179,
+    )
+    .option(
+      '--t2 <seconds>',
+      'local tuning period T2 in simulated seconds (T1 = 6 × T2)',
+      positive('--t2'),
+      20,
+    )
+    .option(
+      '--scrape-interval <seconds>',
+      'Prometheus scrape interval in real seconds',
+      positive('--scrape-interval'),
+      1,
+    )
+    .option(
+      '--workdir <dir>',
+      'keep Prometheus data, journal and config here (default: a temp dir removed at exit)',
+    )
+    .option('--keep', 'keep the temp dir at exit')
+    .option('--dry-run', 'plan and journal, but never change the simulated cluster')
+    .option('--log-level <level>', 'service log level on stderr', 'warn')
+    .action(async (f: DemoFlags) => {
+      let demo;
+      try {
+        demo = await startDemo({
+          scenario: f.scenario,
+          speed: f.speed,
+          exporterPort: f.exporterPort,
+          apiPort: f.apiPort,
+          prometheusPort: f.prometheusPort,
+          t2SimSeconds: f.t2,
+          scrapeIntervalSeconds: f.scrapeInterval,
+          ...(f.workdir ? { workdir: f.workdir } : {}),
+          keep: f.keep ?? false,
+          dryRun: f.dryRun ?? false,
+          logLevel: f.logLevel,
+        });
+      } catch (e) {
+        if (e instanceof DemoSetupError) throw new CliError(e.message, 3);
+        throw e;
+      }
+      const say = (l: string) => process.stdout.write(`${l}\n`);
+      say(`vmpilot demo: sim://${f.scenario} at ${f.speed}× speed`);
+      say(`  exporter    ${demo.exporterUrl}/metrics`);
+      say(`  prometheus  ${demo.prometheusUrl}`);
+      say(`  autoscaler  ${demo.apiUrl}/api/v1/events   ${demo.apiUrl}/api/v1/plan   ${demo.apiUrl}/metrics`);
+      say(`  pause       curl -X POST -H 'Authorization: Bearer ${demo.token}' ${demo.apiUrl}/api/v1/pause`);
+      say(`  config      ${demo.configFile}  (try: vmpilot plan --config ${demo.configFile})`);
+      say(f.duration ? `  stops by itself after ${f.duration} s (or Ctrl-C)` : '  Ctrl-C stops everything');
+      say('decisions:');
+      const why = await waitForSignal(f.duration !== undefined ? f.duration * 1000 : undefined);
+      say(`stopping (${why}) …`);
+      const events = demo.autoscaler.journal.events();
+      const migrations = events.filter((e) => e.action === 'migrate');
+      say(
+        `${events.length} tuning event(s): ${migrations.filter((e) => e.result === 'completed').length} migration(s) completed, ` +
+          `${migrations.filter((e) => e.result === 'failed').length} failed, ` +
+          `${events.filter((e) => e.kind === 'local' && e.result === 'completed').length} local action(s) completed`,
+      );
+      await demo.stop();
+      say('stopped: exporter, Prometheus and autoscaler are down.');
+    });
+}

@@ -1,0 +1,96 @@
+import { buildSnapshot, type BuildInput } from './build-snapshot';
+
+const NOW = 1_000_000_000_000;
+const t = (i: number) => NOW - (2 - i) * 15000;
+const vmL = (host: string, domain: string) => ({ host, domain });
+
+function input(over: Partial<BuildInput['instant']> = {}): BuildInput {
+  return {
+    now: NOW,
+    intervalSeconds: 15,
+    instant: {
+      vmInfo: [
+        { labels: { ...vmL('a', 'web1'), uuid: 'u1', state: 'running' }, value: 1, timeMs: NOW },
+        { labels: { ...vmL('b', 'db1'), uuid: 'u2', state: 'running' }, value: 1, timeMs: NOW },
+      ],
+      hostUp: [
+        { labels: { host: 'a' }, value: 1, timeMs: NOW },
+        { labels: { host: 'b' }, value: 1, timeMs: NOW },
+      ],
+      hostSampleTime: [
+        { labels: { host: 'a' }, value: NOW / 1000 - 5, timeMs: NOW },
+        { labels: { host: 'b' }, value: NOW / 1000 - 5, timeMs: NOW },
+      ],
+      hostCpus: [
+        { labels: { host: 'a' }, value: 8, timeMs: NOW },
+        { labels: { host: 'b' }, value: 2, timeMs: NOW },
+      ],
+      hostMemory: [
+        { labels: { host: 'a' }, value: 2e9, timeMs: NOW },
+        { labels: { host: 'b' }, value: 1e9, timeMs: NOW },
+      ],
+      vmRequests: [{ labels: vmL('a', 'web1'), value: 50, timeMs: NOW }],
+      vmResponses: [{ labels: vmL('a', 'web1'), value: 40, timeMs: NOW }],
+      vmMemoryMax: [{ labels: vmL('a', 'web1'), value: 5e8, timeMs: NOW }],
+      ...over,
+    },
+    range: {
+      vmCpu: [
+        { labels: vmL('a', 'web1'), points: [0, 1, 2].map((i) => [t(i), 1 + i] as [number, number]) },
+        { labels: vmL('b', 'db1'), points: [0, 1, 2].map((i) => [t(i), 0.5] as [number, number]) },
+      ],
+      vmMemory: [
+        { labels: vmL('a', 'web1'), points: [0, 1, 2].map((i) => [t(i), 1e8] as [number, number]) },
+        { labels: vmL('b', 'db1'), points: [0, 1, 2].map((i) => [t(i), 2e8] as [number, number]) },
+      ],
+    },
+    capacity: { diskBytesPerSecond: 1e8, netBytesPerSecond: 1e8, hosts: { b: { maintenance: true } } },
+    vms: {},
+  };
+}
+
+describe('buildSnapshot', () => {
+  it('assembles hosts and VMs with histories, capacities and web stats', () => {
+    const { snapshot, held } = buildSnapshot(input());
+    expect(held).toEqual([]);
+    const a = snapshot.hosts.find((h) => h.name === 'a')!;
+    expect(a.capacity).toEqual({ cpu: 8, mem: 2e9, disk: 1e8, net: 1e8 });
+    expect(a.usageHistory.map((u) => u.cpu)).toEqual([1, 2, 3]);
+    expect(snapshot.hosts.find((h) => h.name === 'b')!.maintenance).toBe(true);
+    const web1 = snapshot.vms.find((v) => v.name === 'web1')!;
+    expect(web1).toMatchObject({ host: 'a', uuid: 'u1', workload: 'web', memoryBytes: 5e8 });
+    expect(web1.web).toEqual({ requestsPerSecond: 50, throughputPerSecond: 40 });
+    expect(snapshot.vms.find((v) => v.name === 'db1')!.workload).toBe('unknown');
+  });
+
+  it('holds a host whose up gauge is 0', () => {
+    const { held, snapshot } = buildSnapshot(
+      input({
+        hostUp: [
+          { labels: { host: 'a' }, value: 0, timeMs: NOW },
+          { labels: { host: 'b' }, value: 1, timeMs: NOW },
+        ],
+      }),
+    );
+    expect(held).toEqual([{ host: 'a', reason: expect.stringMatching(/host down/) }]);
+    expect(snapshot.hosts.find((h) => h.name === 'a')!.up).toBe(false);
+  });
+
+  it('holds a host whose newest sample is older than 2 scrape intervals', () => {
+    const { held } = buildSnapshot(
+      input({
+        hostSampleTime: [
+          { labels: { host: 'a' }, value: NOW / 1000 - 31, timeMs: NOW },
+          { labels: { host: 'b' }, value: NOW / 1000 - 29, timeMs: NOW },
+        ],
+      }),
+    );
+    expect(held).toEqual([{ host: 'a', reason: expect.stringMatching(/^stale: newest sample 31 s old/) }]);
+  });
+
+  it('holds a host with a running VM that has no CPU samples (partial data)', () => {
+    const i = input();
+    i.range.vmCpu = i.range.vmCpu!.filter((s) => s.labels.domain !== 'db1');
+    expect(buildSnapshot(i).held).toEqual([{ host: 'b', reason: 'partial data: no CPU samples for db1' }]);
+  });
+});
