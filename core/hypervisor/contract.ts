@@ -334,12 +334,12 @@ export function describeHypervisorContract(name: string, setup: () => Promise<Co
 
     describe('I/O limits', () => {
       it('setBlockIoTune accepts a limit on a disk and rejects an unknown disk', async () => {
+        const st = await port.getStats(fx.host, { groups: ['block'] });
+        const dev = fx.blockDevice ?? st.vms.find((x) => x.name === vm.name)?.blocks?.[0]?.device;
         await supportedOr(
           'setBlockIoTune',
-          () => port.setBlockIoTune(vm, fx.blockDevice ?? 'vda', { totalBytesSec: 10 * MiB }),
+          () => port.setBlockIoTune(vm, dev ?? 'vda', { totalBytesSec: 10 * MiB }),
           async () => {
-            const st = await port.getStats(fx.host, { groups: ['block'] });
-            const dev = fx.blockDevice ?? st.vms.find((x) => x.name === vm.name)?.blocks?.[0]?.device;
             if (dev) {
               await port.setBlockIoTune(vm, dev, { totalBytesSec: 10 * MiB });
               await port.setBlockIoTune(vm, dev, { totalBytesSec: 0 });
@@ -354,12 +354,12 @@ export function describeHypervisorContract(name: string, setup: () => Promise<Co
       });
 
       it('setNetBandwidth accepts a limit on an interface and rejects an unknown one', async () => {
+        const st = await port.getStats(fx.host, { groups: ['net'] });
+        const dev = fx.netDevice ?? st.vms.find((x) => x.name === vm.name)?.nets?.[0]?.device;
         await supportedOr(
           'setNetBandwidth',
-          () => port.setNetBandwidth(vm, fx.netDevice ?? 'eth0', { inboundBytesSec: MiB }),
+          () => port.setNetBandwidth(vm, dev ?? 'eth0', { inboundBytesSec: MiB }),
           async () => {
-            const st = await port.getStats(fx.host, { groups: ['net'] });
-            const dev = fx.netDevice ?? st.vms.find((x) => x.name === vm.name)?.nets?.[0]?.device;
             if (dev) {
               await port.setNetBandwidth(vm, dev, { inboundBytesSec: MiB, outboundBytesSec: 2 * MiB });
               await port.setNetBandwidth(vm, dev, { inboundBytesSec: 0, outboundBytesSec: 0 });

@@ -34,6 +34,14 @@ describe('hypervisorCodeOf', () => {
     expect(hypervisorCodeOf(err(VirErr.SYSTEM_ERROR, 'Permission denied'))).toBe('failed');
     expect(hypervisorCodeOf(err(VirErr.SYSTEM_ERROR, 'Permission denied'), 'connection')).toBe('unreachable');
   });
+
+  it('calls a host without the tc qdisc libvirt needs unsupported', () => {
+    const tc = err(
+      VirErr.INTERNAL_ERROR,
+      'internal error: Child process (tc qdisc add dev vnet1 parent 1:1 handle 2: sfq perturb 10) unexpected exit status 2: Error: Specified qdisc kind is unknown.',
+    );
+    expect(hypervisorCodeOf(tc)).toBe('unsupported');
+  });
 });
 
 describe('toHypervisorError', () => {

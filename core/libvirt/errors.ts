@@ -62,6 +62,8 @@ export function hypervisorCodeOf(
   }
   if (info.code === VirErr.OPERATION_FAILED && /not running|is not active/i.test(info.message))
     return 'invalid';
+  // Bandwidth limits run `tc`; a host kernel without the qdisc (e.g. sch_sfq) cannot shape.
+  if (/qdisc kind is unknown/i.test(info.message)) return 'unsupported';
   return CODE_BY_VIR_ERR.get(info.code) ?? 'failed';
 }
 

@@ -1,0 +1,129 @@
+// The port contract against real libvirt: a diskless TCG domain on qemu:///system (no
+// KVM here). Skips itself only when libvirtd/QEMU are not installed or not root.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describeHypervisorContract } from '../../core/hypervisor/contract';
+import type { HypervisorPort } from '../../core/hypervisor/port';
+import { openLibvirt } from '../../core/libvirt/adapter';
+import { disklessDomainXml, ensureLibvirtd, missingLibvirtd, QEMU_SYSTEM, virsh } from '../helpers/libvirtd';
+
+const run = promisify(execFile);
+const missing = missingLibvirtd();
+const PREFIX = `libvirt-ct-${process.pid}`;
+
+/** Defines and starts a persistent diskless domain; returns a function that removes it. */
+async function startDomain(name: string): Promise<() => Promise<void>> {
+  await ensureLibvirtd();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'vmpilot-libvirt-ct-'));
+  const file = path.join(dir, `${name}.xml`);
+  writeFileSync(file, disklessDomainXml(name));
+  await virsh('define', file);
+  await virsh('start', name);
+  return async () => {
+    await virsh('destroy', name).catch(() => undefined);
+    await virsh('undefine', name, '--managed-save').catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  };
+}
+
+/**
+ * Whether this host's kernel can shape traffic the way libvirt does it (htb + sfq qdiscs
+ * on the domain's tap device); some container kernels lack sch_sfq.
+ */
+async function kernelShapesTraffic(domain: string): Promise<boolean> {
+  const tap = /\b(vnet\d+)\b/.exec(await virsh('domiflist', domain))?.[1];
+  if (!tap) return false;
+  try {
+    await run('tc', ['qdisc', 'add', 'dev', tap, 'root', 'handle', '1:', 'sfq']);
+    await run('tc', ['qdisc', 'del', 'dev', tap, 'root']);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+if (missing) {
+  describe('libvirt qemu:///system (real TCG domain)', () => {
+    it(`is skipped: ${missing}`, () => {
+      expect(missing).toBeTruthy();
+    });
+  });
+} else {
+  describeHypervisorContract('libvirt qemu:///system, diskless TCG domain', async () => {
+    const name = `${PREFIX}-contract`;
+    const remove = await startDomain(name);
+    const port = await openLibvirt(QEMU_SYSTEM, { hostName: 'qemu-local' });
+    const shapes = await kernelShapesTraffic(name);
+    return {
+      port,
+      host: 'qemu-local',
+      vm: { host: 'qemu-local', name },
+      unsupported: new Set(shapes ? [] : (['setNetBandwidth'] as const)),
+      // no OS in the guest, so no balloon driver: the target is set but not reached
+      balloonReadBack: false,
+      teardown: remove,
+    };
+  });
+
+  describe('libvirt qemu:///system: real stats and CPU tune', () => {
+    const name = `${PREFIX}-stats`;
+    let remove: () => Promise<void>;
+    let port: HypervisorPort;
+    let host: string;
+
+    beforeAll(async () => {
+      remove = await startDomain(name);
+      port = await openLibvirt(QEMU_SYSTEM);
+      host = (await port.listHosts())[0].name;
+    });
+    afterAll(async () => {
+      await port?.close();
+      await remove?.();
+    });
+
+    it('names the host after virConnectGetHostname and reads its CPU time and free memory', async () => {
+      expect(host).toBe(os.hostname());
+      const info = await port.getHostInfo(host);
+      expect(info.cpus).toBe(os.cpus().length);
+      expect(info.memoryFreeBytes).toBeGreaterThan(0);
+      expect(info.cpuSecondsByMode?.user).toBeGreaterThan(0);
+      expect(info.cpuSecondsByMode?.idle).toBeGreaterThan(0);
+    });
+
+    it('reports real CPU, vCPU, balloon and interface stats in one bulk read', async () => {
+      const stats = await port.getStats(host);
+      const s = stats.vms.find((v) => v.name === name);
+      expect(s?.state).toBe('running');
+      expect(s?.cpu?.totalSeconds).toBeGreaterThan(0);
+      expect(s?.cpu?.userSeconds).toBeGreaterThanOrEqual(0);
+      expect(s?.vcpu).toMatchObject({ current: 1, maximum: 2 });
+      expect(s?.vcpu?.perVcpu[0].timeSeconds).toBeGreaterThan(0);
+      expect(s?.balloon?.currentBytes).toBe(64 * 2 ** 20);
+      expect(s?.balloon?.maximumBytes).toBe(64 * 2 ** 20);
+      expect(s?.balloon?.rssBytes).toBeGreaterThan(0);
+      expect(s?.nets?.length).toBe(1);
+      expect(s?.nets?.[0].device).toMatch(/^vnet\d+$/);
+      expect(s?.blocks).toEqual([]);
+    });
+
+    it('CPU time grows between two reads', async () => {
+      const first = (await port.getStats(host, { groups: ['cpu'] })).vms.find((v) => v.name === name);
+      await new Promise((r) => setTimeout(r, 1500));
+      const second = (await port.getStats(host, { groups: ['cpu'] })).vms.find((v) => v.name === name);
+      expect(second?.cpu?.totalSeconds).toBeGreaterThan(first?.cpu?.totalSeconds ?? Infinity);
+    });
+
+    it('cpu_shares and vcpu_quota read back, also through virsh', async () => {
+      const vm = { host, name };
+      await port.setCpuShares(vm, 333);
+      await port.setCpuCap(vm, { periodUs: 50000, quotaUs: 25000 });
+      expect(await port.getCpuTune(vm)).toEqual({ shares: 333, cap: { periodUs: 50000, quotaUs: 25000 } });
+      const sched = await virsh('schedinfo', name);
+      expect(sched).toMatch(/cpu_shares\s*:\s*333/);
+      expect(sched).toMatch(/vcpu_quota\s*:\s*25000/);
+    });
+  });
+}
