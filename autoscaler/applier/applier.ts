@@ -48,7 +48,10 @@ export class Applier {
   private readonly migrations: Semaphore;
   private stopping = false;
   /** Migrations running now, by event id. */
-  private readonly running = new Map<string, { ref: VmRef; to: string; done: Promise<unknown> }>();
+  private readonly running = new Map<
+    string,
+    { ref: VmRef; to: string; done: Promise<unknown>; abandon: () => void }
+  >();
 
   constructor(private readonly o: ApplierOptions) {
     this.migrations = new Semaphore(o.maxConcurrentMigrations);
@@ -75,10 +78,8 @@ export class Applier {
 
   /** Aborts the hypervisor job of every running migration (shutdown past its grace period). */
   async abandon(): Promise<void> {
-    await Promise.allSettled(
-      [...this.running.values()].map((r) => this.o.port.abortJob(r.ref, { timeoutMs: this.o.callTimeoutMs })),
-    );
-    await this.drain(this.o.callTimeoutMs * 2);
+    for (const r of this.running.values()) r.abandon();
+    await this.drain(this.o.callTimeoutMs * 3);
   }
 
   /** Applies every action of the plan in order; returns the journalled events. */
@@ -247,7 +248,12 @@ export class Applier {
     let finish: (v: unknown) => void = () => undefined;
     const done = new Promise((res) => (finish = res));
     const ref: VmRef = { host: action.from, name: action.vm };
-    this.running.set(planned.id, { ref, to, done });
+    let abandon: () => void = () => undefined;
+    const abandoned = new Promise<never>((_, reject) => {
+      abandon = () => reject(new AbandonedError(`migration of ${action.vm} abandoned at shutdown`));
+    });
+    abandoned.catch(() => undefined);
+    this.running.set(planned.id, { ref, to, done, abandon });
     this.o.metrics.migrationsInFlight.set(this.running.size);
     try {
       const started = this.record(planned, 'started', {
@@ -281,21 +287,24 @@ export class Applier {
         const result = await withDeadline(
           `migration of ${action.vm} to ${to}`,
           this.o.migrationTimeoutMs,
-          this.o.port.migrate(
-            ref,
-            { host: to, uri: targetUri },
-            {
-              timeoutMs: this.o.migrationTimeoutMs,
-              live: true,
-              ...(this.o.migrationBandwidthBytesPerSecond
-                ? { bandwidthBytesSec: this.o.migrationBandwidthBytesPerSecond }
-                : {}),
-              ...(this.o.maxDowntimeMs ? { maxDowntimeMs: this.o.maxDowntimeMs } : {}),
-              onProgress: (p) => {
-                progress = p;
-                this.o.log.debug({ vm: action.vm, to, progress: p }, 'migration progress');
+          raceAbandon(
+            abandoned,
+            this.o.port.migrate(
+              ref,
+              { host: to, uri: targetUri },
+              {
+                timeoutMs: this.o.migrationTimeoutMs,
+                live: true,
+                ...(this.o.migrationBandwidthBytesPerSecond
+                  ? { bandwidthBytesSec: this.o.migrationBandwidthBytesPerSecond }
+                  : {}),
+                ...(this.o.maxDowntimeMs ? { maxDowntimeMs: this.o.maxDowntimeMs } : {}),
+                onProgress: (p) => {
+                  progress = p;
+                  this.o.log.debug({ vm: action.vm, to, progress: p }, 'migration progress');
+                },
               },
-            },
+            ),
           ),
         );
         // Post-condition: the VM runs on the destination and no longer on the source.
@@ -313,7 +322,7 @@ export class Applier {
           ...(result.transferredBytes !== undefined ? { transferredBytes: result.transferredBytes } : {}),
         });
       } catch (e) {
-        if (isHypervisorError(e, 'timeout')) {
+        if (isHypervisorError(e, 'timeout') || e instanceof AbandonedError) {
           await this.o.port.abortJob(ref, { timeoutMs: this.o.callTimeoutMs }).catch((err: unknown) => {
             this.o.log.warn({ vm: action.vm, err: errorText(err) }, 'abort of a timed-out migration failed');
           });
@@ -331,6 +340,16 @@ export class Applier {
       release();
     }
   }
+}
+
+/** Shutdown gave up waiting for a migration: its job is aborted and the event closed. */
+class AbandonedError extends Error {
+  override readonly name = 'AbandonedError';
+}
+
+function raceAbandon<T>(abandoned: Promise<never>, work: Promise<T>): Promise<T> {
+  work.catch(() => undefined); // its outcome is read from the hypervisor if abandoned
+  return Promise.race([work, abandoned]);
 }
 
 /** Finds a VM on one of two hosts: 'to', 'from', or null when it is on neither. */

@@ -84,8 +84,14 @@ export const serviceConfigSchema = z
     /** Host capacities Prometheus cannot tell (disk and network bandwidth), and maintenance. */
     capacity: z
       .object({
-        diskBytesPerSecond: z.number().positive().default(200e6),
-        netBytesPerSecond: z.number().positive().default(125e6),
+        diskBytesPerSecond: z
+          .number()
+          .positive()
+          .default(200 * 1024 ** 2),
+        netBytesPerSecond: z
+          .number()
+          .positive()
+          .default(117 * 1024 ** 2),
         hosts: z.record(z.string(), hostCapacitySchema).default({}),
       })
       .strict()

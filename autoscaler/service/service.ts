@@ -39,6 +39,8 @@ export interface ServiceOptions {
   clock?: () => number;
   onEvent?: (ev: JournalEvent) => void;
   onRound?: (r: RoundReport) => void;
+  /** The planning functions; default the real planner (tests of loop mechanics script them). */
+  planner?: { local: typeof planLocalRound; global: typeof planGlobalRound };
 }
 
 const text = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -191,8 +193,9 @@ export class AutoscalerService {
       now,
     };
     const plans: Plan[] = [];
-    if (loop !== 'local') plans.push(planGlobalRound(input));
-    if (loop !== 'global') plans.push(planLocalRound(input));
+    const planner = this.o.planner ?? { local: planLocalRound, global: planGlobalRound };
+    if (loop !== 'local') plans.push(planner.global(input));
+    if (loop !== 'global') plans.push(planner.local(input));
     const plan: Plan = {
       at: now,
       held: dedupeHeld([...held, ...plans.flatMap((p) => p.held)]),

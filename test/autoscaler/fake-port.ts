@@ -29,6 +29,7 @@ export class FakePort implements HypervisorPort {
   /** When set, migrate() waits for this promise before moving the VM. */
   migrationGate: Promise<void> | null = null;
   jobs = new Map<string, MigrationProgress>();
+  private aborters = new Map<string, (e: Error) => void>();
   calls: string[] = [];
 
   addHost(name: string, cpus = 4, memoryBytes = 8 * 2 ** 30): this {
@@ -145,7 +146,10 @@ export class FakePort implements HypervisorPort {
     this.jobs.set(key, { elapsedSeconds: 0 });
     opts?.onProgress?.({ elapsedSeconds: 0, dataProcessedBytes: 0 });
     try {
-      if (this.migrationGate) await this.migrationGate;
+      if (this.migrationGate) {
+        const aborted = new Promise<never>((_, reject) => this.aborters.set(key, reject));
+        await Promise.race([this.migrationGate, aborted]);
+      }
       if (!this.guard('migrate'))
         return { vm: ref.name, from: ref.host, to: target.host, durationSeconds: 1 };
       this.host(ref.host).vms.delete(ref.name);
@@ -160,6 +164,7 @@ export class FakePort implements HypervisorPort {
       };
     } finally {
       this.jobs.delete(key);
+      this.aborters.delete(key);
     }
   }
   async getJobProgress(ref: VmRef) {
@@ -167,6 +172,8 @@ export class FakePort implements HypervisorPort {
   }
   async abortJob(ref: VmRef) {
     this.calls.push('abortJob');
-    this.jobs.delete(`${ref.host}/${ref.name}`);
+    const key = `${ref.host}/${ref.name}`;
+    this.jobs.delete(key);
+    this.aborters.get(key)?.(new HypervisorError('failed', 'migration job aborted'));
   }
 }
