@@ -1,0 +1,51 @@
+// The collector interface (after node_exporter's `Collector.Update`): a collector is a pure
+// function from what the hypervisor port reported to metric families. It never performs
+// I/O itself; the scrape (exporter/scrape.ts) reads the port once per host and hands every
+// enabled collector the same input.
+import type { HostInfo, HostStats, StatGroup, VmStats } from '../../core/hypervisor/port';
+import type { Labels, MetricFamily } from '../metrics';
+
+/** Application SLIs of one VM, as offered by ports that know them (the simulator). */
+export interface AppSli {
+  vm: string;
+  requestsTotal: number;
+  responsesTotal: number;
+  /** Mean response time over the last interval, seconds. */
+  responseTimeSeconds: number;
+}
+
+export interface CollectorInput {
+  host: string;
+  /** Domain stats (undefined when the bulk read failed or timed out). */
+  stats?: HostStats;
+  /** Host facts (undefined when the read failed). */
+  hostInfo?: HostInfo;
+  /** Application SLIs (undefined when the port offers none or the read failed). */
+  app?: AppSli[];
+}
+
+/** Which part of the input a collector reads; the scrape marks it failed when that part is missing. */
+export type CollectorSource = 'stats' | 'host' | 'app';
+
+export interface Collector {
+  /** Name used in `--collector.<name>` and the `collector` label. */
+  readonly name: string;
+  /** One line for --help. */
+  readonly description: string;
+  readonly source: CollectorSource;
+  /** libvirt stat groups this collector needs (source 'stats'). */
+  readonly groups: readonly StatGroup[];
+  readonly defaultEnabled: boolean;
+  collect(input: CollectorInput): MetricFamily[];
+}
+
+/** The labels that identify a VM's series: host, domain name and uuid. */
+export function vmLabels(host: string, vm: Pick<VmStats, 'name' | 'uuid'>): Labels {
+  return { host, domain: vm.name, uuid: vm.uuid };
+}
+
+/** Throws when the collector's input part is missing: the scrape reports success 0. */
+export function requireStats(input: CollectorInput): HostStats {
+  if (!input.stats) throw new Error(`no domain stats for host ${input.host}`);
+  return input.stats;
+}

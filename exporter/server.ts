@@ -1,0 +1,176 @@
+// The exporter as a library: `createExporter` (collect without HTTP) and `startExporter`
+// (express: `/` landing page, `/metrics`, `/healthz`). Used by `vmpilot exporter` and
+// embedded by the autoscaler's demo.
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import type { Logger } from 'pino';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import type { PortOptions } from '../core/hypervisor/connect';
+import type { HypervisorPort, StatGroup } from '../core/hypervisor/port';
+import { COLLECTORS, selectCollectors } from './collectors';
+import { renderFamilies, type MetricFamily } from './metrics';
+import { Scraper } from './scrape';
+import { FixedTarget, ReconnectingTarget, type Target } from './targets';
+
+export const DEFAULT_DEADLINE_MS = 5000;
+/**
+ * Stat groups read off the scrape path by default. Measured on real TCG domains (see
+ * exporter/README.md): these go to every QEMU process (a monitor round trip per domain),
+ * while state, cpu-total, interface and perf are read by libvirtd itself.
+ */
+export const DEFAULT_BACKGROUND_GROUPS: readonly StatGroup[] = ['balloon', 'block', 'vcpu', 'dirtyrate'];
+export const DEFAULT_BACKGROUND_INTERVAL_MS = 15_000;
+
+export interface ExporterOptions {
+  /** An open port (the caller owns it). Either this or `connect`. */
+  hypervisor?: HypervisorPort;
+  /** URIs the exporter opens itself, each reconnected with back-off while unreachable. */
+  connect?: readonly string[];
+  portOptions?: PortOptions;
+  deadlineMs?: number;
+  logger?: Logger;
+  /** Enabled collectors by name (default: every default-enabled collector). */
+  collectors?: string[];
+  /** Slow stat groups read in the background ([] = everything on the scrape path). */
+  backgroundGroups?: readonly StatGroup[];
+  backgroundIntervalMs?: number;
+  /** Wall clock for timestamps (tests). */
+  now?: () => number;
+}
+
+export interface Exporter {
+  /** Every family of one scrape (collector output plus the exporter's own metrics). */
+  collect(): Promise<MetricFamily[]>;
+  /** One scrape as Prometheus text. */
+  metrics(): Promise<string>;
+  readonly scraper: Scraper;
+  close(): Promise<void>;
+}
+
+export async function createExporter(opts: ExporterOptions): Promise<Exporter> {
+  const collectors = selectCollectors(opts.collectors);
+  const targets: Target[] = [];
+  if (opts.hypervisor) targets.push(new FixedTarget(opts.hypervisor));
+  const reconnecting = (opts.connect ?? []).map(
+    (uri) => new ReconnectingTarget(uri, { portOptions: opts.portOptions, logger: opts.logger }),
+  );
+  targets.push(...reconnecting);
+  if (targets.length === 0)
+    throw new Error('exporter needs a hypervisor port or at least one URI to connect');
+  await Promise.all(reconnecting.map((t) => t.start()));
+  const scraper = new Scraper({
+    targets,
+    collectors,
+    deadlineMs: opts.deadlineMs ?? DEFAULT_DEADLINE_MS,
+    background: {
+      groups: opts.backgroundGroups ?? DEFAULT_BACKGROUND_GROUPS,
+      intervalMs: opts.backgroundIntervalMs ?? DEFAULT_BACKGROUND_INTERVAL_MS,
+    },
+    logger: opts.logger,
+    now: opts.now,
+  });
+  // The exporter's own process metrics (RSS, heap, event-loop lag) through prom-client.
+  const self = new Registry();
+  collectDefaultMetrics({ register: self });
+  return {
+    scraper,
+    collect: () => scraper.collect(),
+    async metrics() {
+      const [families, own] = await Promise.all([
+        scraper.collect(),
+        self.metrics().catch(() => ''), // never fail a scrape for the exporter's own metrics
+      ]);
+      return renderFamilies(families) + own;
+    },
+    async close() {
+      await Promise.all(targets.map((t) => t.close()));
+    },
+  };
+}
+
+export interface StartExporterOptions extends ExporterOptions {
+  /** Address to bind (port 0 = a free port). */
+  listen: { host: string; port: number };
+}
+
+export interface RunningExporter {
+  url: string;
+  port: number;
+  exporter: Exporter;
+  close(): Promise<void>;
+}
+
+function landingPage(collectorNames: string[]): string {
+  const items = COLLECTORS.map(
+    (c) =>
+      `<li><code>${c.name}</code> ${collectorNames.includes(c.name) ? '' : '(disabled) '}— ${c.description}</li>`,
+  ).join('\n');
+  return `<!doctype html>
+<html><head><title>vmpilot exporter</title></head>
+<body>
+<h1>vmpilot exporter</h1>
+<p>Per-VM and per-host metrics of libvirt / simulated hosts for Prometheus.</p>
+<ul><li><a href="metrics">/metrics</a></li><li><a href="healthz">/healthz</a></li></ul>
+<h2>Collectors</h2>
+<ul>
+${items}
+</ul>
+</body></html>
+`;
+}
+
+/** Starts the HTTP server; rejects with a one-line error when the address cannot be bound. */
+export async function startExporter(opts: StartExporterOptions): Promise<RunningExporter> {
+  const exporter = await createExporter(opts);
+  const enabled = selectCollectors(opts.collectors).map((c) => c.name);
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/', (_req, res) => {
+    res.type('html').send(landingPage(enabled));
+  });
+  app.get('/healthz', (_req, res) => {
+    res.type('text').send('ok\n');
+  });
+  app.get('/metrics', async (_req, res) => {
+    try {
+      const body = await exporter.metrics();
+      res.type('text/plain; version=0.0.4; charset=utf-8').send(body);
+    } catch (e) {
+      // Collectors are guarded; reaching this means a bug in the exporter itself.
+      opts.logger?.error({ err: e instanceof Error ? e.message : String(e) }, 'scrape failed');
+      res
+        .status(500)
+        .type('text')
+        .send(`scrape failed: ${e instanceof Error ? e.message : String(e)}\n`);
+    }
+  });
+  let server: Server;
+  try {
+    server = await new Promise<Server>((resolve, reject) => {
+      const s = app.listen(opts.listen.port, opts.listen.host);
+      s.once('listening', () => resolve(s));
+      s.once('error', reject);
+    });
+  } catch (e) {
+    await exporter.close();
+    const code = (e as NodeJS.ErrnoException).code;
+    const where = `${opts.listen.host}:${opts.listen.port}`;
+    if (code === 'EADDRINUSE')
+      throw new Error(`cannot listen on ${where}: address already in use`, { cause: e });
+    throw new Error(`cannot listen on ${where}: ${(e as Error).message}`, { cause: e });
+  }
+  const port = (server.address() as AddressInfo).port;
+  const host = opts.listen.host.includes(':') ? `[${opts.listen.host}]` : opts.listen.host;
+  opts.logger?.info({ url: `http://${host}:${port}/metrics`, collectors: enabled }, 'exporter listening');
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    exporter,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await exporter.close();
+    },
+  };
+}
