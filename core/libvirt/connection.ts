@@ -17,6 +17,8 @@ const KEEPALIVE_COUNT = 3;
 interface PoolEntry {
   uri: string;
   refs: number;
+  /** Deadline of (re)opening the connection. */
+  openTimeoutMs: number;
   /** The open connection, or the pending open. */
   conn: Promise<Ptr>;
   releaseLoop?: () => void;
@@ -80,7 +82,7 @@ export class LibvirtConnection {
   static async acquire(uri: string, timeoutMs: number): Promise<LibvirtConnection> {
     let entry = pool.get(uri);
     if (!entry) {
-      const fresh: PoolEntry = { uri, refs: 0, conn: Promise.resolve(0n) };
+      const fresh: PoolEntry = { uri, refs: 0, openTimeoutMs: timeoutMs, conn: Promise.resolve(0n) };
       fresh.conn = openRaw(fresh, timeoutMs);
       pool.set(uri, fresh);
       entry = fresh;
@@ -100,10 +102,19 @@ export class LibvirtConnection {
     return this.entry.uri;
   }
 
-  /** The current connection pointer; rejects `unreachable` once this lease is closed. */
+  /**
+   * The current connection pointer; rejects `unreachable` once this lease is closed. When
+   * the last reopen failed (libvirtd was down), tries to open again.
+   */
   async ptr(): Promise<Ptr> {
     if (this.closed) throw new HypervisorError('unreachable', `connection to ${this.entry.uri} is closed`);
-    return this.entry.conn;
+    const current = this.entry.conn;
+    try {
+      return await current;
+    } catch {
+      if (this.entry.conn === current) this.entry.conn = openRaw(this.entry, this.entry.openTimeoutMs);
+      return this.entry.conn;
+    }
   }
 
   /**
@@ -115,10 +126,25 @@ export class LibvirtConnection {
     if (current === failed) {
       const old = this.entry.conn;
       this.entry.conn = openRaw(this.entry, timeoutMs);
+      this.entry.conn.catch(() => undefined); // a failed reopen is reported to the caller awaiting it
       void closeRaw({ ...this.entry, releaseLoop: this.entry.releaseLoop }, old);
       this.entry.releaseLoop = undefined;
     }
     return this.ptr();
+  }
+
+  /** Whether keepalive is on for the current connection (the driver supports it). */
+  get keepalive(): boolean {
+    return this.entry.releaseLoop !== undefined;
+  }
+
+  /**
+   * virConnectIsAlive: false once libvirt noticed the connection is gone. With keepalive
+   * and the event loop running, that happens without any call being made.
+   */
+  async alive(): Promise<boolean> {
+    const ptr = await this.entry.conn.catch(() => null);
+    return ptr !== null && (await callAsync<number>(libvirt().fn.virConnectIsAlive, ptr)) === 1;
   }
 
   async release(): Promise<void> {

@@ -35,6 +35,19 @@ describe('hypervisorCodeOf', () => {
     expect(hypervisorCodeOf(err(VirErr.SYSTEM_ERROR, 'Permission denied'), 'connection')).toBe('unreachable');
   });
 
+  it('treats RPC-layer failures as a lost connection', () => {
+    expect(
+      hypervisorCodeOf({
+        code: VirErr.INTERNAL_ERROR,
+        domain: 7,
+        message: 'internal error: client socket is closed',
+      }),
+    ).toBe('unreachable');
+    expect(
+      hypervisorCodeOf({ code: VirErr.INTERNAL_ERROR, domain: 10, message: 'internal error: qemu died' }),
+    ).toBe('failed');
+  });
+
   it('calls a host without the tc qdisc libvirt needs unsupported', () => {
     const tc = err(
       VirErr.INTERNAL_ERROR,

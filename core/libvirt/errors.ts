@@ -19,6 +19,9 @@ export class LibvirtError extends Error {
   }
 }
 
+/** virErrorDomain VIR_FROM_RPC: the client/server RPC layer. */
+const VIR_FROM_RPC = 7;
+
 const CODE_BY_VIR_ERR = new Map<number, HypervisorErrorCode>([
   [VirErr.NO_DOMAIN, 'not_found'],
   [VirErr.DEVICE_MISSING, 'not_found'],
@@ -62,6 +65,14 @@ export function hypervisorCodeOf(
   }
   if (info.code === VirErr.OPERATION_FAILED && /not running|is not active/i.test(info.message))
     return 'invalid';
+  // The RPC layer's own failures ("client socket is closed", "connection reset") mean the
+  // connection to libvirtd is gone, whatever code they carry.
+  if (
+    info.domain === VIR_FROM_RPC &&
+    (info.code === VirErr.INTERNAL_ERROR || info.code === VirErr.SYSTEM_ERROR)
+  ) {
+    return 'unreachable';
+  }
   // Bandwidth limits run `tc`; a host kernel without the qdisc (e.g. sch_sfq) cannot shape.
   if (/qdisc kind is unknown/i.test(info.message)) return 'unsupported';
   return CODE_BY_VIR_ERR.get(info.code) ?? 'failed';

@@ -7,8 +7,10 @@
 // are left running on purpose — like system services they are shared by every suite that
 // needs them, and stopping them under a concurrent suite would break it; the domains a
 // suite creates are its own to remove.
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -120,4 +122,90 @@ export function disklessDomainXml(
   </devices>
 </domain>
 `;
+}
+
+/** A libvirtd of the test's own, that the test may stop and restart at will. */
+export interface PrivateLibvirtd {
+  /** qemu+unix URI of its socket. */
+  uri: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  /** Stops and removes its directories. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * Starts a second libvirtd in a private mount namespace (`unshare -m`) with its own
+ * /run/libvirt, /var/lib/libvirt, /var/cache/libvirt, /var/log/libvirt and /etc/libvirt
+ * bind-mounted from a temp dir, so it shares nothing with the system libvirtd; its socket
+ * is reachable from outside through that temp dir. Runs in the foreground in its own
+ * process group, which `stop` kills.
+ */
+export async function startPrivateLibvirtd(): Promise<PrivateLibvirtd> {
+  const missing = missingLibvirtd();
+  if (missing) throw new Error(missing);
+  await ensureAccount();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'vmpilot-libvirtd-'));
+  const sub = ['run', 'lib', 'cache', 'log', 'etc'];
+  for (const s of sub) mkdirSync(path.join(dir, s));
+  writeFileSync(path.join(dir, 'etc', 'libvirtd.conf'), '');
+  const mounts: [string, string][] = [
+    ['run', '/run/libvirt'],
+    ['lib', '/var/lib/libvirt'],
+    ['cache', '/var/cache/libvirt'],
+    ['log', '/var/log/libvirt'],
+    ['etc', '/etc/libvirt'],
+  ];
+  for (const [, target] of mounts) mkdirSync(target, { recursive: true });
+  const script = [
+    ...mounts.map(([s, target]) => `mount --bind ${path.join(dir, s)} ${target}`),
+    `exec libvirtd --pid-file ${path.join(dir, 'libvirtd.pid')} --config ${path.join(dir, 'etc', 'libvirtd.conf')}`,
+  ].join(' && ');
+  const uri = `qemu+unix:///system?socket=${path.join(dir, 'run', 'libvirt-sock')}`;
+  let child: ChildProcess | undefined;
+
+  const answersAt = async () => {
+    try {
+      await run('virsh', ['-c', uri, 'uri'], { timeout: 5000 });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const start = async () => {
+    const log = openSync(path.join(dir, 'libvirtd.log'), 'a');
+    child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script], {
+      detached: true,
+      stdio: ['ignore', log, log],
+    });
+    closeSync(log);
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null)
+        throw new Error(`private libvirtd exited (${child.exitCode}); see ${dir}/libvirtd.log`);
+      if (await answersAt()) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`private libvirtd did not answer within 30 s; see ${dir}/libvirtd.log`);
+  };
+  const stop = async () => {
+    const c = child;
+    child = undefined;
+    if (!c?.pid || c.exitCode !== null) return;
+    const exited = new Promise<void>((r) => c.once('exit', () => r()));
+    process.kill(-c.pid, 'SIGTERM');
+    const timer = setTimeout(() => c.pid && process.kill(-c.pid, 'SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  await start();
+  return {
+    uri,
+    start,
+    stop,
+    dispose: async () => {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

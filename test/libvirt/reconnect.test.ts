@@ -1,0 +1,77 @@
+// Keepalive and reconnection against a real libvirtd that the test stops and restarts
+// (a private instance, so the system libvirtd other suites use is left alone).
+import type { HypervisorPort } from '../../core/hypervisor/port';
+import { openLibvirt } from '../../core/libvirt/adapter';
+import { LibvirtConnection } from '../../core/libvirt/connection';
+import { missingLibvirtd, startPrivateLibvirtd, type PrivateLibvirtd } from '../helpers/libvirtd';
+
+const missing = missingLibvirtd();
+
+if (missing) {
+  describe('libvirt reconnection (private libvirtd)', () => {
+    it(`is skipped: ${missing}`, () => {
+      expect(missing).toBeTruthy();
+    });
+  });
+} else {
+  describe('libvirt reconnection (private libvirtd)', () => {
+    let daemon: PrivateLibvirtd;
+    let port: HypervisorPort;
+
+    beforeAll(async () => {
+      daemon = await startPrivateLibvirtd();
+      port = await openLibvirt(daemon.uri, { hostName: 'private', defaultTimeoutMs: 15_000 });
+    });
+    afterAll(async () => {
+      await port?.close();
+      await daemon?.dispose();
+    });
+
+    it('answers, then keeps answering after libvirtd restarts (one reconnect)', async () => {
+      expect(await port.listVms('private')).toEqual([]);
+      const before = await port.getHostInfo('private');
+      await daemon.stop();
+      await daemon.start();
+      const after = await port.getHostInfo('private');
+      expect(after.cpus).toBe(before.cpus);
+      expect(await port.listVms('private')).toEqual([]);
+    });
+
+    it('rejects unreachable while libvirtd is down, and recovers when it is back', async () => {
+      await daemon.stop();
+      await expect(port.listVms('private')).rejects.toMatchObject({ code: 'unreachable' });
+      await daemon.start();
+      expect(await port.listVms('private')).toEqual([]);
+    });
+  });
+}
+
+if (!missing) {
+  describe('libvirt keepalive (private libvirtd)', () => {
+    it('runs the event loop for a remote connection, which notices a dead libvirtd without a call', async () => {
+      const daemon = await startPrivateLibvirtd();
+      const conn = await LibvirtConnection.acquire(daemon.uri, 10_000);
+      try {
+        expect(conn.keepalive).toBe(true);
+        expect(await conn.alive()).toBe(true);
+        await daemon.stop();
+        const deadline = Date.now() + 10_000;
+        while ((await conn.alive()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+        expect(await conn.alive()).toBe(false);
+      } finally {
+        await conn.release();
+        await daemon.dispose();
+      }
+    });
+
+    it('does not need keepalive on the test driver (it refuses it)', async () => {
+      const conn = await LibvirtConnection.acquire('test:///default', 10_000);
+      try {
+        expect(conn.keepalive).toBe(false);
+        expect(await conn.alive()).toBe(true);
+      } finally {
+        await conn.release();
+      }
+    });
+  });
+}
