@@ -1,0 +1,87 @@
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, loadConfig, parseConfigText } from './load';
+import { DEFAULT_QUERIES } from './queries';
+
+function problemsOf(text: string): string[] {
+  try {
+    parseConfigText(text, 'test.yaml', '/etc/vmpilot');
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  throw new Error('config was accepted');
+}
+
+describe('vmpilot.yaml validation', () => {
+  it('fills every default from a two-line file and resolves paths against the file', () => {
+    const cfg = parseConfigText(
+      'hypervisors: [sim://seed-experiment]\njournal: j.jsonl\n',
+      'x.yaml',
+      '/etc/vmpilot',
+    );
+    expect(cfg.listen).toBe('127.0.0.1:9178');
+    expect(cfg.journal).toBe('/etc/vmpilot/j.jsonl');
+    expect(cfg.loops).toEqual({
+      localIntervalSeconds: 20,
+      globalEveryLocalRounds: 6,
+      roundDeadlineSeconds: 15,
+    });
+    expect(cfg.prometheus.queries.vmCpu).toBe(DEFAULT_QUERIES.vmCpu);
+    expect(cfg.applier.maxConcurrentMigrations).toBe(1);
+    expect(cfg.dryRun).toBe(false);
+    expect(cfg.planner).toBeDefined();
+  });
+
+  it('names every wrong field with its path and reason', () => {
+    const problems = problemsOf(
+      [
+        'hypervisors: ["foo://nowhere"]',
+        'prometheus:',
+        '  url: not a url',
+        '  scrapeIntervalSeconds: -5',
+        '  queries:',
+        '    vmCpu: ""',
+        '    vmGpu: up',
+        'loops:',
+        '  globalEveryLocalRounds: 1.5',
+        'listen: "9178"',
+        'dryrun: true',
+        'vms:',
+        '  web1:',
+        '    workload: gpu',
+      ].join('\n'),
+    );
+    const joined = problems.join('\n');
+    expect(joined).toMatch(/^hypervisors\.0: unknown hypervisor URI "foo:\/\/nowhere"/m);
+    expect(joined).toMatch(/^prometheus\.url: /m);
+    expect(joined).toMatch(/^prometheus\.scrapeIntervalSeconds: /m);
+    expect(joined).toMatch(/^prometheus\.queries\.vmCpu: /m);
+    expect(joined).toMatch(/^prometheus\.queries: .*vmGpu/m);
+    expect(joined).toMatch(/^loops\.globalEveryLocalRounds: /m);
+    expect(joined).toMatch(/^listen: expected HOST:PORT/m);
+    expect(joined).toMatch(/^\(top level\): .*dryrun/m);
+    expect(joined).toMatch(/^vms\.web1\.workload: /m);
+    expect(problems).toHaveLength(9);
+  });
+
+  it('requires at least one hypervisor', () => {
+    expect(problemsOf('prometheus: {}\n')).toEqual([expect.stringMatching(/^hypervisors: /)]);
+    expect(problemsOf('hypervisors: []\n')).toEqual(['hypervisors: at least one hypervisor URI is needed']);
+  });
+
+  it('reports YAML syntax errors with a line number', () => {
+    expect(problemsOf('hypervisors: [sim://x\nlisten: :\n')[0]).toMatch(/^line \d+: /);
+  });
+
+  it('names a missing file', () => {
+    expect(() => loadConfig('/nonexistent/vmpilot.yaml')).toThrow(/cannot read the file/);
+  });
+
+  it('accepts every shipped example', () => {
+    const dir = path.join(__dirname, '..', 'examples');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+    expect(files.length).toBeGreaterThanOrEqual(3);
+    for (const f of files) expect(() => loadConfig(path.join(dir, f))).not.toThrow();
+  });
+});
