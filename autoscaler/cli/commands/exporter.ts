@@ -1,0 +1,121 @@
+// `vmpilot exporter --connect URI… [--listen ADDR]`: serves per-VM and per-host metrics for
+// Prometheus (exporter/server.ts). Runs until SIGINT/SIGTERM. An unreachable URI at start-up
+// does not stop it: that host reports vmpilot_host_up 0 and is retried with back-off.
+import type { Command } from 'commander';
+import pino from 'pino';
+import { parseHypervisorUri } from '../../../core/hypervisor/connect';
+import { COLLECTORS } from '../../../exporter/collectors';
+import { enabledCollectors, parseDuration, parseGroups, parseListen } from '../../../exporter/cli-options';
+import {
+  DEFAULT_BACKGROUND_GROUPS,
+  DEFAULT_BACKGROUND_INTERVAL_MS,
+  DEFAULT_DEADLINE_MS,
+  startExporter,
+} from '../../../exporter/server';
+import { CliError } from '../errors';
+
+interface ExporterFlags {
+  connect: string[];
+  listen: string;
+  deadline: string;
+  backgroundGroups: string;
+  backgroundInterval: string;
+  logLevel: string;
+  [collectorSwitch: string]: unknown;
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const done = (s: NodeJS.Signals) => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      resolve(s);
+    };
+    const onInt = () => done('SIGINT');
+    const onTerm = () => done('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+  });
+}
+
+/** Turns a parse error of a flag value into a one-line CLI error. */
+function flag<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    throw new CliError(e instanceof Error ? e.message : String(e), 2);
+  }
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('exporter')
+    .description('serve per-VM and per-host metrics of libvirt or simulated hosts for Prometheus (/metrics)')
+    .requiredOption(
+      '-c, --connect <uri>',
+      'hypervisor URI, repeatable: test:///default, test:///abs/host.xml, qemu:///system, qemu+ssh://host/system, sim://SCENARIO; prefix NAME= to name the host',
+      collect,
+      [],
+    )
+    .option('--listen <host:port>', 'address to serve /, /metrics and /healthz on', '127.0.0.1:9177')
+    .option(
+      '--deadline <duration>',
+      'deadline of one scrape (e.g. 5s, 500ms); past it /metrics answers with what arrived and vmpilot_host_up 0',
+      `${DEFAULT_DEADLINE_MS / 1000}s`,
+    )
+    .option(
+      '--background-groups <list>',
+      'stat groups read off the scrape path on their own cadence (comma list of cpu,vcpu,balloon,block,net,perf,dirtyrate, or none)',
+      DEFAULT_BACKGROUND_GROUPS.join(','),
+    )
+    .option(
+      '--background-interval <duration>',
+      'minimum age of the background read before it is refreshed',
+      `${DEFAULT_BACKGROUND_INTERVAL_MS / 1000}s`,
+    )
+    .option('--log-level <level>', 'pino log level (fatal, error, warn, info, debug)', 'info');
+  for (const c of COLLECTORS) {
+    cmd.option(
+      `--collector.${c.name}`,
+      `enable collector ${c.name}: ${c.description}${c.defaultEnabled ? ' (default on)' : ''}`,
+    );
+    cmd.option(`--no-collector.${c.name}`, `disable collector ${c.name}`);
+  }
+  cmd.action(async (opts: ExporterFlags) => {
+    const listen = flag(() => parseListen(opts.listen));
+    const deadlineMs = flag(() => parseDuration('--deadline', opts.deadline));
+    const backgroundIntervalMs = flag(() => parseDuration('--background-interval', opts.backgroundInterval));
+    const backgroundGroups = flag(() => parseGroups(opts.backgroundGroups));
+    for (const uri of opts.connect) flag(() => parseHypervisorUri(uri));
+    const switches: Record<string, boolean | undefined> = {};
+    for (const c of COLLECTORS) {
+      const v = opts[`collector.${c.name}`];
+      if (typeof v === 'boolean') switches[c.name] = v;
+    }
+    const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+    if (!levels.includes(opts.logLevel))
+      throw new CliError(`--log-level "${opts.logLevel}": expected one of ${levels.join(', ')}`, 2);
+    const logger = pino({ name: 'vmpilot-exporter', level: opts.logLevel }, pino.destination(2));
+    let running;
+    try {
+      running = await startExporter({
+        connect: opts.connect,
+        listen,
+        deadlineMs,
+        logger,
+        collectors: enabledCollectors(switches),
+        backgroundGroups,
+        backgroundIntervalMs,
+        portOptions: { defaultTimeoutMs: deadlineMs },
+      });
+    } catch (e) {
+      throw new CliError(e instanceof Error ? e.message : String(e), 1, { cause: e });
+    }
+    process.stdout.write(`vmpilot exporter listening on ${running.url}/metrics\n`);
+    const signal = await untilSignal();
+    logger.info({ signal }, 'stopping');
+    await running.close();
+  });
+}
