@@ -1,0 +1,879 @@
+// The simulated cluster: hosts and VMs of a scenario, advanced in discrete steps.
+//
+// Time is always passed in (`advanceTo(ms)`); nothing here reads a clock. The model keeps
+// cumulative counters (CPU time, block and network bytes, app requests/responses, …) that
+// grow with model time, so rates computed from them are physical. Workload traces are
+// evaluated at "trace time" = elapsed model time × speed (the demo plays traces faster
+// while counters stay in clock time). Every control the hypervisor port offers is a
+// method here; the adapter, the runner and the baselines all drive this one model.
+import type { BlockIoTune, CpuCap, NetBandwidth, VmState } from '../hypervisor/port';
+import { cpuLimitCores, proportionalShare } from './cpu';
+import { MIGRATION_CALIBRATION, MIGRATION_CPU_COST, type MigrationProfile } from './migration';
+import { deriveSeed, mulberry32 } from './prng';
+import type { HostSpec, Scenario, SimWorkload, VmSpec, WebSpec } from './scenario';
+import { compileTrace, type Trace } from './traces';
+import { swapFactor, webStep } from './web';
+
+const GiB = 1024 ** 3;
+const PACKET_BYTES = 1000;
+const BLOCK_OP_BYTES = 64 * 1024;
+const BLOCK_OP_SECONDS = 0.0005;
+
+export class SimError extends Error {
+  override readonly name = 'SimError';
+  constructor(
+    readonly code: 'not_found' | 'invalid' | 'failed',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Migration characteristics of each workload kind (seed 004 Table 1 profiles). */
+export const WORKLOAD_PROFILE: Record<SimWorkload, MigrationProfile> = {
+  web: MIGRATION_CALIBRATION.WEBBENCH,
+  cpu: MIGRATION_CALIBRATION['SPEC-CPU'],
+  'memory-dirty': MIGRATION_CALIBRATION.OLTP,
+  disk: MIGRATION_CALIBRATION.IOZONE,
+  net: MIGRATION_CALIBRATION.WEBBENCH,
+  mixed: MIGRATION_CALIBRATION['SPEC-jbb'],
+};
+
+export interface SimHost {
+  name: string;
+  cpus: number;
+  mhz: number;
+  memoryBytes: number;
+  reservedBytes: number;
+  diskBandwidth: number;
+  netBandwidth: number;
+  maintenance: boolean;
+  /** Cumulative CPU seconds by mode (user, system, idle). */
+  cpuSeconds: { user: number; system: number; idle: number };
+  /** Integral of used cores over time (for averages between two reads). */
+  usedCoreSeconds: number;
+  /** Last step's view. */
+  last: {
+    usedCores: number;
+    guestMemoryBytes: number;
+    diskBytesPerSecond: number;
+    netBytesPerSecond: number;
+  };
+  /** Integrals for observations: memory in use × s, disk bytes, net bytes. */
+  memByteSeconds: number;
+  diskBytes: number;
+  netBytes: number;
+}
+
+export interface VmCounters {
+  cpuSeconds: number;
+  userSeconds: number;
+  systemSeconds: number;
+  vcpuSeconds: number[];
+  cpuDemandSeconds: number;
+  blockReadBytes: number;
+  blockWriteBytes: number;
+  blockReadOps: number;
+  blockWriteOps: number;
+  blockReadSeconds: number;
+  blockWriteSeconds: number;
+  netRxBytes: number;
+  netTxBytes: number;
+  netRxPackets: number;
+  netTxPackets: number;
+  netRxDrops: number;
+  netTxDrops: number;
+  /** Integral of the working set over time (byte-seconds). */
+  workingSetByteSeconds: number;
+  dirtiedBytes: number;
+  appRequests: number;
+  appResponses: number;
+  appDropped: number;
+  /** Σ response time over responses (seconds). */
+  appResponseTimeSum: number;
+  /** Seconds during which the VM missed its SLA. */
+  slaViolationSeconds: number;
+  /** Seconds the VM spent paused by migrations (downtime). */
+  downtimeSeconds: number;
+  instructions: number;
+  cycles: number;
+  cacheReferences: number;
+  cacheMisses: number;
+}
+
+export interface MigrationJob {
+  vm: string;
+  from: string;
+  to: string;
+  startedAtMs: number;
+  /** Index of the round in progress (0 = full copy). */
+  round: number;
+  roundBytes: number;
+  roundSent: number;
+  roundElapsed: number;
+  stopAndCopy: boolean;
+  transferredBytes: number;
+  elapsedSeconds: number;
+  downtimeSeconds: number;
+  bandwidthLimit: number;
+  maxDowntimeSeconds?: number;
+  lastBandwidth: number;
+  lastDirtyRate: number;
+  state: 'running' | 'completed' | 'aborted';
+  finishedAtMs?: number;
+}
+
+export interface SimVm {
+  name: string;
+  uuid: string;
+  host: string;
+  workload: SimWorkload;
+  state: VmState;
+  vcpus: number;
+  maxVcpus: number;
+  maxMemoryBytes: number;
+  balloonBytes: number;
+  shares: number;
+  cap: CpuCap;
+  pins: Map<number, number[]>;
+  disks: string[];
+  nics: string[];
+  blockTune: Map<string, BlockIoTune>;
+  netTune: Map<string, NetBandwidth>;
+  group?: string;
+  web?: WebSpec & { backlog: number; responseTargetSeconds: number };
+  traces: Partial<Record<keyof VmSpec['demand'], Trace>>;
+  profile: MigrationProfile;
+  counters: VmCounters;
+  /** Last step's view (rates per second). */
+  last: {
+    cpuDemandCores: number;
+    cpuUsedCores: number;
+    workingSetBytes: number;
+    dirtyRate: number;
+    diskBytesPerSecond: number;
+    netRxBytesPerSecond: number;
+    netTxBytesPerSecond: number;
+    requestsPerSecond: number;
+    responsesPerSecond: number;
+    responseTimeSeconds: number;
+    violating: boolean;
+  };
+  job?: MigrationJob;
+}
+
+function emptyCounters(vcpus: number): VmCounters {
+  return {
+    cpuSeconds: 0,
+    userSeconds: 0,
+    systemSeconds: 0,
+    vcpuSeconds: new Array<number>(vcpus).fill(0),
+    cpuDemandSeconds: 0,
+    blockReadBytes: 0,
+    blockWriteBytes: 0,
+    blockReadOps: 0,
+    blockWriteOps: 0,
+    blockReadSeconds: 0,
+    blockWriteSeconds: 0,
+    netRxBytes: 0,
+    netTxBytes: 0,
+    netRxPackets: 0,
+    netTxPackets: 0,
+    netRxDrops: 0,
+    netTxDrops: 0,
+    workingSetByteSeconds: 0,
+    dirtiedBytes: 0,
+    appRequests: 0,
+    appResponses: 0,
+    appDropped: 0,
+    appResponseTimeSum: 0,
+    slaViolationSeconds: 0,
+    downtimeSeconds: 0,
+    instructions: 0,
+    cycles: 0,
+    cacheReferences: 0,
+    cacheMisses: 0,
+  };
+}
+
+/** Deterministic RFC-4122-shaped UUID from the scenario seed and a name. */
+export function simUuid(seed: number, name: string): string {
+  const rng = mulberry32(deriveSeed(seed, `uuid:${name}`));
+  const hex = Array.from({ length: 32 }, () => Math.floor(rng() * 16).toString(16));
+  hex[12] = '4';
+  hex[16] = ((parseInt(hex[16], 16) & 3) | 8).toString(16);
+  const s = hex.join('');
+  return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
+}
+
+/** Completed migration, as the model reports it to whoever drives it. */
+export interface MigrationRecord {
+  vm: string;
+  from: string;
+  to: string;
+  startedAtMs: number;
+  finishedAtMs: number;
+  durationSeconds: number;
+  downtimeSeconds: number;
+  transferredBytes: number;
+  rounds: number;
+  result: 'completed' | 'aborted';
+}
+
+export class SimCluster {
+  readonly hosts = new Map<string, SimHost>();
+  readonly vms = new Map<string, SimVm>();
+  /** Model time in ms since the epoch. */
+  nowMs: number;
+  readonly startMs: number;
+  readonly stepSeconds: number;
+  readonly speed: number;
+  readonly migrations: MigrationRecord[] = [];
+  private readonly slaResponseTarget: number;
+  private readonly slaDeliveredFraction: number;
+
+  constructor(
+    readonly scenario: Scenario,
+    opts: { startMs: number; speed?: number; seed?: number },
+  ) {
+    this.startMs = opts.startMs;
+    this.nowMs = opts.startMs;
+    this.speed = opts.speed ?? 1;
+    this.stepSeconds = scenario.stepSeconds;
+    this.slaResponseTarget = scenario.sla.responseTimeSeconds;
+    this.slaDeliveredFraction = scenario.sla.deliveredFraction;
+    const seed = opts.seed ?? scenario.seed;
+    for (const h of scenario.hosts) this.hosts.set(h.name, newHost(h));
+    for (const v of scenario.vms) this.vms.set(v.name, this.newVm(v, seed));
+  }
+
+  private newVm(v: VmSpec, seed: number): SimVm {
+    const traces: SimVm['traces'] = {};
+    for (const [k, spec] of Object.entries(v.demand)) {
+      if (spec !== undefined)
+        traces[k as keyof VmSpec['demand']] = compileTrace(spec, seed, `${v.name}/${k}`);
+    }
+    const web = v.workload === 'web' ? (v.web ?? webDefaults()) : undefined;
+    return {
+      name: v.name,
+      uuid: simUuid(seed, v.name),
+      host: v.host,
+      workload: v.workload,
+      state: v.state,
+      vcpus: v.vcpus,
+      maxVcpus: v.maxVcpus ?? v.vcpus,
+      maxMemoryBytes: v.memory,
+      balloonBytes: v.balloon ?? v.memory,
+      shares: v.shares,
+      cap: { periodUs: 100000, quotaUs: -1 },
+      pins: new Map(),
+      disks: ['vda'],
+      nics: ['vnet0'],
+      blockTune: new Map(),
+      netTune: new Map(),
+      group: v.group,
+      web: web && {
+        ...web,
+        backlog: 0,
+        responseTargetSeconds: web.responseTargetSeconds ?? this.slaResponseTarget,
+      },
+      traces,
+      profile: WORKLOAD_PROFILE[v.workload],
+      counters: emptyCounters(v.maxVcpus ?? v.vcpus),
+      last: {
+        cpuDemandCores: 0,
+        cpuUsedCores: 0,
+        workingSetBytes: 0,
+        dirtyRate: 0,
+        diskBytesPerSecond: 0,
+        netRxBytesPerSecond: 0,
+        netTxBytesPerSecond: 0,
+        requestsPerSecond: 0,
+        responsesPerSecond: 0,
+        responseTimeSeconds: 0,
+        violating: false,
+      },
+    };
+  }
+
+  // ---- lookups -----------------------------------------------------------------------
+
+  host(name: string): SimHost {
+    const h = this.hosts.get(name);
+    if (!h) throw new SimError('not_found', `unknown host "${name}"`);
+    return h;
+  }
+
+  /** A VM by name; with `host`, only if it lives there. */
+  vm(name: string, host?: string): SimVm {
+    const v = this.vms.get(name);
+    if (!v || (host !== undefined && v.host !== host))
+      throw new SimError('not_found', `no VM "${name}"${host ? ` on host "${host}"` : ''}`);
+    return v;
+  }
+
+  vmsOn(host: string): SimVm[] {
+    const out: SimVm[] = [];
+    for (const v of this.vms.values()) if (v.host === host) out.push(v);
+    return out;
+  }
+
+  /** Seconds of scenario time at which traces are read now. */
+  traceSeconds(ms = this.nowMs): number {
+    return ((ms - this.startMs) / 1000) * this.speed;
+  }
+
+  elapsedSeconds(): number {
+    return (this.nowMs - this.startMs) / 1000;
+  }
+
+  /** Memory promised to guests on a host: balloons of resident VMs + incoming migrations. */
+  committedMemory(host: string): number {
+    let sum = 0;
+    for (const v of this.vms.values()) {
+      if (v.state === 'shutoff') continue;
+      if (v.host === host || v.job?.to === host) sum += v.balloonBytes;
+    }
+    return sum;
+  }
+
+  guestMemoryCapacity(host: string): number {
+    const h = this.host(host);
+    return h.memoryBytes - h.reservedBytes;
+  }
+
+  freeMemory(host: string): number {
+    return this.guestMemoryCapacity(host) - this.committedMemory(host);
+  }
+
+  // ---- controls (what the hypervisor port can do) ------------------------------------
+
+  setShares(vm: SimVm, shares: number): void {
+    if (!Number.isInteger(shares) || shares < 2 || shares > 262144)
+      throw new SimError('invalid', `CPU shares must be an integer in 2..262144, got ${shares}`);
+    vm.shares = shares;
+  }
+
+  setCap(vm: SimVm, cap: CpuCap): void {
+    if (!Number.isInteger(cap.periodUs) || cap.periodUs < 1000 || cap.periodUs > 1000000)
+      throw new SimError('invalid', `CFS period must be in 1000..1000000 µs, got ${cap.periodUs}`);
+    if (cap.quotaUs !== -1 && (!Number.isInteger(cap.quotaUs) || cap.quotaUs < 1000))
+      throw new SimError('invalid', `CFS quota must be -1 or ≥ 1000 µs, got ${cap.quotaUs}`);
+    vm.cap = { periodUs: cap.periodUs, quotaUs: cap.quotaUs };
+  }
+
+  /** Sets the balloon; refuses more than the maximum or than the host can give. */
+  setMemory(vm: SimVm, bytes: number): void {
+    if (!Number.isFinite(bytes) || bytes <= 0 || bytes > vm.maxMemoryBytes)
+      throw new SimError('invalid', `memory must be in 1..${vm.maxMemoryBytes} bytes, got ${bytes}`);
+    const growth = bytes - vm.balloonBytes;
+    if (growth > 0 && vm.state !== 'shutoff' && growth > this.freeMemory(vm.host))
+      throw new SimError(
+        'failed',
+        `host "${vm.host}" has ${this.freeMemory(vm.host)} bytes free, VM "${vm.name}" asked for ${growth} more`,
+      );
+    vm.balloonBytes = Math.floor(bytes);
+  }
+
+  setVcpus(vm: SimVm, count: number): void {
+    if (!Number.isInteger(count) || count < 1 || count > vm.maxVcpus)
+      throw new SimError('invalid', `vCPU count must be in 1..${vm.maxVcpus}, got ${count}`);
+    vm.vcpus = count;
+  }
+
+  pin(vm: SimVm, vcpu: number, cpus: readonly number[]): void {
+    const h = this.host(vm.host);
+    if (!Number.isInteger(vcpu) || vcpu < 0 || vcpu >= vm.maxVcpus)
+      throw new SimError('invalid', `vCPU ${vcpu} does not exist (VM has ${vm.maxVcpus})`);
+    if (cpus.length === 0) throw new SimError('invalid', 'pinning needs at least one CPU');
+    for (const c of cpus)
+      if (!Number.isInteger(c) || c < 0 || c >= h.cpus)
+        throw new SimError('invalid', `CPU ${c} does not exist on host "${h.name}" (${h.cpus} CPUs)`);
+    if (cpus.length === h.cpus) vm.pins.delete(vcpu);
+    else
+      vm.pins.set(
+        vcpu,
+        [...new Set(cpus)].sort((a, b) => a - b),
+      );
+  }
+
+  setBlockTune(vm: SimVm, device: string, tune: BlockIoTune): void {
+    if (!vm.disks.includes(device))
+      throw new SimError('not_found', `VM "${vm.name}" has no disk "${device}"`);
+    for (const [k, val] of Object.entries(tune))
+      if (val !== undefined && (!Number.isFinite(val) || val < 0))
+        throw new SimError('invalid', `${k} must be ≥ 0, got ${val}`);
+    vm.blockTune.set(device, { ...tune });
+  }
+
+  setNetTune(vm: SimVm, device: string, bw: NetBandwidth): void {
+    if (!vm.nics.includes(device))
+      throw new SimError('not_found', `VM "${vm.name}" has no interface "${device}"`);
+    for (const [k, val] of Object.entries(bw))
+      if (val !== undefined && (!Number.isFinite(val) || val < 0))
+        throw new SimError('invalid', `${k} must be ≥ 0, got ${val}`);
+    vm.netTune.set(device, { ...bw });
+  }
+
+  setState(vm: SimVm, to: 'running' | 'paused' | 'shutoff'): void {
+    if (vm.job?.state === 'running') throw new SimError('failed', `VM "${vm.name}" is migrating`);
+    const from = vm.state;
+    const ok =
+      (to === 'paused' && from === 'running') ||
+      (to === 'running' && (from === 'paused' || from === 'shutoff')) ||
+      (to === 'shutoff' && from !== 'shutoff');
+    if (!ok) throw new SimError('invalid', `VM "${vm.name}" is ${from}, cannot go ${to}`);
+    if (from === 'shutoff' && to === 'running' && vm.balloonBytes > this.freeMemory(vm.host))
+      throw new SimError('failed', `host "${vm.host}" lacks memory to start VM "${vm.name}"`);
+    if (to === 'shutoff' && vm.web) vm.web.backlog = 0;
+    vm.state = to;
+  }
+
+  /** Starts a pre-copy live migration; the model carries it forward step by step. */
+  startMigration(
+    vm: SimVm,
+    to: string,
+    opts: { bandwidthBytesPerSecond?: number; maxDowntimeMs?: number } = {},
+  ): MigrationJob {
+    const dest = this.host(to);
+    if (vm.host === to) throw new SimError('invalid', `VM "${vm.name}" already runs on "${to}"`);
+    if (vm.state !== 'running' && vm.state !== 'paused')
+      throw new SimError('invalid', `VM "${vm.name}" is ${vm.state}; only a running VM migrates live`);
+    if (vm.job?.state === 'running') throw new SimError('failed', `VM "${vm.name}" is already migrating`);
+    if (dest.maintenance) throw new SimError('failed', `host "${to}" is in maintenance`);
+    if (this.freeMemory(to) < vm.balloonBytes)
+      throw new SimError(
+        'failed',
+        `host "${to}" has ${this.freeMemory(to)} bytes free, VM "${vm.name}" needs ${vm.balloonBytes}`,
+      );
+    const engine = this.scenario.migration;
+    const limit =
+      opts.bandwidthBytesPerSecond && opts.bandwidthBytesPerSecond > 0
+        ? opts.bandwidthBytesPerSecond
+        : Infinity;
+    vm.job = {
+      vm: vm.name,
+      from: vm.host,
+      to,
+      startedAtMs: this.nowMs,
+      round: 0,
+      roundBytes: vm.balloonBytes,
+      roundSent: 0,
+      roundElapsed: 0,
+      stopAndCopy: false,
+      transferredBytes: 0,
+      elapsedSeconds: 0,
+      downtimeSeconds: 0,
+      bandwidthLimit: Math.min(limit, engine.bandwidthBytesPerSecond),
+      maxDowntimeSeconds: opts.maxDowntimeMs !== undefined ? opts.maxDowntimeMs / 1000 : undefined,
+      lastBandwidth: 0,
+      lastDirtyRate: 0,
+      state: 'running',
+    };
+    return vm.job;
+  }
+
+  abortMigration(vm: SimVm): void {
+    const job = vm.job;
+    if (!job || job.state !== 'running') throw new SimError('invalid', `VM "${vm.name}" has no job to abort`);
+    job.state = 'aborted';
+    job.finishedAtMs = this.nowMs;
+    this.recordMigration(job, vm);
+  }
+
+  private recordMigration(job: MigrationJob, vm: SimVm): void {
+    this.migrations.push({
+      vm: vm.name,
+      from: job.from,
+      to: job.to,
+      startedAtMs: job.startedAtMs,
+      finishedAtMs: job.finishedAtMs ?? this.nowMs,
+      durationSeconds: job.elapsedSeconds,
+      downtimeSeconds: job.downtimeSeconds,
+      transferredBytes: job.transferredBytes,
+      rounds: job.round + 1,
+      result: job.state === 'completed' ? 'completed' : 'aborted',
+    });
+  }
+
+  // ---- physics -----------------------------------------------------------------------
+
+  /** Advances the model to `ms` in steps of `stepSeconds` (the last one may be shorter). */
+  advanceTo(ms: number): void {
+    const stepMs = this.stepSeconds * 1000;
+    while (ms - this.nowMs > 1e-6) {
+      const dtMs = Math.min(stepMs, ms - this.nowMs);
+      this.step(dtMs / 1000);
+      this.nowMs += dtMs;
+    }
+  }
+
+  /** One step of `dt` seconds starting at nowMs. */
+  step(dt: number): void {
+    const tt = this.traceSeconds();
+    const paused = this.advanceMigrations(dt);
+    for (const h of this.hosts.values()) this.stepHost(h, dt, tt, paused);
+  }
+
+  /** Moves migration jobs forward; returns, per VM, the seconds it was paused (stop-and-copy). */
+  private advanceMigrations(dt: number): Map<string, number> {
+    const paused = new Map<string, number>();
+    for (const vm of this.vms.values()) {
+      const job = vm.job;
+      if (!job || job.state !== 'running') continue;
+      const src = this.host(job.from);
+      const dst = this.host(job.to);
+      const engine = this.scenario.migration;
+      // The migration stream shares the NICs and competes with the guest's own traffic.
+      const ownTx = vm.workload === 'web' || vm.workload === 'net' ? vm.last.netTxBytesPerSecond : 0;
+      const bw = Math.max(
+        1024 * 1024,
+        Math.min(job.bandwidthLimit, src.netBandwidth, dst.netBandwidth) - ownTx,
+      );
+      const dirty = vm.state === 'running' ? this.dirtyRate(vm) : 0;
+      job.lastBandwidth = bw;
+      job.lastDirtyRate = dirty;
+      let left = dt;
+      let pausedHere = 0;
+      while (left > 1e-12 && job.state === 'running') {
+        const need = (job.roundBytes - job.roundSent) / bw;
+        const used = Math.min(need, left);
+        job.roundSent += used * bw;
+        job.roundElapsed += used;
+        job.transferredBytes += used * bw;
+        job.elapsedSeconds += used;
+        left -= used;
+        if (job.stopAndCopy) {
+          job.downtimeSeconds += used;
+          pausedHere += used;
+        }
+        if (need > used) break;
+        if (job.stopAndCopy) {
+          this.completeMigration(vm, job, dt - left);
+          break;
+        }
+        // Next round: the pages dirtied while this one was sent (bounded by memory).
+        const next = Math.min(dirty * job.roundElapsed, vm.balloonBytes);
+        job.round += 1;
+        job.roundBytes = next;
+        job.roundSent = 0;
+        job.roundElapsed = 0;
+        const downtimeOk = job.maxDowntimeSeconds === undefined || next / bw <= job.maxDowntimeSeconds;
+        if ((next < engine.stopBytes && downtimeOk) || job.round >= engine.maxRounds) job.stopAndCopy = true;
+      }
+      if (pausedHere > 0) paused.set(vm.name, pausedHere);
+    }
+    return paused;
+  }
+
+  private completeMigration(vm: SimVm, job: MigrationJob, atOffsetSeconds: number): void {
+    job.state = 'completed';
+    job.finishedAtMs = this.nowMs + atOffsetSeconds * 1000;
+    vm.host = job.to;
+    // Pins name CPUs of the old host; the destination starts unpinned.
+    vm.pins.clear();
+    this.recordMigration(job, vm);
+  }
+
+  /** Current dirty rate of a VM (trace, or its workload profile scaled to its memory). */
+  dirtyRate(vm: SimVm): number {
+    const tr = vm.traces.dirtyRate;
+    if (tr) return tr(this.traceSeconds());
+    return (vm.profile.dirtyRateBytesPerSecond * vm.balloonBytes) / GiB;
+  }
+
+  private stepHost(h: SimHost, dt: number, tt: number, paused: Map<string, number>): void {
+    const vms = this.vmsOn(h.name).filter((v) => v.state === 'running');
+    // Migration overhead on this host (as source or destination).
+    let migrationCores = 0;
+    let migrationTx = 0;
+    let migrationRx = 0;
+    for (const v of this.vms.values()) {
+      const j = v.job;
+      if (!j || j.state !== 'running') continue;
+      if (j.from === h.name) {
+        migrationCores += MIGRATION_CPU_COST.sourceCores;
+        migrationTx += j.lastBandwidth;
+      }
+      if (j.to === h.name) {
+        migrationCores += MIGRATION_CPU_COST.destinationCores;
+        migrationRx += j.lastBandwidth;
+      }
+    }
+    const demands = vms.map((v) => this.demandOf(v, dt, tt, paused.get(v.name) ?? 0));
+    const cpuAlloc = proportionalShare(
+      Math.max(0, h.cpus - migrationCores),
+      vms.map((v, i) => ({
+        demand: demands[i].cpuCores,
+        shares: v.shares,
+        limit: cpuLimitCores(v.vcpus, v.cap, pinnedCount(v)) * demands[i].availableFraction,
+      })),
+    );
+    const diskAlloc = proportionalShare(
+      h.diskBandwidth,
+      vms.map((v, i) => ({ demand: demands[i].disk, shares: 1, limit: blockLimit(v) })),
+    );
+    const rxAlloc = proportionalShare(
+      Math.max(0, h.netBandwidth - migrationRx),
+      vms.map((v, i) => ({ demand: demands[i].netRx, shares: 1, limit: netLimit(v, 'in') })),
+    );
+    const txAlloc = proportionalShare(
+      Math.max(0, h.netBandwidth - migrationTx),
+      vms.map((v, i) => ({ demand: demands[i].netTx, shares: 1, limit: netLimit(v, 'out') })),
+    );
+    let used = migrationCores;
+    let mem = 0;
+    let disk = 0;
+    let net = 0;
+    vms.forEach((v, i) => {
+      const d = demands[i];
+      const r = this.applyStep(v, d, dt, h, cpuAlloc[i], diskAlloc[i], rxAlloc[i], txAlloc[i]);
+      used += cpuAlloc[i];
+      mem += Math.min(d.workingSet, v.balloonBytes);
+      disk += r.disk;
+      net += r.net;
+    });
+    // Paused / migrating-away VMs still hold memory.
+    for (const v of this.vmsOn(h.name)) if (v.state === 'paused') mem += v.balloonBytes;
+    for (const v of this.vms.values()) {
+      // Idle, stopped VMs do not move counters, but their "last" view goes quiet.
+      if (v.host === h.name && v.state !== 'running') quiet(v);
+    }
+    used = Math.min(used, h.cpus);
+    h.cpuSeconds.user += used * dt * 0.85;
+    h.cpuSeconds.system += used * dt * 0.15;
+    h.cpuSeconds.idle += Math.max(0, h.cpus - used) * dt;
+    h.usedCoreSeconds += used * dt;
+    h.memByteSeconds += mem * dt;
+    h.diskBytes += disk * dt;
+    h.netBytes += net * dt;
+    h.last = { usedCores: used, guestMemoryBytes: mem, diskBytesPerSecond: disk, netBytesPerSecond: net };
+  }
+
+  private demandOf(v: SimVm, dt: number, tt: number, pausedSeconds: number): StepDemand {
+    const at = (k: keyof VmSpec['demand'], dflt: number) => {
+      const tr = v.traces[k];
+      return tr ? tr(tt) : dflt;
+    };
+    const migrating = v.job?.state === 'running';
+    const degrade = migrating ? 1 / (1 - v.profile.overhead) : 1;
+    const availableFraction = Math.max(0, 1 - pausedSeconds / dt);
+    let workingSet: number;
+    let cpuCores: number;
+    let arrivals = 0;
+    let cost = 0;
+    let swap: number;
+    if (v.web) {
+      const rps = at('requests', 0);
+      arrivals = rps * dt;
+      workingSet = v.web.baseMemory + v.web.memoryPerRps * rps;
+      swap = swapFactor(workingSet, v.balloonBytes);
+      cost = v.web.requestCpuSeconds * swap * degrade;
+      cpuCores = ((v.web.backlog + arrivals) * cost) / dt + at('cpu', 0);
+    } else {
+      workingSet = at('memory', v.maxMemoryBytes / 2);
+      swap = swapFactor(workingSet, v.balloonBytes);
+      cpuCores = at('cpu', 0.1) * swap * degrade;
+    }
+    const webTx = v.web ? at('requests', 0) * v.web.responseBytes : 0;
+    return {
+      cpuCores: Math.min(cpuCores, v.vcpus),
+      rawCpuCores: cpuCores,
+      workingSet,
+      swap,
+      degrade,
+      arrivals,
+      cost,
+      availableFraction,
+      pausedSeconds,
+      diskRead: at('diskRead', 0) * availableFraction,
+      diskWrite: at('diskWrite', 0) * availableFraction,
+      disk: (at('diskRead', 0) + at('diskWrite', 0)) * availableFraction,
+      netRx: at('netRx', v.web ? (arrivals / dt) * 2048 : 0) * availableFraction,
+      netTx: (at('netTx', 0) + webTx) * availableFraction,
+    };
+  }
+
+  private applyStep(
+    v: SimVm,
+    d: StepDemand,
+    dt: number,
+    h: SimHost,
+    cpu: number,
+    disk: number,
+    rx: number,
+    tx: number,
+  ): { disk: number; net: number } {
+    const c = v.counters;
+    const cpuSec = cpu * dt;
+    c.cpuSeconds += cpuSec;
+    c.userSeconds += cpuSec * 0.85;
+    c.systemSeconds += cpuSec * 0.15;
+    c.cpuDemandSeconds += d.rawCpuCores * dt;
+    const active = Math.max(1, v.vcpus);
+    for (let i = 0; i < active && i < c.vcpuSeconds.length; i++) c.vcpuSeconds[i] += cpuSec / active;
+    c.workingSetByteSeconds += d.workingSet * dt;
+    const dirty = this.dirtyRate(v) * d.availableFraction;
+    c.dirtiedBytes += dirty * dt;
+    const cycles = cpuSec * h.mhz * 1e6;
+    const cacheHeavy = v.workload === 'memory-dirty';
+    c.cycles += cycles;
+    c.instructions += cycles * (cacheHeavy ? 0.6 : 1.2);
+    c.cacheReferences += cycles * 0.02;
+    c.cacheMisses += cycles * 0.02 * (cacheHeavy ? 0.45 : 0.05);
+    // Block and network I/O delivered in proportion to what was asked.
+    const diskFrac = d.disk > 0 ? disk / d.disk : 1;
+    const rBytes = d.diskRead * diskFrac * dt;
+    const wBytes = d.diskWrite * diskFrac * dt;
+    c.blockReadBytes += rBytes;
+    c.blockWriteBytes += wBytes;
+    c.blockReadOps += rBytes / BLOCK_OP_BYTES;
+    c.blockWriteOps += wBytes / BLOCK_OP_BYTES;
+    c.blockReadSeconds += (rBytes / BLOCK_OP_BYTES) * BLOCK_OP_SECONDS;
+    c.blockWriteSeconds += (wBytes / BLOCK_OP_BYTES) * BLOCK_OP_SECONDS;
+    c.netRxBytes += rx * dt;
+    c.netTxBytes += tx * dt;
+    c.netRxPackets += (rx * dt) / PACKET_BYTES;
+    c.netTxPackets += (tx * dt) / PACKET_BYTES;
+    c.netRxDrops += (Math.max(0, d.netRx - rx) * dt) / PACKET_BYTES;
+    c.netTxDrops += (Math.max(0, d.netTx - tx) * dt) / PACKET_BYTES;
+    c.downtimeSeconds += d.pausedSeconds;
+
+    let violating: boolean;
+    let requestsPerSecond = 0;
+    let responsesPerSecond = 0;
+    let responseTimeSeconds = 0;
+    if (v.web) {
+      const r = webStep({
+        backlog: v.web.backlog,
+        arrivals: d.arrivals,
+        cpuSeconds: cpuSec,
+        costCpuSeconds: d.cost,
+        slowdown: cpu > 0 ? d.cpuCores / cpu : 1,
+        dtSeconds: dt,
+        queueLimit: v.web.queueLimit,
+      });
+      v.web.backlog = r.backlog;
+      c.appRequests += d.arrivals;
+      c.appResponses += r.served;
+      c.appDropped += r.dropped;
+      c.appResponseTimeSum += r.responseTimeSeconds * r.served;
+      requestsPerSecond = d.arrivals / dt;
+      responsesPerSecond = r.served / dt;
+      responseTimeSeconds = r.responseTimeSeconds;
+      violating =
+        r.dropped > 0 ||
+        (r.served > 0 || r.backlog > 0 ? r.responseTimeSeconds > v.web.responseTargetSeconds : false);
+    } else {
+      const fractions = [d.rawCpuCores > 0 ? cpu / d.rawCpuCores : 1, diskFrac];
+      if (d.netRx + d.netTx > 0) fractions.push((rx + tx) / (d.netRx + d.netTx));
+      violating = Math.min(...fractions) < this.slaDeliveredFraction;
+    }
+    if (violating) c.slaViolationSeconds += dt;
+    v.last = {
+      cpuDemandCores: d.rawCpuCores,
+      cpuUsedCores: cpu,
+      workingSetBytes: d.workingSet,
+      dirtyRate: dirty,
+      diskBytesPerSecond: disk,
+      netRxBytesPerSecond: rx,
+      netTxBytesPerSecond: tx,
+      requestsPerSecond,
+      responsesPerSecond,
+      responseTimeSeconds,
+      violating,
+    };
+    return { disk, net: rx + tx };
+  }
+}
+
+interface StepDemand {
+  /** CPU demand in cores, bounded by the vCPU count. */
+  cpuCores: number;
+  /** CPU demand before the vCPU bound. */
+  rawCpuCores: number;
+  workingSet: number;
+  swap: number;
+  degrade: number;
+  arrivals: number;
+  cost: number;
+  availableFraction: number;
+  pausedSeconds: number;
+  diskRead: number;
+  diskWrite: number;
+  disk: number;
+  netRx: number;
+  netTx: number;
+}
+
+function webDefaults(): WebSpec {
+  return {
+    requestCpuSeconds: 0.02,
+    baseMemory: 128 * 1024 ** 2,
+    memoryPerRps: 2 * 1024 ** 2,
+    queueLimit: 5000,
+    responseBytes: 20 * 1024,
+  };
+}
+
+function newHost(h: HostSpec): SimHost {
+  return {
+    name: h.name,
+    cpus: h.cpus,
+    mhz: h.mhz,
+    memoryBytes: h.memory,
+    reservedBytes: h.reservedMemory,
+    diskBandwidth: h.diskBandwidth,
+    netBandwidth: h.netBandwidth,
+    maintenance: h.maintenance,
+    cpuSeconds: { user: 0, system: 0, idle: 0 },
+    usedCoreSeconds: 0,
+    last: { usedCores: 0, guestMemoryBytes: 0, diskBytesPerSecond: 0, netBytesPerSecond: 0 },
+    memByteSeconds: 0,
+    diskBytes: 0,
+    netBytes: 0,
+  };
+}
+
+function quiet(v: SimVm): void {
+  v.last = {
+    ...v.last,
+    cpuDemandCores: 0,
+    cpuUsedCores: 0,
+    diskBytesPerSecond: 0,
+    netRxBytesPerSecond: 0,
+    netTxBytesPerSecond: 0,
+    responsesPerSecond: 0,
+    dirtyRate: 0,
+  };
+}
+
+/** Distinct physical CPUs the VM's vCPUs are pinned to (undefined: not pinned). */
+function pinnedCount(v: SimVm): number | undefined {
+  if (v.pins.size === 0) return undefined;
+  const set = new Set<number>();
+  let unpinned = false;
+  for (let i = 0; i < v.vcpus; i++) {
+    const p = v.pins.get(i);
+    if (p) p.forEach((c) => set.add(c));
+    else unpinned = true;
+  }
+  return unpinned ? undefined : set.size;
+}
+
+function blockLimit(v: SimVm): number {
+  let limit = Infinity;
+  for (const t of v.blockTune.values()) {
+    if (t.totalBytesSec) limit = Math.min(limit, t.totalBytesSec);
+  }
+  return limit;
+}
+
+function netLimit(v: SimVm, dir: 'in' | 'out'): number {
+  let limit = Infinity;
+  for (const t of v.netTune.values()) {
+    const x = dir === 'in' ? t.inboundBytesSec : t.outboundBytesSec;
+    if (x) limit = Math.min(limit, x);
+  }
+  return limit;
+}

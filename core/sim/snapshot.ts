@@ -1,0 +1,205 @@
+// Builds the planner's ClusterSnapshot from the simulated cluster, with an observation
+// history: every `observeSeconds` of model time the recorder turns the model's cumulative
+// counters into one averaged sample per VM and host (what a Prometheus `rate()` over the
+// scrape interval would give). The runner and the autoscaler's in-memory source use it.
+import type { ClusterSnapshot, ResourceVector, VmSnapshot } from '../model/snapshot';
+import type { SimCluster, SimHost, SimVm } from './model';
+
+interface VmSample {
+  usage: ResourceVector;
+  requestsPerSecond: number;
+  throughputPerSecond: number;
+  responseTimeSeconds?: number;
+  dirtyRate: number;
+  netRx: number;
+  netTx: number;
+  missesPerKiloInstruction?: number;
+}
+
+interface VmMark {
+  host: string;
+  cpu: number;
+  ws: number;
+  disk: number;
+  rx: number;
+  tx: number;
+  req: number;
+  resp: number;
+  rtSum: number;
+  dirtied: number;
+  instr: number;
+  misses: number;
+}
+
+interface HostMark {
+  used: number;
+  mem: number;
+  disk: number;
+  net: number;
+}
+
+export class ObservationRecorder {
+  private lastAtMs: number | undefined;
+  private vmMarks = new Map<string, VmMark>();
+  private hostMarks = new Map<string, HostMark>();
+  readonly vmHistory = new Map<string, VmSample[]>();
+  readonly hostHistory = new Map<string, ResourceVector[]>();
+  /** Time of the newest sample (ms). */
+  latestMs: number | undefined;
+
+  constructor(
+    readonly observeSeconds: number,
+    private readonly keep = 10,
+  ) {}
+
+  /** Takes the counters' baseline without recording a sample (call once at the start). */
+  start(model: SimCluster): void {
+    this.lastAtMs = model.nowMs;
+    for (const v of model.vms.values()) this.vmMarks.set(v.name, markVm(v));
+    for (const h of model.hosts.values()) this.hostMarks.set(h.name, markHost(h));
+  }
+
+  /** Records one sample: averages since the previous call. */
+  observe(model: SimCluster): void {
+    if (this.lastAtMs === undefined) {
+      this.start(model);
+      return;
+    }
+    const dt = (model.nowMs - this.lastAtMs) / 1000;
+    if (dt <= 0) return;
+    for (const v of model.vms.values()) {
+      const now = markVm(v);
+      const was = this.vmMarks.get(v.name) ?? now;
+      this.vmMarks.set(v.name, now);
+      const resp = now.resp - was.resp;
+      const instr = now.instr - was.instr;
+      const sample: VmSample = {
+        usage: {
+          cpu: (now.cpu - was.cpu) / dt,
+          mem: (now.ws - was.ws) / dt,
+          disk: (now.disk - was.disk) / dt,
+          net: (now.rx - was.rx + now.tx - was.tx) / dt,
+        },
+        requestsPerSecond: (now.req - was.req) / dt,
+        throughputPerSecond: resp / dt,
+        responseTimeSeconds: v.web ? (resp > 0 ? (now.rtSum - was.rtSum) / resp : undefined) : undefined,
+        dirtyRate: (now.dirtied - was.dirtied) / dt,
+        netRx: (now.rx - was.rx) / dt,
+        netTx: (now.tx - was.tx) / dt,
+        missesPerKiloInstruction: instr > 0 ? ((now.misses - was.misses) / instr) * 1000 : undefined,
+      };
+      if (v.state !== 'running') sample.usage.mem = 0;
+      pushBounded(this.vmHistory, v.name, sample, this.keep);
+    }
+    for (const h of model.hosts.values()) {
+      const now = markHost(h);
+      const was = this.hostMarks.get(h.name) ?? now;
+      this.hostMarks.set(h.name, now);
+      pushBounded(
+        this.hostHistory,
+        h.name,
+        {
+          cpu: (now.used - was.used) / dt,
+          mem: (now.mem - was.mem) / dt,
+          disk: (now.disk - was.disk) / dt,
+          net: (now.net - was.net) / dt,
+        },
+        this.keep,
+      );
+    }
+    this.lastAtMs = model.nowMs;
+    this.latestMs = model.nowMs;
+  }
+
+  /** The planner's view at `nowMs` (the model must already be there). */
+  snapshot(model: SimCluster, nowMs = model.nowMs): ClusterSnapshot {
+    const age = this.latestMs === undefined ? Infinity : Math.max(0, (nowMs - this.latestMs) / 1000);
+    const hosts = [...model.hosts.values()].map((h) => ({
+      name: h.name,
+      cpus: h.cpus,
+      capacity: {
+        cpu: h.cpus,
+        mem: h.memoryBytes - h.reservedBytes,
+        disk: h.diskBandwidth,
+        net: h.netBandwidth,
+      },
+      usageHistory: [...(this.hostHistory.get(h.name) ?? [])],
+      up: (this.hostHistory.get(h.name)?.length ?? 0) > 0,
+      ageSeconds: Number.isFinite(age) ? age : 1e9,
+      maintenance: h.maintenance || undefined,
+    }));
+    const vms: VmSnapshot[] = [...model.vms.values()].map((v) =>
+      vmSnapshot(v, this.vmHistory.get(v.name) ?? []),
+    );
+    return { at: nowMs, intervalSeconds: this.observeSeconds, hosts, vms };
+  }
+}
+
+function vmSnapshot(v: SimVm, history: VmSample[]): VmSnapshot {
+  const last = history[history.length - 1];
+  const inMigration = v.job?.state === 'running';
+  return {
+    name: v.name,
+    uuid: v.uuid,
+    host: v.host,
+    // A VM in flight is reported paused so the planner leaves it alone until it lands.
+    state: inMigration ? 'paused' : v.state,
+    vcpus: v.vcpus,
+    memoryBytes: v.maxMemoryBytes,
+    workload: v.workload,
+    usageHistory: history.map((s) => ({ ...s.usage })),
+    dirtyRateBytesPerSecond: last?.dirtyRate,
+    netRxBytesPerSecond: last?.netRx,
+    netTxBytesPerSecond: last?.netTx,
+    cacheMissesPerKiloInstruction: last?.missesPerKiloInstruction,
+    web:
+      v.web && last
+        ? {
+            requestsPerSecond: last.requestsPerSecond,
+            throughputPerSecond: last.throughputPerSecond,
+            responseTimeSeconds: last.responseTimeSeconds,
+          }
+        : undefined,
+    sli:
+      v.web && last?.responseTimeSeconds !== undefined
+        ? { value: last.responseTimeSeconds, target: v.web.responseTargetSeconds, higherIsBetter: false }
+        : undefined,
+    devices: { disks: [...v.disks], nics: [...v.nics] },
+    allocation: {
+      cpuShares: v.shares,
+      cpuQuotaUs: v.cap.quotaUs,
+      cpuPeriodUs: v.cap.periodUs,
+      balloonBytes: v.balloonBytes,
+      vcpus: v.vcpus,
+    },
+  };
+}
+
+function markVm(v: SimVm): VmMark {
+  const c = v.counters;
+  return {
+    host: v.host,
+    cpu: c.cpuSeconds,
+    ws: c.workingSetByteSeconds,
+    disk: c.blockReadBytes + c.blockWriteBytes,
+    rx: c.netRxBytes,
+    tx: c.netTxBytes,
+    req: c.appRequests,
+    resp: c.appResponses,
+    rtSum: c.appResponseTimeSum,
+    dirtied: c.dirtiedBytes,
+    instr: c.instructions,
+    misses: c.cacheMisses,
+  };
+}
+
+function markHost(h: SimHost): HostMark {
+  return { used: h.usedCoreSeconds, mem: h.memByteSeconds, disk: h.diskBytes, net: h.netBytes };
+}
+
+function pushBounded<T>(m: Map<string, T[]>, key: string, x: T, keep: number): void {
+  let list = m.get(key);
+  if (!list) m.set(key, (list = []));
+  list.push(x);
+  if (list.length > keep) list.shift();
+}
