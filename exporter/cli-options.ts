@@ -17,7 +17,7 @@ export function parseDuration(flag: string, v: string): number {
   if (!m) throw new Error(`${flag} "${v}": expected a duration such as 5s, 500ms or 1m`);
   const n = Number(m[1]);
   const ms = m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000;
-  if (ms <= 0) throw new Error(`${flag} "${v}": must be positive`);
+  if (ms < 0) throw new Error(`${flag} "${v}": must not be negative`);
   return ms;
 }
 

@@ -1,9 +1,19 @@
 // One scrape: for every host of every target, concurrently, ONE bulk getStats (plus the
 // host facts and, where offered, application SLIs), bounded by a deadline; then every
 // enabled collector turns the result into families, each guarded so that a failing
-// collector or a down host never fails the scrape. Expensive stat groups (those that need
-// a round trip to each QEMU) can be read in the background on their own cadence and
-// served from a cache, with their age in `vmpilot_collector_last_success_timestamp_seconds`.
+// collector or a down host never fails the scrape.
+//
+// Slow stat groups. Some libvirt groups cost a round trip to each QEMU (balloon, block,
+// vcpu) or a cgroup read per domain (cpu-total): at 200 domains one read of them takes
+// seconds (measured, see README.md). Each host therefore runs in one of two modes:
+// - inline: the scrape reads every group in its one call (fresh data; small hosts, the
+//   simulator, the test driver);
+// - background: the scrape reads only the cheap groups; the slow ones are read by a
+//   separate call started after the scrape (at most one outstanding, at most every
+//   `intervalMs`) and served from its cache, with their age in
+//   `vmpilot_collector_last_success_timestamp_seconds`.
+// A host switches to background when its inline read took longer than `slowMs`, and
+// back when the background read gets faster than half of that (hysteresis).
 import type { Logger } from 'pino';
 import type { HostInfo, HostStats, HypervisorPort, StatGroup } from '../core/hypervisor/port';
 import { offersAppStats, readAppStats } from './app-stats';
@@ -14,10 +24,12 @@ import { SingleFlight } from './single-flight';
 import type { Target } from './targets';
 
 export interface BackgroundOptions {
-  /** Stat groups read outside the scrape path. */
+  /** Stat groups that may be read off the scrape path. */
   groups: readonly StatGroup[];
-  /** Minimum age before the cache is refreshed (the refresh starts on a scrape, off its path). */
+  /** Minimum age of the cache before the next background read (0 = after every scrape). */
   intervalMs: number;
+  /** An inline read slower than this moves the host to background mode. */
+  slowMs: number;
 }
 
 export interface ScraperOptions {
@@ -39,7 +51,7 @@ interface Outcome<T> {
 
 interface BackgroundCache {
   stats?: HostStats;
-  /** When the last successful read finished (wall clock ms). */
+  /** When the data in `stats` was read (wall clock ms). */
   okAtMs?: number;
   /** Whether the most recent finished attempt succeeded. */
   lastOk: boolean;
@@ -47,32 +59,37 @@ interface BackgroundCache {
   durationMs: number;
 }
 
+type HostMode = 'inline' | 'background';
+
 const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 export class Scraper {
   private readonly flight = new SingleFlight();
   private readonly bg = new Map<string, BackgroundCache>();
+  private readonly mode = new Map<string, HostMode>();
   private readonly lastSuccess = new Map<string, Map<string, number>>();
-  private readonly fgGroups: StatGroup[];
-  private readonly bgGroups: StatGroup[];
+  private readonly allGroups: StatGroup[];
+  private readonly cheapGroups: StatGroup[];
+  private readonly slowGroups: StatGroup[];
   private readonly now: () => number;
 
   constructor(private readonly o: ScraperOptions) {
     this.now = o.now ?? Date.now;
     const wanted = new Set<StatGroup>(['state']);
     for (const c of o.collectors) for (const g of c.groups) wanted.add(g);
-    const bgWanted = new Set(o.background?.groups ?? []);
-    bgWanted.delete('state');
-    this.bgGroups = [...wanted].filter((g) => bgWanted.has(g));
-    this.fgGroups = [...wanted].filter((g) => !bgWanted.has(g));
+    const slow = new Set(o.background?.groups ?? []);
+    slow.delete('state');
+    this.allGroups = [...wanted];
+    this.slowGroups = this.allGroups.filter((g) => slow.has(g));
+    this.cheapGroups = this.allGroups.filter((g) => !slow.has(g));
   }
 
-  /** Stat groups read on the scrape path and in the background. */
-  get groups(): { foreground: readonly StatGroup[]; background: readonly StatGroup[] } {
-    return { foreground: this.fgGroups, background: this.bgGroups };
+  /** Mode of each host seen so far (inline or background). */
+  modes(): Record<string, HostMode> {
+    return Object.fromEntries(this.mode);
   }
 
-  /** Number of hypervisor calls still outstanding (bounded: one per host and kind). */
+  /** Number of hypervisor calls still outstanding (bounded: a few per host). */
   get callsInFlight(): number {
     return this.flight.size;
   }
@@ -81,10 +98,11 @@ export class Scraper {
     const started = performance.now();
     const deadlineAt = started + this.o.deadlineMs;
     const perTarget = await Promise.all(this.o.targets.map((t) => this.scrapeTarget(t, deadlineAt)));
-    // Bounded memory: drop the caches of hosts that no target lists any more.
+    // Bounded memory: drop the state of hosts that no target lists any more.
     const seen = new Set(perTarget.flatMap((r) => r.hosts));
-    for (const h of [...this.lastSuccess.keys()]) if (!seen.has(h)) this.lastSuccess.delete(h);
-    for (const h of [...this.bg.keys()]) if (!seen.has(h)) this.bg.delete(h);
+    for (const m of [this.lastSuccess, this.bg, this.mode]) {
+      for (const h of [...m.keys()]) if (!seen.has(h)) m.delete(h);
+    }
     const b = new FamilyBuilder();
     b.family(
       'vmpilot_scrape_duration_seconds',
@@ -111,9 +129,10 @@ export class Scraper {
     return { hosts, families };
   }
 
-  private needsBackgroundRefresh(host: string, nowMs: number): boolean {
-    const c = this.bg.get(host);
-    return !c || nowMs - c.lastAttemptAtMs >= (this.o.background?.intervalMs ?? 0);
+  private setMode(host: string, mode: HostMode, why: Record<string, unknown>): void {
+    if ((this.mode.get(host) ?? 'inline') === mode) return;
+    this.mode.set(host, mode);
+    this.o.logger?.info({ host, mode, slowGroups: this.slowGroups, ...why }, 'slow stat groups mode changed');
   }
 
   /** Starts (or joins) a background read of the slow groups; resolves when it finished. */
@@ -123,16 +142,20 @@ export class Scraper {
       const prev = this.bg.get(host);
       try {
         const stats = await port.getStats(host, {
-          groups: ['state', ...this.bgGroups],
+          groups: ['state', ...this.slowGroups],
           timeoutMs: Math.max(this.o.deadlineMs, this.o.background?.intervalMs ?? 0),
         });
+        const durationMs = performance.now() - t0;
         this.bg.set(host, {
           stats,
           okAtMs: this.now(),
           lastOk: true,
           lastAttemptAtMs: this.now(),
-          durationMs: performance.now() - t0,
+          durationMs,
         });
+        if (durationMs < (this.o.background?.slowMs ?? Infinity) / 2) {
+          this.setMode(host, 'inline', { backgroundReadMs: Math.round(durationMs) });
+        }
       } catch (e) {
         this.o.logger?.warn({ host, err: errText(e) }, 'background stats read failed');
         t.reportError(e);
@@ -155,6 +178,8 @@ export class Scraper {
     const scrapeAtMs = this.now();
     const remaining = Math.max(1, deadlineAt - performance.now());
     const enabled = new Set(this.o.collectors.map((c) => c.name));
+    const mode: HostMode = this.slowGroups.length > 0 ? (this.mode.get(host) ?? 'inline') : 'inline';
+    if (!this.mode.has(host)) this.mode.set(host, mode);
     let stats: Outcome<HostStats> | undefined;
     let info: Outcome<HostInfo> | undefined;
     let app: Outcome<AppSli[]> | undefined;
@@ -170,29 +195,29 @@ export class Scraper {
     };
     const wantsApp = port !== undefined && enabled.has('app') && offersAppStats(port);
     if (port) {
+      const groups = mode === 'inline' ? this.allGroups : this.cheapGroups;
       timed(
-        'stats',
-        () => port.getStats(host, { groups: this.fgGroups, timeoutMs: remaining }),
+        `stats-${mode}`,
+        () => port.getStats(host, { groups, timeoutMs: remaining }),
         (o) => (stats = o),
       );
-      if (enabled.has('host'))
+      if (enabled.has('host')) {
         timed(
           'info',
           () => port.getHostInfo(host, { timeoutMs: remaining }),
           (o) => (info = o),
         );
-      if (wantsApp)
+      }
+      if (wantsApp) {
         timed(
           'app',
           () => readAppStats(port, host),
           (o) => (app = o),
         );
-      if (this.bgGroups.length > 0 && this.needsBackgroundRefresh(host, scrapeAtMs)) {
-        const first = !this.bg.get(host)?.stats;
-        const refresh = this.refreshBackground(port, t, host);
-        // The first scrape of a host waits (within the deadline) for the slow groups too.
-        if (first) jobs.push(refresh);
       }
+      // Background mode without a cache (e.g. after a restart of the cache): wait for it.
+      if (mode === 'background' && !this.bg.get(host)?.stats)
+        jobs.push(this.refreshBackground(port, t, host));
     }
     const finished = await raceDeadline(
       Promise.all(jobs).then(() => true),
@@ -200,11 +225,12 @@ export class Scraper {
     ).catch(() => false);
 
     const log = this.o.logger;
-    if (!finished)
+    if (!finished) {
       log?.warn(
         { host, deadlineMs: this.o.deadlineMs },
         'scrape deadline passed; answering with what arrived',
       );
+    }
     for (const [what, o] of [
       ['stats', stats],
       ['host info', info],
@@ -216,22 +242,48 @@ export class Scraper {
       }
     }
 
-    const bgCache = this.bg.get(host);
+    const slowMs = this.o.background?.slowMs ?? Infinity;
+    if (port && mode === 'inline' && this.slowGroups.length > 0) {
+      if (stats?.value && stats.ms > slowMs) {
+        // Seed the cache with this read so the next scrape serves the slow groups at once.
+        this.bg.set(host, {
+          stats: stats.value,
+          okAtMs: scrapeAtMs,
+          lastOk: true,
+          lastAttemptAtMs: scrapeAtMs,
+          durationMs: stats.ms,
+        });
+        this.setMode(host, 'background', { inlineReadMs: Math.round(stats.ms) });
+      } else if (!stats) {
+        this.setMode(host, 'background', { inlineReadMs: `> ${Math.round(remaining)}` });
+      }
+    }
+    if (port && mode === 'background' && stats?.value) {
+      const c = this.bg.get(host);
+      if (!c || scrapeAtMs - c.lastAttemptAtMs >= (this.o.background?.intervalMs ?? 0)) {
+        void this.refreshBackground(port, t, host); // off the scrape path, served next time
+      }
+    }
+
+    const bgCache = mode === 'background' ? this.bg.get(host) : undefined;
     const input = {
       host,
       stats: stats?.value
-        ? sortedByName(mergeHostStats(stats.value, bgCache?.stats, this.bgGroups))
+        ? sortedByName(
+            mode === 'background'
+              ? mergeHostStats(stats.value, bgCache?.stats, this.slowGroups)
+              : stats.value,
+          )
         : undefined,
       hostInfo: info?.value,
       app: app?.value,
     };
     const b = new FamilyBuilder();
-    const up = b.family(
+    b.family(
       'vmpilot_host_up',
       'gauge',
       '1 when the host answered the bulk stats read within the deadline.',
-    );
-    up({ host }, stats?.value ? 1 : 0);
+    )({ host }, stats?.value ? 1 : 0);
     const success = b.family(
       'vmpilot_scrape_collector_success',
       'gauge',
@@ -240,22 +292,23 @@ export class Scraper {
     const duration = b.family(
       'vmpilot_scrape_collector_duration_seconds',
       'gauge',
-      "Time to read the collector's input (background read for slow groups) plus processing.",
+      "Time to read the collector's input (the background read for slow groups) plus processing.",
     );
     const lastOk = b.family(
       'vmpilot_collector_last_success_timestamp_seconds',
       'gauge',
-      'When the data this collector served was last read successfully (unix seconds).',
+      'When the data this collector served was read successfully (unix seconds).',
     );
     const out: MetricFamily[][] = [];
     let successes = this.lastSuccess.get(host);
     if (!successes) this.lastSuccess.set(host, (successes = new Map()));
     for (const c of this.o.collectors) {
-      if (c.source === 'app' && !wantsApp && port) continue; // this port has no application SLIs
-      const background = c.groups.length > 0 && c.groups.every((g) => this.bgGroups.includes(g));
+      if (c.source === 'app' && port && !wantsApp) continue; // this port has no application SLIs
+      const fromCache =
+        bgCache !== undefined && c.groups.length > 0 && c.groups.every((g) => this.slowGroups.includes(g));
       const src = c.source === 'stats' ? stats : c.source === 'host' ? info : app;
-      let ok = src?.value !== undefined && (!background || bgCache?.stats !== undefined);
-      const readMs = (background ? (bgCache?.durationMs ?? 0) : 0) + (src?.ms ?? 0);
+      let ok = src?.value !== undefined && (!fromCache || bgCache?.stats !== undefined);
+      const readMs = fromCache ? (bgCache?.durationMs ?? 0) : (src?.ms ?? 0);
       const t0 = performance.now();
       if (ok) {
         try {
@@ -265,17 +318,23 @@ export class Scraper {
           log?.error({ host, collector: c.name, err: errText(e) }, 'collector failed');
         }
       }
-      if (ok && background && !bgCache?.lastOk) ok = false; // served, but from an older read
+      if (ok && fromCache && !bgCache?.lastOk) ok = false; // served, but from an older read
       const l = { host, collector: c.name };
       success(l, ok ? 1 : 0);
       duration(l, (readMs + performance.now() - t0) / 1000);
-      if (ok) successes.set(c.name, background ? (bgCache?.okAtMs ?? scrapeAtMs) : scrapeAtMs);
+      if (ok) successes.set(c.name, fromCache ? (bgCache?.okAtMs ?? scrapeAtMs) : scrapeAtMs);
       const last = successes.get(c.name);
       if (last !== undefined) lastOk(l, last / 1000);
     }
     out.push(b.build());
     return mergeFamilies(out);
   }
+}
+
+/** Domains in name order, so /metrics is stable from scrape to scrape. */
+function sortedByName(s: HostStats): HostStats {
+  const vms = [...s.vms].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { ...s, vms };
 }
 
 /** Resolves with `p`, or rejects when `ms` pass first. */
@@ -287,10 +346,4 @@ function raceDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
       timer = setTimeout(() => reject(new Error(`deadline of ${Math.round(ms)} ms passed`)), ms);
     }),
   ]).finally(() => clearTimeout(timer));
-}
-
-/** Domains in name order, so /metrics is stable from scrape to scrape. */
-function sortedByName(s: HostStats): HostStats {
-  const vms = [...s.vms].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { ...s, vms };
 }

@@ -10,6 +10,7 @@ import {
   DEFAULT_BACKGROUND_GROUPS,
   DEFAULT_BACKGROUND_INTERVAL_MS,
   DEFAULT_DEADLINE_MS,
+  DEFAULT_SLOW_READ_MS,
   startExporter,
 } from '../../../exporter/server';
 import { CliError } from '../errors';
@@ -20,6 +21,7 @@ interface ExporterFlags {
   deadline: string;
   backgroundGroups: string;
   backgroundInterval: string;
+  slowRead: string;
   logLevel: string;
   [collectorSwitch: string]: unknown;
 }
@@ -67,13 +69,18 @@ export function register(program: Command): void {
     )
     .option(
       '--background-groups <list>',
-      'stat groups read off the scrape path on their own cadence (comma list of cpu,vcpu,balloon,block,net,perf,dirtyrate, or none)',
+      'stat groups moved off the scrape path when a host reads slowly (comma list of cpu,vcpu,balloon,block,net,perf,dirtyrate, or none)',
       DEFAULT_BACKGROUND_GROUPS.join(','),
     )
     .option(
       '--background-interval <duration>',
-      'minimum age of the background read before it is refreshed',
+      'minimum age of the background read before the next one (0s: one read after each scrape)',
       `${DEFAULT_BACKGROUND_INTERVAL_MS / 1000}s`,
+    )
+    .option(
+      '--slow-read <duration>',
+      'a host whose full stats read takes longer than this gets its slow groups read in the background',
+      `${DEFAULT_SLOW_READ_MS}ms`,
     )
     .option('--log-level <level>', 'pino log level (fatal, error, warn, info, debug)', 'info');
   for (const c of COLLECTORS) {
@@ -86,7 +93,9 @@ export function register(program: Command): void {
   cmd.action(async (opts: ExporterFlags) => {
     const listen = flag(() => parseListen(opts.listen));
     const deadlineMs = flag(() => parseDuration('--deadline', opts.deadline));
+    if (deadlineMs === 0) throw new CliError('--deadline must be greater than 0', 2);
     const backgroundIntervalMs = flag(() => parseDuration('--background-interval', opts.backgroundInterval));
+    const slowReadMs = flag(() => parseDuration('--slow-read', opts.slowRead));
     const backgroundGroups = flag(() => parseGroups(opts.backgroundGroups));
     for (const uri of opts.connect) flag(() => parseHypervisorUri(uri));
     const switches: Record<string, boolean | undefined> = {};
@@ -108,6 +117,7 @@ export function register(program: Command): void {
         collectors: enabledCollectors(switches),
         backgroundGroups,
         backgroundIntervalMs,
+        slowReadMs,
         portOptions: { defaultTimeoutMs: deadlineMs },
       });
     } catch (e) {

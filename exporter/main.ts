@@ -1,0 +1,26 @@
+// Stand-alone entry of the exporter (`node dist/exporter/main.js --connect URI …`): the
+// same flags as `vmpilot exporter`, without loading the rest of the CLI. The benchmark
+// runs the exporter through it as a separate process so its RSS is its own.
+import { Command, CommanderError } from 'commander';
+import { describeError } from '../autoscaler/cli/errors';
+import { register } from '../autoscaler/cli/commands/exporter';
+
+async function run(argv: string[]): Promise<number> {
+  const program = new Command('vmpilot-exporter').exitOverride();
+  register(program);
+  for (const c of program.commands) c.exitOverride();
+  try {
+    await program.parseAsync([argv[0], argv[1], 'exporter', ...argv.slice(2)]);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode;
+    process.stderr.write(`vmpilot exporter: ${describeError(e)}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  void run(process.argv).then((code) => {
+    process.exitCode = code;
+  });
+}
