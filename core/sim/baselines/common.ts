@@ -1,0 +1,62 @@
+// Shared pieces of the baseline balancers: they see the same ClusterSnapshot as vmpilot's
+// planner and return the same Plan shape, under the same migration budget.
+import type {
+  Resource,
+  ResourceVector,
+  ClusterSnapshot,
+  HostSnapshot,
+  VmSnapshot,
+} from '../../model/snapshot';
+
+export interface BaselineHistory {
+  migrations: { vm: string; from: string; to: string; at: number }[];
+}
+
+export interface BaselineInput<C> {
+  snapshot: ClusterSnapshot;
+  config: C;
+  history: BaselineHistory;
+  now: number;
+}
+
+export const LOAD_RESOURCES: readonly Resource[] = ['cpu', 'mem', 'net'];
+
+/** Latest sample of a history (zeros when empty). */
+export function latest(history: readonly ResourceVector[]): ResourceVector {
+  return history[history.length - 1] ?? { cpu: 0, mem: 0, disk: 0, net: 0 };
+}
+
+/** Utilisation (0..1+) of one resource of a host in one sample. */
+export function utilisation(h: HostSnapshot, sample: ResourceVector, r: Resource): number {
+  return h.capacity[r] > 0 ? sample[r] / h.capacity[r] : 0;
+}
+
+/** VMs that may move: running, on a fresh host, not in flight. */
+export function movable(snapshot: ClusterSnapshot, host: string): VmSnapshot[] {
+  return snapshot.vms.filter((v) => v.host === host && v.state === 'running');
+}
+
+/** Memory the VM holds on its host (balloon, else configured). */
+export function memoryOf(v: VmSnapshot): number {
+  return v.allocation.balloonBytes ?? v.memoryBytes;
+}
+
+/** Memory free on a host for guests: capacity minus the balloons of the VMs placed there. */
+export function freeMemory(snapshot: ClusterSnapshot, h: HostSnapshot): number {
+  let used = 0;
+  for (const v of snapshot.vms) if (v.host === h.name && v.state !== 'shutoff') used += memoryOf(v);
+  return h.capacity.mem - used;
+}
+
+/** Hosts the baseline may act on (fresh data), and may use as destinations (also not in maintenance). */
+export function usableHosts(snapshot: ClusterSnapshot): HostSnapshot[] {
+  return snapshot.hosts.filter((h) => h.up && h.ageSeconds <= 2 * snapshot.intervalSeconds);
+}
+
+/** Held hosts with the reason, in the Plan's shape. */
+export function heldHosts(snapshot: ClusterSnapshot): { host: string; reason: string }[] {
+  const usable = new Set(usableHosts(snapshot).map((h) => h.name));
+  return snapshot.hosts
+    .filter((h) => !usable.has(h.name))
+    .map((h) => ({ host: h.name, reason: h.up ? 'stale data' : 'host down' }));
+}

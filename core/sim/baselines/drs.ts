@@ -1,0 +1,156 @@
+// DRS-style load balancing (VMware Distributed Resource Scheduler, as documented in
+// "VMware Distributed Resource Management: Design, Implementation, and Lessons Learned",
+// VMware Technical Journal 2012, and the vSphere resource-management guide):
+// - each host's normalised load = Σ VM demand / host capacity (CPU and memory);
+// - cluster imbalance = standard deviation of the normalised loads; DRS acts when it
+//   exceeds the target imbalance derived from the migration threshold (default level 3
+//   → target ≈ 0.1 here on both resources, combined by the larger of the two);
+// - greedy: evaluate every (VM, destination) move, keep the one that lowers the imbalance
+//   most; a cost–benefit filter drops a move whose gain, held over the benefit horizon,
+//   does not pay for the resources the migration consumes (its pre-copy time × its load)
+//   — DRS's "risk/cost-benefit" step; at most the shared budget of moves per round;
+// - maintenance mode: VMs of a host entering maintenance are evacuated first, and the
+//   host is never a destination.
+import type { Action, Plan } from '../../model/plan';
+import type { ClusterSnapshot, HostSnapshot, Resource, VmSnapshot } from '../../model/snapshot';
+import { preCopy, PRECOPY_DEFAULTS } from '../migration';
+import { freeMemory, heldHosts, latest, memoryOf, movable, usableHosts, type BaselineInput } from './common';
+
+export interface DrsConfig {
+  targetImbalance: number;
+  /** Seconds a move's gain is assumed to last (DRS invocation period × a few). */
+  benefitHorizonSeconds: number;
+  /** A move must lower the imbalance at least this much. */
+  minGain: number;
+  maxMigrationsPerRound: number;
+  /** A destination may not go above this load after the move. */
+  maxHostLoad: number;
+}
+
+export const defaultDrsConfig = (): DrsConfig => ({
+  targetImbalance: 0.1,
+  benefitHorizonSeconds: 600,
+  minGain: 0.005,
+  maxMigrationsPerRound: 1,
+  maxHostLoad: 0.85,
+});
+
+const DRS_RESOURCES: readonly Resource[] = ['cpu', 'mem'];
+
+function stddev(xs: readonly number[]): number {
+  if (xs.length === 0) return 0;
+  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / xs.length);
+}
+
+/** Imbalance of a load map: the larger stddev of normalised load over CPU and memory. */
+export function imbalance(
+  hosts: readonly HostSnapshot[],
+  load: Map<string, Record<Resource, number>>,
+): number {
+  return Math.max(
+    ...DRS_RESOURCES.map((r) => stddev(hosts.map((h) => (load.get(h.name)?.[r] ?? 0) / h.capacity[r]))),
+  );
+}
+
+function hostLoads(
+  snapshot: ClusterSnapshot,
+  hosts: readonly HostSnapshot[],
+): Map<string, Record<Resource, number>> {
+  const load = new Map(hosts.map((h) => [h.name, { cpu: 0, mem: 0, disk: 0, net: 0 }]));
+  for (const v of snapshot.vms) {
+    const l = load.get(v.host);
+    if (!l || v.state === 'shutoff') continue;
+    const d = latest(v.usageHistory);
+    for (const r of DRS_RESOURCES) l[r] += d[r];
+  }
+  return load;
+}
+
+/** Migration cost of a VM in seconds (pre-copy model with its dirty rate). */
+function migrationSeconds(v: VmSnapshot): number {
+  return preCopy({
+    memoryBytes: memoryOf(v),
+    dirtyRateBytesPerSecond: v.dirtyRateBytesPerSecond ?? 0,
+    bandwidthBytesPerSecond: PRECOPY_DEFAULTS.bandwidthBytesPerSecond,
+    stopBytes: PRECOPY_DEFAULTS.stopBytes,
+    maxRounds: PRECOPY_DEFAULTS.maxRounds,
+  }).migrationSeconds;
+}
+
+export function drsRound(input: BaselineInput<DrsConfig>): Plan {
+  const { snapshot, config: c } = input;
+  const hosts = usableHosts(snapshot);
+  const active = hosts.filter((h) => !h.maintenance);
+  const load = hostLoads(snapshot, hosts);
+  const free = new Map(hosts.map((h) => [h.name, freeMemory(snapshot, h)]));
+  const actions: Action[] = [];
+  while (actions.length < c.maxMigrationsPerRound) {
+    const evacuating = hosts.filter(
+      (h) => h.maintenance && movable(snapshot, h.name).some((v) => !moved(actions, v)),
+    );
+    const before = imbalance(active, load);
+    if (evacuating.length === 0 && before <= c.targetImbalance) break;
+    let best:
+      | { v: VmSnapshot; from: HostSnapshot; to: HostSnapshot; gain: number; after: number; cost: number }
+      | undefined;
+    const sources = evacuating.length > 0 ? evacuating : active;
+    for (const from of sources) {
+      for (const v of movable(snapshot, from.name)) {
+        if (moved(actions, v)) continue;
+        const d = latest(v.usageHistory);
+        const cost = migrationSeconds(v);
+        for (const to of active) {
+          if (to.name === from.name || (free.get(to.name) ?? 0) < memoryOf(v)) continue;
+          const lt = load.get(to.name)!;
+          if (DRS_RESOURCES.some((r) => (lt[r] + d[r]) / to.capacity[r] > c.maxHostLoad)) continue;
+          const lf = load.get(from.name)!;
+          for (const r of DRS_RESOURCES) {
+            lf[r] -= d[r];
+            lt[r] += d[r];
+          }
+          const after = imbalance(active, load);
+          for (const r of DRS_RESOURCES) {
+            lf[r] += d[r];
+            lt[r] -= d[r];
+          }
+          // Cost–benefit: the gain must outweigh the share of the horizon spent migrating.
+          const gain = before - after;
+          const paysOff =
+            evacuating.length > 0 || (gain >= c.minGain && gain * (1 - cost / c.benefitHorizonSeconds) > 0);
+          const score = evacuating.length > 0 ? -cost : gain;
+          const bestScore = best ? (evacuating.length > 0 ? -best.cost : best.gain) : -Infinity;
+          if (paysOff && score > bestScore) best = { v, from, to, gain, after, cost };
+        }
+      }
+    }
+    if (!best) break;
+    const d = latest(best.v.usageHistory);
+    const lf = load.get(best.from.name)!;
+    const lt = load.get(best.to.name)!;
+    for (const r of DRS_RESOURCES) {
+      lf[r] -= d[r];
+      lt[r] += d[r];
+    }
+    free.set(best.to.name, (free.get(best.to.name) ?? 0) - memoryOf(best.v));
+    actions.push({
+      kind: 'migrate',
+      vm: best.v.name,
+      from: best.from.name,
+      to: best.to.name,
+      params: {},
+      reason: {
+        rule: best.from.maintenance ? 'drs.evacuate' : 'drs.imbalance',
+        text: best.from.maintenance
+          ? `${best.from.name} in maintenance: evacuate ${best.v.name} to ${best.to.name}`
+          : `imbalance ${before.toFixed(3)} > target ${c.targetImbalance}: moving ${best.v.name} lowers it to ${best.after.toFixed(3)}`,
+        scores: { imbalanceBefore: before, imbalanceAfter: best.after, migrationSeconds: best.cost },
+      },
+    });
+  }
+  return { at: input.now, held: heldHosts(snapshot), actions };
+}
+
+function moved(actions: readonly Action[], v: VmSnapshot): boolean {
+  return actions.some((a) => a.vm === v.name);
+}

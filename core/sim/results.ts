@@ -1,0 +1,182 @@
+// What a simulation run measured, and how it is summed up (SPEC §11 `simulate --json`
+// fields first; more fields after them). Collects per-step samples from the model.
+import type { TuningEvent } from '../model/event';
+import type { SimCluster } from './model';
+
+export interface VmResult {
+  vm: string;
+  workload: string;
+  hostStart: string;
+  hostEnd: string;
+  requests: number;
+  responses: number;
+  /** Responses per second over the run. */
+  throughput: number;
+  /** responses / requests (the paper's "response rate" of one VM). */
+  responseRate: number;
+  responseTimeMeanSeconds: number | null;
+  slaViolationMinutes: number;
+  migrations: number;
+}
+
+export interface SimResult {
+  scenario: string;
+  mode: string;
+  /** Total responses per second over the run, all web VMs. */
+  throughput_total: number;
+  response_time_mean_s: number;
+  response_time_p95_s: number;
+  sla_violation_vm_minutes: number;
+  migrations: number;
+  ping_pongs: number;
+  migration_time_mean_s: number;
+  /** Mean over hosts of the standard deviation over time of per-minute host CPU utilisation (0..1). */
+  host_cpu_stddev: number;
+  // ---- additional fields ----
+  seed: number;
+  duration_s: number;
+  requests_total: number;
+  responses_total: number;
+  dropped_total: number;
+  /** Mean over minutes of the standard deviation across hosts of CPU utilisation (balance). */
+  host_cpu_imbalance: number;
+  migrations_failed: number;
+  migration_downtime_mean_ms: number;
+  local_actions: number;
+  vms: VmResult[];
+  /** Per host, CPU utilisation per minute (0..1). */
+  host_cpu_per_minute: Record<string, number[]>;
+  wall_ms: number;
+}
+
+/** A migration A→B of a VM that had come B→A within `windowSeconds` is a ping-pong. */
+export function countPingPongs(
+  migrations: readonly { vm: string; from: string; to: string; startedAtMs: number; result: string }[],
+  windowSeconds: number,
+): number {
+  const lastMove = new Map<string, { from: string; to: string; at: number }>();
+  let n = 0;
+  for (const m of [...migrations]
+    .filter((x) => x.result === 'completed')
+    .sort((a, b) => a.startedAtMs - b.startedAtMs)) {
+    const prev = lastMove.get(m.vm);
+    if (prev && prev.from === m.to && prev.to === m.from && (m.startedAtMs - prev.at) / 1000 <= windowSeconds)
+      n++;
+    lastMove.set(m.vm, { from: m.from, to: m.to, at: m.startedAtMs });
+  }
+  return n;
+}
+
+export function weightedQuantile(samples: readonly [number, number][], q: number): number {
+  const total = samples.reduce((a, s) => a + s[1], 0);
+  if (total <= 0) return 0;
+  const sorted = [...samples].sort((a, b) => a[0] - b[0]);
+  let acc = 0;
+  for (const [v, w] of sorted) {
+    acc += w;
+    if (acc >= q * total) return v;
+  }
+  return sorted[sorted.length - 1][0];
+}
+
+export function stddev(xs: readonly number[]): number {
+  if (xs.length === 0) return 0;
+  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / xs.length);
+}
+
+/** Accumulates what the result needs, step by step. */
+export class ResultCollector {
+  private rtSamples: [number, number][] = [];
+  private minuteStartCore = new Map<string, number>();
+  private minuteStartMs: number;
+  readonly hostCpuPerMinute: Record<string, number[]> = {};
+  private readonly hostStart = new Map<string, string>();
+
+  constructor(private readonly model: SimCluster) {
+    this.minuteStartMs = model.nowMs;
+    for (const h of model.hosts.values()) {
+      this.minuteStartCore.set(h.name, h.usedCoreSeconds);
+      this.hostCpuPerMinute[h.name] = [];
+    }
+    for (const v of model.vms.values()) this.hostStart.set(v.name, v.host);
+  }
+
+  /** Call after every model step of `dt` seconds. */
+  afterStep(dt: number): void {
+    for (const v of this.model.vms.values()) {
+      if (!v.web || v.state !== 'running') continue;
+      const served = v.last.responsesPerSecond * dt;
+      if (served > 0) this.rtSamples.push([v.last.responseTimeSeconds, served]);
+    }
+    const elapsed = (this.model.nowMs - this.minuteStartMs) / 1000;
+    if (elapsed >= 60 - 1e-9) {
+      for (const h of this.model.hosts.values()) {
+        const used = h.usedCoreSeconds - (this.minuteStartCore.get(h.name) ?? 0);
+        this.hostCpuPerMinute[h.name].push(used / elapsed / h.cpus);
+        this.minuteStartCore.set(h.name, h.usedCoreSeconds);
+      }
+      this.minuteStartMs = this.model.nowMs;
+    }
+  }
+
+  finish(
+    scenario: string,
+    mode: string,
+    extra: { seed: number; localActions: number; pingPongWindowSeconds: number; wallMs: number },
+  ): SimResult {
+    const m = this.model;
+    const duration = m.elapsedSeconds();
+    const vms: VmResult[] = [...m.vms.values()].map((v) => {
+      const c = v.counters;
+      return {
+        vm: v.name,
+        workload: v.workload,
+        hostStart: this.hostStart.get(v.name) ?? v.host,
+        hostEnd: v.host,
+        requests: c.appRequests,
+        responses: c.appResponses,
+        throughput: c.appResponses / duration,
+        responseRate: c.appRequests > 0 ? c.appResponses / c.appRequests : 1,
+        responseTimeMeanSeconds: c.appResponses > 0 ? c.appResponseTimeSum / c.appResponses : null,
+        slaViolationMinutes: c.slaViolationSeconds / 60,
+        migrations: m.migrations.filter((x) => x.vm === v.name && x.result === 'completed').length,
+      };
+    });
+    const sum = (f: (v: VmResult) => number) => vms.reduce((a, v) => a + f(v), 0);
+    const responses = sum((v) => v.responses);
+    const rtSum = [...m.vms.values()].reduce((a, v) => a + v.counters.appResponseTimeSum, 0);
+    const done = m.migrations.filter((x) => x.result === 'completed');
+    const minutes = Object.values(this.hostCpuPerMinute);
+    const nMinutes = Math.min(...minutes.map((x) => x.length));
+    const acrossHosts: number[] = [];
+    for (let i = 0; i < nMinutes; i++) acrossHosts.push(stddev(minutes.map((x) => x[i])));
+    const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+    return {
+      scenario,
+      mode,
+      throughput_total: responses / duration,
+      response_time_mean_s: responses > 0 ? rtSum / responses : 0,
+      response_time_p95_s: weightedQuantile(this.rtSamples, 0.95),
+      sla_violation_vm_minutes: sum((v) => v.slaViolationMinutes),
+      migrations: done.length,
+      ping_pongs: countPingPongs(m.migrations, extra.pingPongWindowSeconds),
+      migration_time_mean_s: mean(done.map((x) => x.durationSeconds)),
+      host_cpu_stddev: mean(minutes.map((x) => stddev(x))),
+      seed: extra.seed,
+      duration_s: duration,
+      requests_total: sum((v) => v.requests),
+      responses_total: responses,
+      dropped_total: [...m.vms.values()].reduce((a, v) => a + v.counters.appDropped, 0),
+      host_cpu_imbalance: mean(acrossHosts),
+      migrations_failed: m.migrations.length - done.length,
+      migration_downtime_mean_ms: mean(done.map((x) => x.downtimeSeconds * 1000)),
+      local_actions: extra.localActions,
+      vms,
+      host_cpu_per_minute: this.hostCpuPerMinute,
+      wall_ms: extra.wallMs,
+    };
+  }
+}
+
+export type { TuningEvent };
