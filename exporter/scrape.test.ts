@@ -1,0 +1,129 @@
+import { HypervisorError } from '../core/hypervisor/errors';
+import { selectCollectors } from './collectors';
+import type { Collector } from './collectors/types';
+import { renderFamilies } from './metrics';
+import { Scraper, type BackgroundOptions } from './scrape';
+import { FixedTarget } from './targets';
+import { FakePort, fakeHost } from './testing/fake-port';
+
+const SLOW_GROUPS = ['cpu', 'balloon', 'block', 'vcpu', 'dirtyrate'] as const;
+
+function scraper(
+  port: FakePort,
+  o: { deadlineMs?: number; collectors?: Collector[]; background?: BackgroundOptions } = {},
+) {
+  return new Scraper({
+    targets: [new FixedTarget(port)],
+    collectors: o.collectors ?? selectCollectors(),
+    deadlineMs: o.deadlineMs ?? 2000,
+    background: o.background ?? { groups: SLOW_GROUPS, intervalMs: 0, slowMs: 1000 },
+    now: () => 1_700_000_000_000,
+  });
+}
+const text = async (s: Scraper) => renderFamilies(await s.collect());
+
+describe('Scraper', () => {
+  it('reads each host with ONE getStats per scrape, hosts concurrently, all groups inline when fast', async () => {
+    const port = new FakePort({ a: fakeHost('a', 2), b: fakeHost('b', 1) });
+    const out = await text(scraper(port));
+    expect(port.calls.map((c) => c.host).sort()).toEqual(['a', 'b']);
+    expect([...port.calls[0].groups].sort()).toEqual([
+      'balloon',
+      'block',
+      'cpu',
+      'dirtyrate',
+      'net',
+      'perf',
+      'state',
+      'vcpu',
+    ]);
+    expect(out).toContain('vmpilot_host_up{host="a"} 1\n');
+    expect(out).toContain(
+      'vmpilot_domain_cpu_time_seconds_total{host="a",domain="vm1",uuid="a-uuid-1"} 11\n',
+    );
+    expect(out).toContain(
+      'vmpilot_domain_vcpu_time_seconds_total{host="b",domain="vm0",uuid="b-uuid-0",vcpu="0"} 5\n',
+    );
+    expect(out).toContain('vmpilot_scrape_collector_success{host="a",collector="cpu"} 1\n');
+    expect(out).toContain(
+      'vmpilot_collector_last_success_timestamp_seconds{host="a",collector="cpu"} 1700000000\n',
+    );
+    expect(out).toMatch(/^vmpilot_scrape_duration_seconds \d/m);
+  });
+
+  it('answers within the deadline when a host hangs: host_up 0, success 0, other hosts intact', async () => {
+    const port = new FakePort({ ok: fakeHost('ok', 1), stuck: { ...fakeHost('stuck', 1), hang: true } });
+    const s = scraper(port, { deadlineMs: 300 });
+    const t0 = Date.now();
+    const out = await text(s);
+    expect(Date.now() - t0).toBeLessThan(300 + 200);
+    expect(out).toContain('vmpilot_host_up{host="stuck"} 0\n');
+    expect(out).toContain('vmpilot_scrape_collector_success{host="stuck",collector="cpu"} 0\n');
+    expect(out).not.toContain('domain="vm0",uuid="stuck-uuid-0"');
+    expect(out).toContain('vmpilot_host_up{host="ok"} 1\n');
+    expect(out).toContain(
+      'vmpilot_domain_cpu_time_seconds_total{host="ok",domain="vm0",uuid="ok-uuid-0"} 10\n',
+    );
+  });
+
+  it('never piles up calls to a hung host (bounded memory)', async () => {
+    const port = new FakePort({ stuck: { ...fakeHost('stuck', 1), hang: true } });
+    const s = scraper(port, { deadlineMs: 50 });
+    for (let i = 0; i < 6; i++) await s.collect();
+    expect(s.callsInFlight).toBeLessThanOrEqual(3);
+    expect(port.calls.length).toBeLessThanOrEqual(3);
+  });
+
+  it('reports a libvirt error as host_up 0 without failing the scrape', async () => {
+    const port = new FakePort({
+      bad: { ...fakeHost('bad', 1), fail: new HypervisorError('failed', 'boom') },
+    });
+    const out = await text(scraper(port));
+    expect(out).toContain('vmpilot_host_up{host="bad"} 0\n');
+    expect(out).toContain('vmpilot_scrape_collector_success{host="bad",collector="domain"} 0\n');
+    expect(out).toContain('vmpilot_scrape_collector_success{host="bad",collector="host"} 1\n');
+  });
+
+  it('a throwing collector is reported with success 0 and the rest of the scrape survives', async () => {
+    const broken: Collector = {
+      name: 'broken',
+      description: 'always throws',
+      source: 'stats',
+      groups: [],
+      defaultEnabled: true,
+      collect: () => {
+        throw new Error('bug');
+      },
+    };
+    const port = new FakePort({ a: fakeHost('a', 1) });
+    const out = await text(scraper(port, { collectors: [...selectCollectors(['domain', 'cpu']), broken] }));
+    expect(out).toContain('vmpilot_scrape_collector_success{host="a",collector="broken"} 0\n');
+    expect(out).toContain('vmpilot_scrape_collector_success{host="a",collector="cpu"} 1\n');
+    expect(out).toContain(
+      'vmpilot_domain_cpu_time_seconds_total{host="a",domain="vm0",uuid="a-uuid-0"} 10\n',
+    );
+  });
+
+  it('moves a slow host to background mode: cheap groups on the scrape path, slow ones from the cache', async () => {
+    const port = new FakePort({ big: { ...fakeHost('big', 2), slowDelayMs: 80 } });
+    const s = scraper(port, { background: { groups: SLOW_GROUPS, intervalMs: 0, slowMs: 40 } });
+    await s.collect(); // inline, slow: switches to background and seeds the cache
+    expect(s.modes()).toEqual({ big: 'background' });
+    port.calls.length = 0;
+    const t0 = Date.now();
+    const out = await text(s);
+    expect(Date.now() - t0).toBeLessThan(60);
+    expect([...port.calls[0].groups].sort()).toEqual(['net', 'perf', 'state']);
+    // The slow groups are still published (from the inline read that seeded the cache)...
+    expect(out).toContain(
+      'vmpilot_domain_cpu_time_seconds_total{host="big",domain="vm1",uuid="big-uuid-1"} 11\n',
+    );
+    expect(out).toContain(
+      'vmpilot_domain_memory_balloon_current_bytes{host="big",domain="vm0",uuid="big-uuid-0"} 1024\n',
+    );
+    expect(out).toContain('vmpilot_scrape_collector_success{host="big",collector="vcpu"} 1\n');
+    // ...and a background read of only the slow groups was started after the scrape.
+    await new Promise((r) => setTimeout(r, 150));
+    expect(port.calls.some((c) => c.groups.includes('balloon') && !c.groups.includes('net'))).toBe(true);
+  });
+});
