@@ -9,7 +9,7 @@
 // the port (use a second connection, or nothing).
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { HypervisorError, type HypervisorErrorCode } from './errors';
 import type { HypervisorPort, MigrationTarget, VmInfo, VmRef, VmState } from './port';
 
@@ -54,6 +54,8 @@ const VM_STATES: readonly VmState[] = [
   'nostate',
 ];
 const MiB = 1024 * 1024;
+/** Time budget of each contract test. */
+const CALL_BUDGET_MS = 120_000;
 
 /** Asserts that `p` rejects with a HypervisorError whose code is one of `codes`. */
 export async function expectHypervisorError(
@@ -85,6 +87,8 @@ function busyWait(ms: number): void {
 
 export function describeHypervisorContract(name: string, setup: () => Promise<ContractFixture>): void {
   describe(`HypervisorPort contract: ${name}`, () => {
+    // Real backends are slow (saving a QEMU guest takes seconds on a busy 2-core machine).
+    jest.setTimeout(CALL_BUDGET_MS);
     let fx: ContractFixture;
     let port: HypervisorPort;
     let vm: VmRef;

@@ -367,6 +367,7 @@ export class LibvirtPort implements HypervisorPort {
       try {
         await withDeadline(`migrate(${ref.name} → ${target.host})`, timeoutMs, migration);
       } catch (e) {
+        polling = false; // no progress reports once the call has failed
         if (isHypervisorError(e, 'timeout')) {
           await lv.abortJob(dom).catch(() => undefined);
           await migration.catch(() => undefined);

@@ -7,6 +7,9 @@ import { describeError } from '../../autoscaler/cli/errors';
 import { isHypervisorError } from '../../core/hypervisor/errors';
 import { openLibvirt } from '../../core/libvirt/adapter';
 
+// jest's per-project testTimeout is not applied (it is a global option): set it here.
+jest.setTimeout(120_000);
+
 const ROOT = path.resolve(__dirname, '../..');
 const CLI = path.join(ROOT, 'bin/vmpilot.js');
 const RACK_A = path.join(ROOT, 'test/fixtures/hosts/rack-a.xml');

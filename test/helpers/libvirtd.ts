@@ -8,6 +8,7 @@
 // needs them, and stopping them under a concurrent suite would break it; the domains a
 // suite creates are its own to remove.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -124,6 +125,23 @@ export function disklessDomainXml(
 `;
 }
 
+export interface PrivateLibvirtdOptions {
+  /**
+   * Hostname inside its UTS namespace. libvirt builds the incoming-migration address
+   * from it, so for a migration between two libvirtds of one machine it must be an
+   * address of this machine that is not loopback (see `localMigrationAddress`).
+   */
+  hostname?: string;
+}
+
+/** A non-loopback IPv4 address of this machine, for migrations between two local libvirtds. */
+export function localMigrationAddress(): string | undefined {
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return undefined;
+}
+
 /** A libvirtd of the test's own, that the test may stop and restart at will. */
 export interface PrivateLibvirtd {
   /** qemu+unix URI of its socket. */
@@ -141,14 +159,17 @@ export interface PrivateLibvirtd {
  * is reachable from outside through that temp dir. Runs in the foreground in its own
  * process group, which `stop` kills.
  */
-export async function startPrivateLibvirtd(): Promise<PrivateLibvirtd> {
+export async function startPrivateLibvirtd(opts: PrivateLibvirtdOptions = {}): Promise<PrivateLibvirtd> {
   const missing = missingLibvirtd();
   if (missing) throw new Error(missing);
   await ensureAccount();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'vmpilot-libvirtd-'));
   const sub = ['run', 'lib', 'cache', 'log', 'etc'];
   for (const s of sub) mkdirSync(path.join(dir, s));
-  writeFileSync(path.join(dir, 'etc', 'libvirtd.conf'), '');
+  // A host UUID of its own: libvirt refuses to migrate a domain to "the same host".
+  writeFileSync(path.join(dir, 'etc', 'libvirtd.conf'), `host_uuid = "${randomUUID()}"\n`);
+  // QEMU's output to a file, so this instance needs no virtlogd of its own.
+  writeFileSync(path.join(dir, 'etc', 'qemu.conf'), 'stdio_handler = "file"\n');
   const mounts: [string, string][] = [
     ['run', '/run/libvirt'],
     ['lib', '/var/lib/libvirt'],
@@ -158,6 +179,7 @@ export async function startPrivateLibvirtd(): Promise<PrivateLibvirtd> {
   ];
   for (const [, target] of mounts) mkdirSync(target, { recursive: true });
   const script = [
+    ...(opts.hostname ? [`hostname ${opts.hostname}`] : []),
     ...mounts.map(([s, target]) => `mount --bind ${path.join(dir, s)} ${target}`),
     `exec libvirtd --pid-file ${path.join(dir, 'libvirtd.pid')} --config ${path.join(dir, 'etc', 'libvirtd.conf')}`,
   ].join(' && ');
@@ -174,7 +196,8 @@ export async function startPrivateLibvirtd(): Promise<PrivateLibvirtd> {
   };
   const start = async () => {
     const log = openSync(path.join(dir, 'libvirtd.log'), 'a');
-    child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script], {
+    const namespaces = opts.hostname ? ['-m', '-u'] : ['-m'];
+    child = spawn('unshare', [...namespaces, '--propagation', 'private', 'sh', '-c', script], {
       detached: true,
       stdio: ['ignore', log, log],
     });

@@ -10,6 +10,9 @@ import type { HypervisorPort } from '../../core/hypervisor/port';
 import { openLibvirt } from '../../core/libvirt/adapter';
 import { disklessDomainXml, ensureLibvirtd, missingLibvirtd, QEMU_SYSTEM, virsh } from '../helpers/libvirtd';
 
+// jest's per-project testTimeout is not applied (it is a global option): set it here.
+jest.setTimeout(120_000);
+
 const run = promisify(execFile);
 const missing = missingLibvirtd();
 const PREFIX = `libvirt-ct-${process.pid}`;

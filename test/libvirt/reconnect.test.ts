@@ -5,6 +5,9 @@ import { openLibvirt } from '../../core/libvirt/adapter';
 import { LibvirtConnection } from '../../core/libvirt/connection';
 import { missingLibvirtd, startPrivateLibvirtd, type PrivateLibvirtd } from '../helpers/libvirtd';
 
+// jest's per-project testTimeout is not applied (it is a global option): set it here.
+jest.setTimeout(120_000);
+
 const missing = missingLibvirtd();
 
 if (missing) {
