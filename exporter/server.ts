@@ -85,6 +85,12 @@ export async function createExporter(opts: ExporterOptions): Promise<Exporter> {
   // The exporter's own process metrics (RSS, heap, event-loop lag) through prom-client.
   const self = new Registry();
   collectDefaultMetrics({ register: self });
+  // prom-client names a few gauges `*_total` (nodejs_active_handles_total…), which
+  // `promtool check metrics` rejects: leave those out.
+  for (const m of self.getMetricsAsArray()) {
+    const { name, type } = m as unknown as { name: string; type: string };
+    if (name.endsWith('_total') && type !== 'counter') self.removeSingleMetric(name);
+  }
   return {
     scraper,
     collect: () => scraper.collect(),

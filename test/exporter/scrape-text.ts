@@ -1,0 +1,44 @@
+// Helpers of the exporter's integration suites: fetch /metrics, drop what changes from run
+// to run (durations, process metrics), and lint with `promtool check metrics`.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+export async function getMetrics(url: string, timeoutMs = 15_000): Promise<{ text: string; ms: number }> {
+  const t0 = Date.now();
+  const r = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(timeoutMs) });
+  const text = await r.text();
+  if (!r.ok) throw new Error(`GET ${url}/metrics: HTTP ${r.status}: ${text}`);
+  return { text, ms: Date.now() - t0 };
+}
+
+const VOLATILE =
+  /^(# (HELP|TYPE) )?(vmpilot_scrape_collector_duration_seconds|vmpilot_scrape_duration_seconds|process_|nodejs_)/;
+
+/** The vmpilot_ part of a scrape without durations: stable for a fixed clock. */
+export function stableLines(text: string): string {
+  return text
+    .split('\n')
+    .filter((l) => l !== '' && !VOLATILE.test(l))
+    .join('\n')
+    .concat('\n');
+}
+
+/** The value of the first sample of `series` (name plus label text), or undefined. */
+export function sampleValue(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+export const PROMTOOL = '/usr/bin/promtool';
+export const havePromtool = () => existsSync(PROMTOOL);
+
+/** Output of `promtool check metrics` on `text` (empty when clean). */
+export function promtoolCheck(text: string): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(PROMTOOL, ['check', 'metrics'], { timeout: 30_000 }, (err, stdout, stderr) => {
+      const code = err ? ((err as { code?: number }).code ?? 1) : 0;
+      resolve({ code: typeof code === 'number' ? code : 1, output: `${stdout}${stderr}`.trim() });
+    });
+    child.stdin?.end(text);
+  });
+}
