@@ -25,6 +25,9 @@ export const SIM_EPOCH_MS = Date.UTC(2026, 0, 1, 0, 0, 0);
 /** vmpilot's planner as the runner calls it (autoscaler/decision/planner.ts). */
 export interface PlannerBinding {
   config: unknown;
+  /** The planner's own round periods (default 120 s and 20 s). */
+  t1Seconds?: number;
+  t2Seconds?: number;
   local(input: {
     snapshot: ReturnType<SimDriver['snapshot']>;
     config: unknown;
@@ -58,8 +61,8 @@ interface Clock {
 export function runSimulation(scenario: Scenario, mode: SimMode, opts: RunOptions = {}): SimResult {
   const wall0 = performance.now();
   const seed = opts.seed ?? scenario.seed;
-  const t2 = opts.localEverySeconds ?? 20;
-  const t1 = opts.globalEverySeconds ?? 120;
+  const t2 = opts.localEverySeconds ?? opts.planner?.t2Seconds ?? 20;
+  const t1 = opts.globalEverySeconds ?? opts.planner?.t1Seconds ?? 120;
   if (t1 % t2 !== 0) throw new RangeError(`T1 (${t1} s) must be an integral multiple of T2 (${t2} s)`);
   const usesPlanner = mode === 'local' || mode === 'global' || mode === 'gl';
   if (usesPlanner && !opts.planner) throw new RangeError(`mode "${mode}" needs vmpilot's planner`);
