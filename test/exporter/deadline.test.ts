@@ -1,0 +1,111 @@
+// A hung hypervisor must not hang /metrics: past the deadline the exporter answers with
+// what it has and vmpilot_host_up 0. Two hangs: a port whose getStats never resolves (over
+// the real test driver), and a real libvirtd frozen with SIGSTOP (needs root + libvirtd).
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { connectHypervisors } from '../../core/hypervisor/connect';
+import type { HypervisorPort } from '../../core/hypervisor/port';
+import { startExporter, type RunningExporter } from '../../exporter/server';
+import { missingLibvirtd, startPrivateLibvirtd, type PrivateLibvirtd } from '../helpers/libvirtd';
+import { getMetrics, sampleValue } from './scrape-text';
+
+const RACK_A = `test://${path.join(__dirname, '..', 'fixtures', 'hosts', 'rack-a.xml')}`;
+const DEADLINE_MS = 800;
+const MARGIN_MS = 700;
+
+/** The real port, except that getStats never answers. */
+function hangingStats(port: HypervisorPort): HypervisorPort {
+  return new Proxy(port, {
+    get(target, prop, receiver) {
+      if (prop === 'getStats') return () => new Promise(() => undefined);
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
+describe('scrape deadline', () => {
+  it('answers within deadline + margin with host_up 0 when getStats never resolves', async () => {
+    const port = await connectHypervisors([RACK_A]);
+    const exporter = await startExporter({
+      hypervisor: hangingStats(port),
+      listen: { host: '127.0.0.1', port: 0 },
+      deadlineMs: DEADLINE_MS,
+    });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const { text, ms } = await getMetrics(exporter.url);
+        expect(ms).toBeLessThan(DEADLINE_MS + MARGIN_MS);
+        expect(sampleValue(text, 'vmpilot_host_up{host="rack-a"}')).toBe(0);
+        expect(sampleValue(text, 'vmpilot_scrape_collector_success{host="rack-a",collector="cpu"}')).toBe(0);
+        // what did arrive is still served
+        expect(sampleValue(text, 'vmpilot_host_cpus{host="rack-a"}')).toBe(16);
+      }
+      // repeated scrapes of a hung host do not pile up calls
+      expect(exporter.exporter.scraper.callsInFlight).toBeLessThanOrEqual(3);
+    } finally {
+      await exporter.close();
+      await port.close();
+    }
+  });
+
+  describe('a real libvirtd frozen with SIGSTOP', () => {
+    const why = missingLibvirtd();
+    let daemon: PrivateLibvirtd | undefined;
+    let exporter: RunningExporter | undefined;
+    let pid = 0;
+
+    beforeAll(async () => {
+      if (why) return;
+      daemon = await startPrivateLibvirtd();
+      // The helper's socket lives in <dir>/run/; its pid file is <dir>/libvirtd.pid.
+      const socket = /socket=([^&]+)/.exec(daemon.uri)?.[1] ?? '';
+      pid = Number(
+        readFileSync(path.join(path.dirname(path.dirname(socket)), 'libvirtd.pid'), 'utf8').trim(),
+      );
+      exporter = await startExporter({
+        connect: [`frozen=${daemon.uri}`],
+        portOptions: { defaultTimeoutMs: DEADLINE_MS },
+        listen: { host: '127.0.0.1', port: 0 },
+        deadlineMs: DEADLINE_MS,
+      });
+    }, 60_000);
+    afterAll(async () => {
+      if (pid) {
+        try {
+          process.kill(pid, 'SIGCONT');
+        } catch {
+          // gone
+        }
+      }
+      await exporter?.close();
+      await daemon?.dispose();
+    }, 60_000);
+
+    it('answers within deadline + margin with host_up 0, and recovers after SIGCONT', async () => {
+      if (why) {
+        console.warn(`real libvirtd unavailable (${why}): SIGSTOP case skipped`);
+        return;
+      }
+      const e = exporter as RunningExporter;
+      const before = await getMetrics(e.url);
+      expect(sampleValue(before.text, 'vmpilot_host_up{host="frozen"}')).toBe(1);
+
+      process.kill(pid, 'SIGSTOP');
+      for (let i = 0; i < 3; i++) {
+        const { text, ms } = await getMetrics(e.url);
+        expect(ms).toBeLessThan(DEADLINE_MS + MARGIN_MS);
+        expect(sampleValue(text, 'vmpilot_host_up{host="frozen"}')).toBe(0);
+      }
+      process.kill(pid, 'SIGCONT');
+
+      let up: number | undefined = 0;
+      const until = Date.now() + 60_000;
+      while (up !== 1 && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 500));
+        up = sampleValue((await getMetrics(e.url)).text, 'vmpilot_host_up{host="frozen"}');
+      }
+      expect(up).toBe(1);
+    }, 90_000);
+  });
+});
