@@ -26,6 +26,7 @@ import { LibvirtConnection } from './connection';
 import { Migrate } from './constants';
 import type { Ptr } from './ffi';
 import { hostNameFromUri } from './host-name';
+import { progressOf } from './job-stats';
 import type { TypedParamInput } from './typed-params';
 
 const KiB = 1024;
@@ -312,7 +313,7 @@ export class LibvirtPort implements HypervisorPort {
   getJobProgress(ref: VmRef, opts?: CallOptions): Promise<MigrationProgress | null> {
     return this.onVm('getJobProgress', ref, opts, async (dom) => {
       const p = await lv.jobStats(dom);
-      return p ? lv.progressOf(p) : null;
+      return p ? progressOf(p) : null;
     });
   }
 
@@ -357,7 +358,7 @@ export class LibvirtPort implements HypervisorPort {
           if (!polling) break;
           const p = await lv.jobStats(dom).catch(() => null);
           if (p && polling) {
-            last = lv.progressOf(p);
+            last = progressOf(p);
             opts.onProgress?.(last);
           }
         }

@@ -2,7 +2,7 @@
 // job, runs blocking calls off the JS thread and frees what libvirt hands back. The
 // adapter adds deadlines, validation and reconnection on top.
 import { isHypervisorError } from '../hypervisor/errors';
-import type { HostStats, MigrationProgress, StatGroup, VmInfo, VmStats } from '../hypervisor/port';
+import type { HostStats, StatGroup, VmInfo, VmStats } from '../hypervisor/port';
 import {
   AFFECT_CURRENT,
   GET_ALL_DOMAINS_STATS_NOWAIT,
@@ -380,25 +380,6 @@ export async function jobStats(dom: Ptr, completed = false): Promise<TypedParams
   } finally {
     if (params[0]) fn().virTypedParamsFree(params[0], count[0]);
   }
-}
-
-export function progressOf(p: TypedParams): MigrationProgress {
-  const n = (k: string) => {
-    const v = p.get(k);
-    return typeof v === 'number' ? v : undefined;
-  };
-  const pageSize = n('memory_page_size') ?? 4096;
-  const dirtyPages = n('memory_dirty_rate');
-  const out: MigrationProgress = { elapsedSeconds: (n('time_elapsed') ?? 0) / 1000 };
-  const set = <K extends keyof MigrationProgress>(k: K, v: MigrationProgress[K] | undefined) => {
-    if (v !== undefined) out[k] = v;
-  };
-  set('dataTotalBytes', n('data_total'));
-  set('dataProcessedBytes', n('data_processed'));
-  set('dataRemainingBytes', n('data_remaining'));
-  set('memDirtyRateBytesPerSecond', dirtyPages === undefined ? undefined : dirtyPages * pageSize);
-  set('iteration', n('memory_iteration'));
-  return out;
 }
 
 export async function abortJob(dom: Ptr): Promise<void> {
