@@ -56,6 +56,12 @@ async function main(): Promise<void> {
       if (stats.vms.length !== domains)
         throw new Error(`expected ${domains} VMs in the stats, got ${stats.vms.length}`);
     }
+    const listStart = performance.now();
+    const listed = await port.listVms(host.name);
+    const listSeconds = (performance.now() - listStart) / 1000;
+    process.stdout.write(
+      `listVms (${listed.length} domains, one virDomainGetInfo each): ${listSeconds.toFixed(3)} s\n`,
+    );
     const sorted = [...times].sort((a, b) => a - b);
     const median = quantile(sorted, 0.5);
     const p95 = quantile(sorted, 0.95);
@@ -63,7 +69,7 @@ async function main(): Promise<void> {
       `getStats (all groups, ${domains} domains) × ${rounds}: median ${median.toFixed(4)} s, p95 ${p95.toFixed(4)} s, min ${sorted[0].toFixed(4)} s, max ${sorted[sorted.length - 1].toFixed(4)} s\n`,
     );
     process.stdout.write(
-      `${JSON.stringify({ bench: 'libvirt-stats', domains, rounds, median_s: Number(median.toFixed(5)), p95_s: Number(p95.toFixed(5)) })}\n`,
+      `${JSON.stringify({ bench: 'libvirt-stats', domains, rounds, median_s: Number(median.toFixed(5)), p95_s: Number(p95.toFixed(5)), list_vms_s: Number(listSeconds.toFixed(5)) })}\n`,
     );
   } finally {
     await port.close();
