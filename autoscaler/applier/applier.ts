@@ -82,29 +82,56 @@ export class Applier {
     await this.drain(this.o.callTimeoutMs * 3);
   }
 
-  /** Applies every action of the plan in order; returns the journalled events. */
-  async apply(plan: Plan, kind: EventKind): Promise<JournalEvent[]> {
+  /** VMs with a migration running now. */
+  migratingVms(): Set<string> {
+    return new Set([...this.running.values()].map((r) => r.ref.name));
+  }
+
+  /**
+   * Applies every action of the plan in order; returns the journalled events. With
+   * `background`, migrations are started but not awaited (they are tracked, bounded by the
+   * concurrency limit, and their events journalled when they end), so a long migration
+   * does not stall the local loop; a migration beyond the free slots is skipped, not queued
+   * (its plan would be stale by the time a slot frees).
+   */
+  async apply(plan: Plan, kind: EventKind, opts: { background?: boolean } = {}): Promise<JournalEvent[]> {
     const held = new Set(plan.held.map((h) => h.host));
     const out: JournalEvent[] = [];
     const migrations: Promise<JournalEvent>[] = [];
+    let slots = this.o.maxConcurrentMigrations - this.running.size;
     for (const action of plan.actions) {
-      if (this.stopping || this.o.paused()) {
+      const skip = (why: string) => {
         this.o.metrics.actions.inc({ kind: action.kind, result: 'skipped' });
-        this.o.log.info(
-          { action: action.kind, vm: action.vm },
-          this.stopping ? 'shutting down: action not started' : 'paused: action not started',
-        );
+        this.o.log.info({ action: action.kind, vm: action.vm }, why);
+      };
+      if (this.stopping) {
+        skip('shutting down: action not started');
+        continue;
+      }
+      if (this.o.paused()) {
+        skip('paused: action not started');
         continue;
       }
       if (held.has(action.from) || (action.to !== undefined && held.has(action.to))) {
         // The planner should never emit these; the guard is here so a held host is never touched.
-        this.o.metrics.actions.inc({ kind: action.kind, result: 'skipped' });
-        this.o.log.warn({ action: action.kind, vm: action.vm }, 'action on a held host dropped');
+        skip('action on a held host dropped');
         continue;
       }
-      if (action.kind === 'migrate')
-        migrations.push(this.migrate(action, kind === 'local' ? 'global' : kind));
-      else {
+      if (this.migratingVms().has(action.vm)) {
+        skip('VM is migrating: action not started');
+        continue;
+      }
+      if (action.kind === 'migrate') {
+        if (opts.background && slots <= 0) {
+          skip('no free migration slot: migration not started');
+          continue;
+        }
+        slots--;
+        const p = this.migrate(action, kind === 'local' ? 'global' : kind);
+        if (opts.background)
+          p.catch((e: unknown) => this.o.log.error({ err: errorText(e) }, 'migration crashed'));
+        else migrations.push(p);
+      } else {
         const ev = await this.local(action, kind);
         if (ev) out.push(ev);
       }
@@ -148,7 +175,7 @@ export class Applier {
     const handler = LOCAL_HANDLERS[action.kind];
     const ref: VmRef = { host: action.from, name: action.vm };
     const opts = { timeoutMs: this.o.callTimeoutMs };
-    let before: Values | null = null;
+    let before: Values | null;
     // Pre-condition: the VM is still on the host the plan thinks, and running.
     try {
       const vm = await this.o.port.getVm(ref, opts);

@@ -47,7 +47,7 @@ export function readToken(file: string | undefined): string | undefined {
   try {
     token = readFileSync(file, 'utf8').trim();
   } catch (e) {
-    throw new Error(`authTokenFile ${file}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(`authTokenFile ${file}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
   if (token === '') throw new Error(`authTokenFile ${file} is empty`);
   return token;

@@ -55,6 +55,7 @@ export class AutoscalerService {
   private wake: (() => void) | null = null;
   private tick = 0;
   private knownHosts: string[] = [];
+  private lastHeldKey = '';
   lastRound: RoundReport | null = null;
   lastSuccessAt: number | null = null;
   private current: Promise<RoundReport> | null = null;
@@ -239,8 +240,18 @@ export class AutoscalerService {
         }
       }
       this.publishHeld(plan.held);
-      for (const h of plan.held) this.o.log.warn({ loop, host: h.host, reason: h.reason }, 'host held');
-      const events = this.pausedFlag || plan.actions.length === 0 ? [] : await this.applier.apply(plan, loop);
+      // Log held hosts when the set changes, not every round (the metrics carry the state).
+      const heldKey = plan.held.map((h) => `${h.host}=${h.reason}`).join(';');
+      if (heldKey !== this.lastHeldKey) {
+        for (const h of plan.held) this.o.log.warn({ loop, host: h.host, reason: h.reason }, 'host held');
+        if (plan.held.length === 0 && this.lastHeldKey !== '')
+          this.o.log.info({ loop }, 'no host held any more');
+        this.lastHeldKey = heldKey;
+      }
+      const events =
+        this.pausedFlag || plan.actions.length === 0
+          ? []
+          : await this.applier.apply(plan, loop, { background: true });
       const allHeld =
         observation === null ||
         (observation.snapshot.hosts.length > 0 && plan.held.length >= observation.snapshot.hosts.length);
@@ -315,10 +326,13 @@ export class AutoscalerService {
     this.stopped = true;
     this.applier.stopAccepting();
     this.wake?.();
-    const finished = await Promise.race([
+    const deadline = Date.now() + graceMs;
+    const loopEnded = await Promise.race([
       this.loopDone.then(() => true),
       new Promise<boolean>((res) => setTimeout(() => res(false), graceMs).unref()),
     ]);
+    // Migrations run in the background: give them what is left of the grace period.
+    const finished = loopEnded && (await this.applier.drain(Math.max(0, deadline - Date.now())));
     if (!finished) {
       this.o.log.warn(
         { inFlight: this.applier.inFlight },

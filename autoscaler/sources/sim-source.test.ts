@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { SimDriver } from '../../core/sim/driver';
 import { loadScenario } from '../../core/sim/loader';
+import { MemorySource } from './memory';
 import { simulatorSource } from './sim-source';
 
 const SCENARIO = path.join(__dirname, '..', '..', 'test', 'e2e', 'fixtures', 'hotspot.yaml');
@@ -31,7 +32,7 @@ describe('simulator-fed in-memory source', () => {
     const source = simulatorSource(driver);
     await source.observe(start + 60_000);
     // Snapshot taken from a model that is not advanced (a frozen feed): ages grow.
-    const frozen = new (await import('./memory')).MemorySource(() => {
+    const frozen = new MemorySource(() => {
       const s = driver.snapshot();
       return { ...s, hosts: s.hosts.map((h) => ({ ...h, ageSeconds: 3 * s.intervalSeconds })) };
     });

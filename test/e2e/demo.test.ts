@@ -24,6 +24,8 @@ import {
 
 const run = promisify(execFile);
 const SCENARIO = path.join(__dirname, 'fixtures', 'hotspot.yaml');
+jest.setTimeout(300_000); // real processes: Prometheus, the CLI, simulated migrations
+
 const hasPrometheus = findBinary('prometheus') !== undefined;
 if (!hasPrometheus)
   console.warn('test/e2e/demo: skipped — prometheus is not installed (apt-get install prometheus)');

@@ -15,6 +15,8 @@ import {
   type ServiceSetup,
 } from './service-setup';
 
+jest.setTimeout(300_000); // real processes: Prometheus, the CLI, simulated migrations
+
 const hasPrometheus = findBinary('prometheus') !== undefined;
 if (!hasPrometheus)
   console.warn('test/e2e/hold: skipped — prometheus is not installed (apt-get install prometheus)');

@@ -82,7 +82,7 @@ export async function stopService(p: Spawned | undefined): Promise<void> {
 
 /** Every line of the journal file, parsed (a torn last line is ignored, as the service does). */
 export function journalLines(file: string): TuningEvent[] {
-  let text = '';
+  let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {

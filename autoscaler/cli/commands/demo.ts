@@ -77,7 +77,11 @@ export function register(program: Command): void {
     )
     .option('--keep', 'keep the temp dir at exit')
     .option('--dry-run', 'plan and journal, but never change the simulated cluster')
-    .option('--log-level <level>', 'service log level on stderr', 'warn')
+    .option(
+      '--log-level <level>',
+      'service log level on stderr (decisions and held hosts are printed on stdout anyway)',
+      'error',
+    )
     .action(async (f: DemoFlags) => {
       let demo;
       try {
