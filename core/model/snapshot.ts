@@ -54,6 +54,8 @@ export interface VmSnapshot {
   web?: WebStats;
   /** Application SLI (seed 001): measured value and its target. */
   sli?: { value: number; target: number; higherIsBetter: boolean };
+  /** Communication group from the inventory (the planner keeps a group's VMs together). */
+  group?: string;
   /** Device names, for block/net I/O limits. */
   devices?: { disks: string[]; nics: string[] };
   /** Current allocations, as the hypervisor reports them. */
@@ -63,6 +65,12 @@ export interface VmSnapshot {
     cpuPeriodUs?: number;
     balloonBytes?: number;
     vcpus?: number;
+    /** Host CPUs each vCPU is pinned to (index = vCPU), when known. */
+    pinning?: number[][];
+    /** Current block I/O limit of the VM (all disks together, bytes/second; 0 = none), when known. */
+    diskLimitBytesPerSecond?: number;
+    /** Current network limit of the VM (all NICs, per direction, bytes/second; 0 = none), when known. */
+    netLimitBytesPerSecond?: number;
   };
 }
 

@@ -1,0 +1,123 @@
+// A forkable in-memory cluster model for planning (cf. cluster-autoscaler's snapshot with
+// Fork/Revert/Commit): try a move, check the hosts' loads and tags, then revert or commit.
+// Moves are recorded in an undo log, so a try costs O(resources + tags of one VM), never
+// a copy of the cluster.
+import { RESOURCES, type ResourceVector } from '../../core/model/snapshot';
+
+export interface ModelVm {
+  name: string;
+  host: string;
+  demand: ResourceVector;
+  /** Labels counted per host: non-sharable kinds, communication groups, rule memberships. */
+  tags: readonly string[];
+}
+
+export interface ModelHost {
+  name: string;
+  capacity: ResourceVector;
+  demand: ResourceVector;
+  vms: Set<string>;
+  tagCount: Map<string, number>;
+}
+
+interface Move {
+  vm: string;
+  from: string;
+  to: string;
+}
+
+export class ClusterModel {
+  readonly hosts = new Map<string, ModelHost>();
+  readonly vms = new Map<string, ModelVm>();
+  private log: Move[] = [];
+
+  addHost(name: string, capacity: ResourceVector, demand: ResourceVector): void {
+    this.hosts.set(name, { name, capacity, demand: { ...demand }, vms: new Set(), tagCount: new Map() });
+  }
+
+  /** Places a VM whose demand is already part of its host's demand. */
+  addVm(vm: ModelVm): void {
+    const h = this.host(vm.host);
+    this.vms.set(vm.name, { ...vm });
+    h.vms.add(vm.name);
+    for (const t of vm.tags) h.tagCount.set(t, (h.tagCount.get(t) ?? 0) + 1);
+  }
+
+  host(name: string): ModelHost {
+    const h = this.hosts.get(name);
+    if (!h) throw new Error(`unknown host ${name}`);
+    return h;
+  }
+
+  vm(name: string): ModelVm {
+    const v = this.vms.get(name);
+    if (!v) throw new Error(`unknown VM ${name}`);
+    return v;
+  }
+
+  load(host: string): ResourceVector {
+    const h = this.host(host);
+    const out = { cpu: 0, mem: 0, disk: 0, net: 0 };
+    for (const r of RESOURCES) out[r] = h.capacity[r] > 0 ? h.demand[r] / h.capacity[r] : 0;
+    return out;
+  }
+
+  /** Highest load over resources. */
+  maxLoad(host: string): number {
+    const l = this.load(host);
+    return Math.max(l.cpu, l.mem, l.disk, l.net);
+  }
+
+  /** How many VMs on `host` carry `tag` (optionally not counting `except`). */
+  tagCount(host: string, tag: string, except?: string): number {
+    const h = this.host(host);
+    let n = h.tagCount.get(tag) ?? 0;
+    if (except !== undefined && this.vms.get(except)?.host === host && this.vm(except).tags.includes(tag))
+      n--;
+    return n;
+  }
+
+  /** Moves a VM (recorded, so `revert` can undo it). */
+  move(vmName: string, to: string): void {
+    const v = this.vm(vmName);
+    if (v.host === to) return;
+    this.log.push({ vm: vmName, from: v.host, to });
+    this.relocate(v, to);
+  }
+
+  /** Position in the undo log, for a later `revert(mark)`. */
+  mark(): number {
+    return this.log.length;
+  }
+
+  /** Undoes every move after `mark` (default: since the last commit). */
+  revert(mark = 0): void {
+    while (this.log.length > mark) {
+      const m = this.log.pop() as Move;
+      this.relocate(this.vm(m.vm), m.from);
+    }
+  }
+
+  /** Keeps the moves done so far; returns them. */
+  commit(): Move[] {
+    const done = this.log;
+    this.log = [];
+    return done;
+  }
+
+  private relocate(v: ModelVm, to: string): void {
+    const from = this.host(v.host);
+    const dest = this.host(to);
+    for (const r of RESOURCES) {
+      from.demand[r] -= v.demand[r];
+      dest.demand[r] += v.demand[r];
+    }
+    from.vms.delete(v.name);
+    dest.vms.add(v.name);
+    for (const t of v.tags) {
+      from.tagCount.set(t, (from.tagCount.get(t) ?? 1) - 1);
+      dest.tagCount.set(t, (dest.tagCount.get(t) ?? 0) + 1);
+    }
+    v.host = to;
+  }
+}

@@ -1,0 +1,200 @@
+// The planner's configuration (zod): points weights, hotspot thresholds, forecast, loop
+// periods, migration budget and guards, per-VM floors/ceilings, placement rules and
+// service-level parameters. Every key has a default, so `defaultPlannerConfig()` is a
+// complete, valid config; the service embeds this schema as the `planner:` section.
+import { z } from 'zod';
+
+const fraction = z.number().min(0).max(1);
+const nonNegative = z.number().min(0);
+
+/** A VM name or a glob over names (`*` any run of characters, `?` one character). */
+const vmPattern = z.string().min(1);
+
+const rangeSchema = z
+  .object({ min: nonNegative.optional(), max: nonNegative.optional() })
+  .strict()
+  .refine((r) => r.min === undefined || r.max === undefined || r.min <= r.max, {
+    message: 'min must not exceed max',
+  });
+
+/** Floors and ceilings of the allocations local tuning may set for the matching VMs. */
+const vmLimitSchema = z
+  .object({
+    vm: vmPattern,
+    cpuShares: rangeSchema.optional(),
+    /** CPU cap in cores (a floor keeps a cap from going below; a ceiling is always applied). */
+    cpuCores: rangeSchema.optional(),
+    memoryBytes: rangeSchema.optional(),
+    diskBytesPerSecond: rangeSchema.optional(),
+    netBytesPerSecond: rangeSchema.optional(),
+  })
+  .strict();
+
+/** A tabular performance profile (seed 001 §4): SLI value by CPU cores, per load level. */
+const profileSchema = z
+  .object({
+    vm: vmPattern,
+    rows: z
+      .array(
+        z
+          .object({
+            /** Load level of this row (web: requests per second). */
+            load: nonNegative,
+            points: z
+              .array(z.object({ cpuCores: z.number().positive(), value: nonNegative }).strict())
+              .min(2, 'a profile row needs at least two points'),
+          })
+          .strict(),
+      )
+      .min(1),
+  })
+  .strict();
+
+const resourceWeights = z
+  .object({
+    cpu: nonNegative.default(0.4),
+    mem: nonNegative.default(0.3),
+    disk: nonNegative.default(0.15),
+    net: nonNegative.default(0.15),
+  })
+  .strict()
+  .refine((w) => w.cpu + w.mem + w.disk + w.net > 0, { message: 'at least one weight must be positive' });
+
+/** Kinds of resource two VMs should not share on one host (SPEC §7 "non-sharable"). */
+export const NON_SHARABLE_KINDS = ['disk', 'cache', 'net'] as const;
+export type NonSharableKind = (typeof NON_SHARABLE_KINDS)[number];
+
+export const plannerConfigSchema = z
+  .object({
+    /** VMViewer points weights per resource (SPEC §4). */
+    weights: resourceWeights.prefault({}),
+    /** Host load above which a resource is hot. */
+    high: fraction.default(0.85),
+    /** Host load below which every resource must be for the host to be underloaded. */
+    low: fraction.default(0.4),
+    /** Overloaded when hot in at least k of the last n observations (and in the forecast). */
+    k: z.number().int().min(1).default(3),
+    n: z.number().int().min(1).default(5),
+    forecast: z
+      .object({
+        method: z.enum(['ewma', 'holt']).default('ewma'),
+        /** Level smoothing factor (0 < alpha ≤ 1). */
+        alpha: z.number().gt(0).max(1).default(0.5),
+        /** Trend smoothing factor for Holt (0 < beta ≤ 1). */
+        beta: z.number().gt(0).max(1).default(0.3),
+      })
+      .strict()
+      .prefault({}),
+    /** Web VMs: the backlog (requests/throughput) raises CPU demand by at most this factor. */
+    backlogBoostMax: z.number().min(1).default(4),
+    /** T2: local round period in seconds. */
+    t2Seconds: z.number().positive().default(20),
+    /** T1: global round period in seconds (an integral multiple of T2). */
+    t1Seconds: z.number().positive().default(120),
+    maxMigrationsPerRound: z.number().int().min(0).default(1),
+    /** A VM that migrated is not moved again for this long. */
+    cooldownSeconds: nonNegative.default(600),
+    /** A VM is never moved back to a host it left within this many global rounds. */
+    pingPongRounds: z.number().int().min(0).default(5),
+    /** Local tuning emits no action for a relative change below this. */
+    hysteresis: fraction.default(0.1),
+    vmLimits: z.array(vmLimitSchema).default([]),
+    /** VMs that talk to each other: placement prefers keeping them on one host. */
+    communicationGroups: z
+      .array(z.object({ name: z.string().min(1), vms: z.array(vmPattern).min(1) }).strict())
+      .default([]),
+    /** VMs that must stay on one host together (a move may not split them). */
+    affinity: z.array(z.object({ vms: z.array(vmPattern).min(2) }).strict()).default([]),
+    /** VMs that must never share a host. */
+    antiAffinity: z.array(z.object({ vms: z.array(vmPattern).min(2) }).strict()).default([]),
+    /** Hosts in maintenance: evacuated, never a destination (as well as hosts flagged in the snapshot). */
+    maintenanceHosts: z.array(z.string().min(1)).default([]),
+    /** Resource kinds two VMs must not share on a destination when another destination exists. */
+    nonSharable: z.array(z.enum(NON_SHARABLE_KINDS)).default(['disk', 'cache']),
+    /** LLC misses per kilo-instruction from which a VM counts as cache-intensive. */
+    cacheMpkiThreshold: z.number().positive().default(10),
+    /** Share of a host resource from which a VM counts as heavy on it (disk/net-bound, net-receive-heavy). */
+    heavyShare: fraction.default(0.2),
+    /** Dirty rate (bytes/s) from which a VM counts as memory-dirtying. */
+    dirtyHeavyBytesPerSecond: nonNegative.default(20 * 1024 ** 2),
+    migration: z
+      .object({
+        /** Bandwidth assumed for a migration stream when estimating its cost. */
+        bandwidthBytesPerSecond: z
+          .number()
+          .positive()
+          .default(40 * 1024 ** 2),
+        stopBytes: z
+          .number()
+          .positive()
+          .default(48 * 1024 ** 2),
+        maxRounds: z.number().int().positive().default(30),
+      })
+      .strict()
+      .prefault({}),
+    serviceLevel: z
+      .object({
+        /** Steepness a of s(x). */
+        a: z.number().positive().default(10),
+        /** Half of the range of s(x): 0.5 gives (0, 1). */
+        w: z.number().positive().default(0.5),
+        /** Every VM's service level is kept at least this when possible. */
+        minLevel: fraction.default(0.5),
+        /** Weight of each VM in σ (by name or glob; default 1). */
+        weights: z.array(z.object({ vm: vmPattern, weight: z.number().positive() }).strict()).default([]),
+        profiles: z.array(profileSchema).default([]),
+      })
+      .strict()
+      .prefault({}),
+    /** The applier journals but changes nothing (exposed for the plan's readers). */
+    dryRun: z.boolean().default(false),
+    /** The operator's pause: every host held, no actions. */
+    paused: z.boolean().default(false),
+    /** Data older than this many observation intervals is stale: the host is held. */
+    staleIntervals: z.number().positive().default(2),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const ratio = c.t1Seconds / c.t2Seconds;
+    if (Math.abs(ratio - Math.round(ratio)) > 1e-9 || Math.round(ratio) < 1)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['t1Seconds'],
+        message: `T1 (${c.t1Seconds} s) must be an integral multiple of T2 (${c.t2Seconds} s)`,
+      });
+    if (c.k > c.n)
+      ctx.addIssue({ code: 'custom', path: ['k'], message: `k (${c.k}) must not exceed n (${c.n})` });
+    if (c.low >= c.high)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['low'],
+        message: `low (${c.low}) must be below high (${c.high})`,
+      });
+  });
+
+export type PlannerConfigInput = z.input<typeof plannerConfigSchema>;
+export type PlannerConfig = z.output<typeof plannerConfigSchema>;
+
+/** The default config with `overrides` applied (validated; throws a ZodError naming the bad key). */
+export function defaultPlannerConfig(overrides: PlannerConfigInput = {}): PlannerConfig {
+  return plannerConfigSchema.parse(overrides);
+}
+
+/** `*`/`?` glob → anchored RegExp (other characters literal). */
+export function globToRegExp(pattern: string): RegExp {
+  const body = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${body}$`);
+}
+
+const compiledGlobs = new Map<string, RegExp>();
+
+/** Matches a VM name against a name or glob. */
+export function matchesVm(pattern: string, vm: string): boolean {
+  if (!/[*?]/.test(pattern)) return pattern === vm;
+  let re = compiledGlobs.get(pattern);
+  if (!re) compiledGlobs.set(pattern, (re = globToRegExp(pattern)));
+  return re.test(vm);
+}

@@ -1,0 +1,334 @@
+// Global tuning — the ClusterAgent (SPEC §7, seed 000 algorithm 2, seed 004): evacuate
+// maintenance hosts first (in sequence order), then relieve overloaded hosts, most
+// overloaded first, at most `maxMigrationsPerRound` moves. The VM is the one with the best
+// relief per pre-copy cost (CPU/disk-bound preferred, memory-dirtying and network-heavy
+// penalised, Sandpiper VSR as a tie-break); the destination is checked on the forked
+// cluster model: under `high` on every resource after the move, placement rules kept.
+import { RESOURCES, type Resource } from '../../core/model/snapshot';
+import type { Action, Reason } from '../../core/model/plan';
+import { ClusterModel } from './cluster-model';
+import { matchesVm, type PlannerConfig } from './config';
+import { classifyVm, type VmTraits } from './contention';
+import { isPingPong, inCooldown, type MigrationRecord } from './guards';
+import { classifyHost } from './hotspots';
+import { preCopyCost, type PreCopyCost } from './migration-cost';
+import type { RoundView, VmView } from './points';
+import { orderMigrations } from './sequence';
+
+/** Scores at most this many rejected alternatives into a reason (keeps plans small). */
+const MAX_ALTERNATIVES = 5;
+/** Scores within this relative margin are ties, broken by VSR. */
+const TIE_MARGIN = 0.01;
+
+export interface GlobalInput {
+  view: RoundView;
+  cfg: PlannerConfig;
+  /** Hosts the planner may act on this round (not held). */
+  usable: ReadonlySet<string>;
+  historyByVm: Map<string, MigrationRecord[]>;
+  now: number;
+}
+
+interface Candidate {
+  view: VmView;
+  traits: VmTraits;
+  cost: PreCopyCost;
+  relief: number;
+  score: number;
+  vsr: number;
+}
+
+interface Destination {
+  host: string;
+  maxLoadAfter: number;
+  score: number;
+  sharesNonSharable: boolean;
+}
+
+/** Tags a VM carries in the model: non-sharable kinds, group, affinity/anti-affinity rule ids. */
+export function tagsOf(view: VmView, traits: VmTraits, cfg: PlannerConfig): string[] {
+  const tags: string[] = [];
+  const kinds: Record<string, boolean> = {
+    disk: traits.diskHeavy,
+    cache: traits.cacheIntensive,
+    net: traits.netHeavy,
+  };
+  for (const k of cfg.nonSharable) if (kinds[k]) tags.push(`ns:${k}`);
+  const name = view.vm.name;
+  if (view.vm.group) tags.push(`group:${view.vm.group}`);
+  for (const g of cfg.communicationGroups)
+    if (g.vms.some((p) => matchesVm(p, name))) tags.push(`group:${g.name}`);
+  cfg.affinity.forEach((r, i) => r.vms.some((p) => matchesVm(p, name)) && tags.push(`aff:${i}`));
+  cfg.antiAffinity.forEach((r, i) => r.vms.some((p) => matchesVm(p, name)) && tags.push(`anti:${i}`));
+  return tags;
+}
+
+function isMaintenance(host: string, input: GlobalInput): boolean {
+  return Boolean(input.view.hosts.get(host)?.host.maintenance) || input.cfg.maintenanceHosts.includes(host);
+}
+
+/** Sandpiper's volume-to-size ratio on the VM's share of its host. */
+export function volumeToSize(view: VmView): number {
+  const u = (r: Resource) => Math.min(0.99, view.points[r] / 100);
+  const vol = 1 / ((1 - u('cpu')) * (1 - u('mem')) * (1 - u('net')));
+  return vol / Math.max(1, view.vm.memoryBytes);
+}
+
+function migrationCost(view: VmView, cfg: PlannerConfig): PreCopyCost {
+  return preCopyCost({
+    memoryBytes: view.vm.allocation.balloonBytes ?? view.vm.memoryBytes,
+    dirtyRateBytesPerSecond: view.vm.dirtyRateBytesPerSecond ?? 0,
+    bandwidthBytesPerSecond: cfg.migration.bandwidthBytesPerSecond,
+    stopBytes: cfg.migration.stopBytes,
+    maxRounds: cfg.migration.maxRounds,
+  });
+}
+
+/**
+ * Relief of moving the VM off a host: the part of each hot resource's excess over `high`
+ * its demand removes. Score = relief per second of migration, ×1.25 for CPU/disk-bound
+ * VMs, ×0.5 for memory-dirtying or network-heavy ones (moved only when nothing better is).
+ */
+function rankCandidate(
+  view: VmView,
+  traits: VmTraits,
+  hot: Resource[],
+  excess: Record<Resource, number>,
+  cfg: PlannerConfig,
+): Candidate {
+  const cost = migrationCost(view, cfg);
+  let relief = 0;
+  for (const r of hot) relief += Math.min(view.points[r] / 100, excess[r]);
+  let factor = 1;
+  if (traits.dirtyHeavy || traits.netHeavy) factor *= 0.5;
+  else if (traits.cls === 'cpu-bound' || traits.diskHeavy) factor *= 1.25;
+  const score = (relief * factor) / (1 + cost.migrationSeconds);
+  return { view, traits, cost, relief, score, vsr: volumeToSize(view) };
+}
+
+function byScoreThenVsr(a: Candidate, b: Candidate): number {
+  const top = Math.max(a.score, b.score);
+  if (top > 0 && Math.abs(a.score - b.score) > TIE_MARGIN * top) return b.score - a.score;
+  return b.vsr - a.vsr || a.view.vm.name.localeCompare(b.view.vm.name);
+}
+
+/** Why the VM may not move at all this round, or undefined. */
+function immovable(view: VmView, model: ClusterModel, input: GlobalInput): string | undefined {
+  if (view.vm.state !== 'running') return `state ${view.vm.state}`;
+  const past = input.historyByVm.get(view.vm.name) ?? [];
+  if (inCooldown(view.vm.name, past, input.now, input.cfg.cooldownSeconds)) return 'in cooldown';
+  for (const t of model.vm(view.vm.name).tags)
+    if (t.startsWith('aff:') && model.tagCount(view.vm.host, t, view.vm.name) > 0)
+      return 'affinity: would split its group';
+  return undefined;
+}
+
+/**
+ * Best destination for the VM on the model, or undefined with the rejections. Hosts where
+ * the VM would share a non-sharable resource are used only when no other host fits.
+ */
+function chooseDestination(
+  vmName: string,
+  model: ClusterModel,
+  input: GlobalInput,
+  rejected: { candidate: string; rejected: string }[],
+): Destination | undefined {
+  const { cfg } = input;
+  const v = model.vm(vmName);
+  const source = v.host;
+  const past = input.historyByVm.get(vmName) ?? [];
+  const pingPongWindow = cfg.pingPongRounds * cfg.t1Seconds;
+  let best: Destination | undefined;
+  const reject = (candidate: string, why: string) => {
+    if (rejected.length < MAX_ALTERNATIVES) rejected.push({ candidate, rejected: why });
+  };
+  for (const h of model.hosts.values()) {
+    if (h.name === source) continue;
+    if (!input.usable.has(h.name)) continue;
+    if (isMaintenance(h.name, input)) continue;
+    let why: string | undefined;
+    let sharesNonSharable = false;
+    let together = 0;
+    for (const t of v.tags) {
+      const there = h.tagCount.get(t) ?? 0;
+      if (there === 0) continue;
+      if (t.startsWith('anti:')) why = `anti-affinity rule ${t.slice(5)}`;
+      else if (t.startsWith('ns:')) sharesNonSharable = true;
+      else if (t.startsWith('group:')) together += there;
+    }
+    if (!why && isPingPong(vmName, h.name, past, input.now, pingPongWindow))
+      why = 'ping-pong: the VM left it recently';
+    if (why) {
+      reject(h.name, why);
+      continue;
+    }
+    const mark = model.mark();
+    model.move(vmName, h.name);
+    const after = model.load(h.name);
+    model.revert(mark);
+    const over = RESOURCES.find((r) => after[r] >= cfg.high);
+    if (over) {
+      reject(h.name, `${over} would be at ${(after[over] * 100).toFixed(0)} % (high ${cfg.high * 100} %)`);
+      continue;
+    }
+    const maxLoadAfter = Math.max(after.cpu, after.mem, after.disk, after.net);
+    // Lower is better: least loaded after the move, with a pull toward communication partners.
+    const score = maxLoadAfter - (together > 0 ? 0.1 : 0);
+    const cand: Destination = { host: h.name, maxLoadAfter, score, sharesNonSharable };
+    if (
+      !best ||
+      (best.sharesNonSharable && !cand.sharesNonSharable) ||
+      (best.sharesNonSharable === cand.sharesNonSharable &&
+        (cand.score < best.score || (cand.score === best.score && cand.host < best.host)))
+    )
+      best = cand;
+  }
+  if (best?.sharesNonSharable) reject(best.host, 'shares a non-sharable resource (no other host fits)');
+  return best;
+}
+
+function migrateAction(
+  c: Candidate,
+  from: string,
+  dest: Destination,
+  reason: Omit<Reason, 'scores'> & { scores: Record<string, number> },
+): Action {
+  return {
+    kind: 'migrate',
+    vm: c.view.vm.name,
+    from,
+    to: dest.host,
+    params: {},
+    reason: {
+      ...reason,
+      scores: {
+        ...reason.scores,
+        relief: c.relief,
+        score: c.score,
+        vsr: c.vsr,
+        migrationSeconds: c.cost.migrationSeconds,
+        downtimeSeconds: c.cost.downtimeSeconds,
+        destinationMaxLoadAfter: dest.maxLoadAfter,
+      },
+    },
+  };
+}
+
+/** Builds the forked model of the round: usable and held hosts alike (held ones are never touched). */
+export function buildModel(
+  view: RoundView,
+  cfg: PlannerConfig,
+): { model: ClusterModel; traits: Map<string, VmTraits> } {
+  const model = new ClusterModel();
+  const traits = new Map<string, VmTraits>();
+  for (const hv of view.hosts.values()) model.addHost(hv.host.name, hv.host.capacity, hv.demand);
+  for (const [name, v] of view.vms) {
+    const t = classifyVm(v, view.hosts.get(v.vm.host)?.host.capacity ?? v.demand, cfg);
+    traits.set(name, t);
+    model.addVm({ name, host: v.vm.host, demand: v.demand, tags: tagsOf(v, t, cfg) });
+  }
+  return { model, traits };
+}
+
+export function planGlobal(input: GlobalInput): Action[] {
+  const { view, cfg } = input;
+  const budget = cfg.maxMigrationsPerRound;
+  const actions: Action[] = [];
+  if (budget <= 0) return actions;
+  const { model, traits } = buildModel(view, cfg);
+  const moved = new Set<string>();
+
+  // 1. Evacuate maintenance hosts, in sequence order.
+  for (const hv of view.hosts.values()) {
+    const name = hv.host.name;
+    if (!input.usable.has(name) || !isMaintenance(name, input)) continue;
+    const seq = orderMigrations(
+      (view.vmsByHost.get(name) ?? []).map((v) => ({ view: v, traits: traits.get(v.vm.name) as VmTraits })),
+    );
+    for (const [i, s] of seq.entries()) {
+      if (actions.length >= budget) return actions;
+      if (immovable(s.view, model, input)) continue;
+      const rejected: { candidate: string; rejected: string }[] = [];
+      const dest = chooseDestination(s.view.vm.name, model, input, rejected);
+      if (!dest) continue;
+      model.move(s.view.vm.name, dest.host);
+      model.commit();
+      moved.add(s.view.vm.name);
+      const c = rankCandidate(s.view, s.traits, [], { cpu: 0, mem: 0, disk: 0, net: 0 }, cfg);
+      actions.push(
+        migrateAction(c, name, dest, {
+          rule: 'global.evacuate',
+          text: `evacuate ${name} (maintenance): ${s.view.vm.name} is #${i + 1} of ${seq.length} in migration order → ${dest.host}`,
+          scores: { order: i + 1, remaining: seq.length - i - 1 },
+          alternatives: rejected,
+        }),
+      );
+    }
+  }
+
+  // 2. Relieve overloaded hosts, most overloaded first.
+  const hotspots = [...view.hosts.values()]
+    .filter((hv) => input.usable.has(hv.host.name) && !isMaintenance(hv.host.name, input))
+    .map((hv) => ({ hv, verdict: classifyHost(hv.observed, hv.load, cfg) }))
+    .filter((x) => x.verdict.overloaded)
+    .sort((a, b) => b.verdict.severity - a.verdict.severity || a.hv.host.name.localeCompare(b.hv.host.name));
+  for (const { hv, verdict } of hotspots) {
+    if (actions.length >= budget) break;
+    const name = hv.host.name;
+    const load = model.load(name);
+    // The model already holds this round's earlier moves: skip a host they cooled down.
+    if (!verdict.hot.some((r) => load[r] > cfg.high)) continue;
+    const excess = { cpu: 0, mem: 0, disk: 0, net: 0 };
+    for (const r of verdict.hot) excess[r] = Math.max(0, load[r] - cfg.high);
+    const candidates: Candidate[] = [];
+    const skipped: { candidate: string; rejected: string }[] = [];
+    for (const v of view.vmsByHost.get(name) ?? []) {
+      if (moved.has(v.vm.name)) continue;
+      const why = immovable(v, model, input);
+      if (why) {
+        if (skipped.length < MAX_ALTERNATIVES) skipped.push({ candidate: v.vm.name, rejected: why });
+        continue;
+      }
+      const c = rankCandidate(v, traits.get(v.vm.name) as VmTraits, verdict.hot, excess, cfg);
+      if (c.relief > 0) candidates.push(c);
+    }
+    candidates.sort(byScoreThenVsr);
+    for (const [i, c] of candidates.entries()) {
+      const rejected: { candidate: string; rejected: string }[] = [];
+      const dest = chooseDestination(c.view.vm.name, model, input, rejected);
+      if (!dest) continue;
+      model.move(c.view.vm.name, dest.host);
+      const after = model.load(name);
+      model.commit();
+      moved.add(c.view.vm.name);
+      const beaten = candidates
+        .filter((o) => o !== c)
+        .slice(0, MAX_ALTERNATIVES)
+        .map((o) => ({
+          candidate: o.view.vm.name,
+          score: o.score,
+          ...(candidates.indexOf(o) < i ? { rejected: 'no destination fits' } : {}),
+        }));
+      actions.push(
+        migrateAction(c, name, dest, {
+          rule: 'global.hotspot',
+          text:
+            `${name} overloaded on ${verdict.hot.join('+')} (${fmtLoads(verdict.hot, load)}): ` +
+            `move ${c.view.vm.name} (best relief per migration cost) → ${dest.host}`,
+          scores: {
+            severity: verdict.severity,
+            ...Object.fromEntries(verdict.hot.map((r) => [`source_${r}_before`, load[r]])),
+            ...Object.fromEntries(verdict.hot.map((r) => [`source_${r}_after`, after[r]])),
+          },
+          alternatives: [...beaten, ...skipped, ...rejected].slice(0, 3 * MAX_ALTERNATIVES),
+        }),
+      );
+      break;
+    }
+  }
+  return actions;
+}
+
+function fmtLoads(rs: Resource[], load: Record<Resource, number>): string {
+  return rs.map((r) => `${r} ${(load[r] * 100).toFixed(0)} %`).join(', ');
+}

@@ -1,0 +1,44 @@
+import type { ClusterSnapshot, HostSnapshot } from '../../core/model/snapshot';
+import { defaultPlannerConfig } from './config';
+import { holdReason, inCooldown, isPingPong, secondsSinceLastMove } from './guards';
+
+const history = [
+  { vm: 'a', from: 'h1', to: 'h2', at: 100_000 },
+  { vm: 'a', from: 'h2', to: 'h3', at: 400_000 },
+];
+
+describe('cooldown and ping-pong', () => {
+  it('measures from the latest migration of the VM', () => {
+    expect(secondsSinceLastMove('a', history, 500_000)).toBe(100);
+    expect(secondsSinceLastMove('b', history, 500_000)).toBe(Infinity);
+    expect(inCooldown('a', history, 500_000, 120)).toBe(true);
+    expect(inCooldown('a', history, 500_000, 100)).toBe(false);
+  });
+  it('refuses a move back to a host the VM left within the window', () => {
+    expect(isPingPong('a', 'h1', history, 500_000, 401)).toBe(true);
+    expect(isPingPong('a', 'h1', history, 500_000, 400)).toBe(false);
+    expect(isPingPong('a', 'h2', history, 500_000, 200)).toBe(true);
+    expect(isPingPong('a', 'h4', history, 500_000, 1e9)).toBe(false);
+  });
+});
+
+describe('holdReason', () => {
+  const host: HostSnapshot = {
+    name: 'h1',
+    cpus: 1,
+    capacity: { cpu: 1, mem: 1, disk: 1, net: 1 },
+    usageHistory: [],
+    up: true,
+    ageSeconds: 5,
+  };
+  const snap: ClusterSnapshot = { at: 1_000_000, intervalSeconds: 10, hosts: [host], vms: [] };
+  it('acts on fresh data', () => {
+    expect(holdReason(host, snap, defaultPlannerConfig(), 1_000_000)).toBeUndefined();
+  });
+  it('holds a host older than 2 intervals, a down host, and everything when paused', () => {
+    expect(holdReason({ ...host, ageSeconds: 21 }, snap, defaultPlannerConfig(), 1_000_000)).toMatch(/stale/);
+    expect(holdReason(host, snap, defaultPlannerConfig(), 1_025_000)).toMatch(/stale/);
+    expect(holdReason({ ...host, up: false }, snap, defaultPlannerConfig(), 1_000_000)).toMatch(/down/);
+    expect(holdReason(host, snap, defaultPlannerConfig({ paused: true }), 1_000_000)).toMatch(/paused/);
+  });
+});

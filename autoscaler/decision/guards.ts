@@ -1,0 +1,68 @@
+// Guards of the planner (SPEC §7): per-VM cooldown after a migration, no ping-pong (a VM is
+// not moved back to a host it left within N global rounds), stale data → hold, operator
+// pause → hold everything.
+import type { ClusterSnapshot, HostSnapshot } from '../../core/model/snapshot';
+import type { PlannerConfig } from './config';
+
+export interface MigrationRecord {
+  vm: string;
+  from: string;
+  to: string;
+  /** ms since the epoch. */
+  at: number;
+}
+
+/** Seconds since the VM's latest migration, Infinity if it never moved. */
+export function secondsSinceLastMove(vm: string, history: readonly MigrationRecord[], now: number): number {
+  let latest = -Infinity;
+  for (const m of history) if (m.vm === vm && m.at > latest) latest = m.at;
+  return (now - latest) / 1000;
+}
+
+export function inCooldown(
+  vm: string,
+  history: readonly MigrationRecord[],
+  now: number,
+  cooldownSeconds: number,
+): boolean {
+  return secondsSinceLastMove(vm, history, now) < cooldownSeconds;
+}
+
+/** Moving `vm` to `to` would send it back to a host it left within the window. */
+export function isPingPong(
+  vm: string,
+  to: string,
+  history: readonly MigrationRecord[],
+  now: number,
+  windowSeconds: number,
+): boolean {
+  for (const m of history)
+    if (m.vm === vm && m.from === to && (now - m.at) / 1000 < windowSeconds) return true;
+  return false;
+}
+
+/** Migrations indexed by VM once per round (the hot path checks them per candidate). */
+export function indexHistory(history: readonly MigrationRecord[]): Map<string, MigrationRecord[]> {
+  const byVm = new Map<string, MigrationRecord[]>();
+  for (const m of history) {
+    let list = byVm.get(m.vm);
+    if (!list) byVm.set(m.vm, (list = []));
+    list.push(m);
+  }
+  return byVm;
+}
+
+/** Why a host must be held this round, or undefined when the planner may act on it. */
+export function holdReason(
+  host: HostSnapshot,
+  snapshot: ClusterSnapshot,
+  cfg: PlannerConfig,
+  now: number,
+): string | undefined {
+  if (cfg.paused) return 'paused by operator';
+  if (!host.up) return 'host down or its data incomplete';
+  const limit = cfg.staleIntervals * snapshot.intervalSeconds;
+  const age = Math.max(host.ageSeconds, (now - snapshot.at) / 1000);
+  if (age > limit) return `stale data: ${age.toFixed(0)} s old (limit ${limit} s)`;
+  return undefined;
+}

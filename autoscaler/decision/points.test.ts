@@ -1,0 +1,86 @@
+import type { ClusterSnapshot, ResourceVector, VmSnapshot } from '../../core/model/snapshot';
+import { defaultPlannerConfig } from './config';
+import { backlogFactor, buildRoundView, pointsOf, vmDemand } from './points';
+
+const vec = (cpu: number, mem: number, disk: number, net: number): ResourceVector => ({
+  cpu,
+  mem,
+  disk,
+  net,
+});
+const cfg = defaultPlannerConfig({ forecast: { method: 'ewma', alpha: 1 } });
+
+function vm(name: string, usage: ResourceVector, extra: Partial<VmSnapshot> = {}): VmSnapshot {
+  return {
+    name,
+    host: 'h1',
+    state: 'running',
+    vcpus: 2,
+    memoryBytes: 1000,
+    workload: 'cpu',
+    usageHistory: [usage],
+    allocation: {},
+    ...extra,
+  };
+}
+
+describe('pointsOf', () => {
+  it('is 100·demand/capacity per resource and the weighted sum', () => {
+    const { points, total } = pointsOf(vec(2, 250, 10, 0), vec(8, 1000, 100, 50), cfg.weights);
+    expect(points).toEqual({ cpu: 25, mem: 25, disk: 10, net: 0 });
+    expect(total).toBeCloseTo(0.4 * 25 + 0.3 * 25 + 0.15 * 10);
+  });
+  it('gives 0 points on a resource the host does not have', () => {
+    expect(pointsOf(vec(1, 0, 5, 0), vec(2, 0, 0, 0), cfg.weights).points.disk).toBe(0);
+  });
+});
+
+describe('backlog', () => {
+  it('raises a starved web VM by requests/throughput, capped', () => {
+    expect(backlogFactor({ requestsPerSecond: 30, throughputPerSecond: 20 }, 4)).toBeCloseTo(1.5);
+    expect(backlogFactor({ requestsPerSecond: 30, throughputPerSecond: 1 }, 4)).toBe(4);
+    expect(backlogFactor({ requestsPerSecond: 10, throughputPerSecond: 12 }, 4)).toBe(1);
+    expect(backlogFactor(undefined, 4)).toBe(1);
+  });
+  it('applies to the CPU demand of web VMs only', () => {
+    const web = { requestsPerSecond: 40, throughputPerSecond: 20 };
+    expect(vmDemand(vm('w', vec(1, 10, 0, 0), { workload: 'web', web }), cfg).demand.cpu).toBeCloseTo(2);
+    expect(vmDemand(vm('c', vec(1, 10, 0, 0)), cfg).demand.cpu).toBeCloseTo(1);
+  });
+});
+
+describe('buildRoundView', () => {
+  it('indexes VMs by host and adds unserved web demand to the host load', () => {
+    const snapshot: ClusterSnapshot = {
+      at: 0,
+      intervalSeconds: 10,
+      hosts: [
+        {
+          name: 'h1',
+          cpus: 4,
+          capacity: vec(4, 1000, 100, 100),
+          usageHistory: [vec(2, 500, 0, 0)],
+          up: true,
+          ageSeconds: 0,
+        },
+        { name: 'h2', cpus: 4, capacity: vec(4, 1000, 100, 100), usageHistory: [], up: true, ageSeconds: 0 },
+      ],
+      vms: [
+        vm('a', vec(1, 200, 0, 0), {
+          workload: 'web',
+          web: { requestsPerSecond: 30, throughputPerSecond: 10 },
+        }),
+        vm('b', vec(1, 300, 0, 0)),
+        vm('c', vec(0.5, 100, 0, 0), { host: 'h2' }),
+      ],
+    };
+    const view = buildRoundView(snapshot, cfg);
+    expect(view.vmsByHost.get('h1')?.map((v) => v.vm.name)).toEqual(['a', 'b']);
+    // host usage 2 cores + web VM a's unserved 3−1 = 2 cores → 4/4.
+    expect(view.hosts.get('h1')?.load.cpu).toBeCloseTo(1);
+    expect(view.hosts.get('h1')?.load.mem).toBeCloseTo(0.5);
+    // h2 has no history: the sum of its VMs.
+    expect(view.hosts.get('h2')?.load.cpu).toBeCloseTo(0.125);
+    expect(view.vms.get('a')?.points.cpu).toBeCloseTo(75);
+  });
+});

@@ -1,0 +1,139 @@
+// VMViewer points (SPEC §4, seed 000): every VM's forecast demand per resource on its host's
+// scale (100 points = the whole host resource), the weighted total P, and each host's
+// forecast load. A starved web VM's CPU demand is raised by its backlog. One pass over the
+// snapshot builds the round's view, with VMs indexed by host once.
+import {
+  RESOURCES,
+  type ClusterSnapshot,
+  type HostSnapshot,
+  type Resource,
+  type ResourceVector,
+  type VmSnapshot,
+  type WebStats,
+} from '../../core/model/snapshot';
+import type { PlannerConfig } from './config';
+import { forecastNext, type ForecastParams } from './forecast';
+
+export type Weights = Record<Resource, number>;
+
+export interface VmView {
+  vm: VmSnapshot;
+  /** Forecast demand per resource in base units (CPU raised by the web backlog). */
+  demand: ResourceVector;
+  /** Forecast CPU demand before the backlog boost. */
+  observedCpu: number;
+  points: ResourceVector;
+  /** Weighted total points P[v]. */
+  total: number;
+}
+
+export interface HostView {
+  host: HostSnapshot;
+  /** Forecast demand per resource in base units (host usage forecast + VM backlogs). */
+  demand: ResourceVector;
+  /** Forecast load per resource, demand / capacity. */
+  load: ResourceVector;
+  /** Observed load per resource, one per observation, oldest first. */
+  observed: ResourceVector[];
+}
+
+export interface RoundView {
+  hosts: Map<string, HostView>;
+  vms: Map<string, VmView>;
+  vmsByHost: Map<string, VmView[]>;
+}
+
+export function zeroVector(): ResourceVector {
+  return { cpu: 0, mem: 0, disk: 0, net: 0 };
+}
+
+/** Factor by which a web VM's CPU demand exceeds what it got: requests / throughput, capped. */
+export function backlogFactor(web: WebStats | undefined, max: number): number {
+  if (!web || web.requestsPerSecond <= 0) return 1;
+  if (web.throughputPerSecond <= 0) return max;
+  return Math.min(max, Math.max(1, web.requestsPerSecond / web.throughputPerSecond));
+}
+
+/** Forecast of each resource over a usage history. */
+export function forecastVector(history: readonly ResourceVector[], p: ForecastParams): ResourceVector {
+  const out = zeroVector();
+  const series: number[] = new Array<number>(history.length);
+  for (const r of RESOURCES) {
+    for (let i = 0; i < history.length; i++) series[i] = history[i][r];
+    out[r] = forecastNext(series, p);
+  }
+  return out;
+}
+
+/** points[r] = 100 · demand[r] / capacity[r]; total = Σ weight[r] · points[r]. */
+export function pointsOf(
+  demand: ResourceVector,
+  capacity: ResourceVector,
+  weights: Weights,
+): { points: ResourceVector; total: number } {
+  const points = zeroVector();
+  let total = 0;
+  for (const r of RESOURCES) {
+    points[r] = capacity[r] > 0 ? (100 * demand[r]) / capacity[r] : 0;
+    total += weights[r] * points[r];
+  }
+  return { points, total };
+}
+
+export function loadOf(demand: ResourceVector, capacity: ResourceVector): ResourceVector {
+  const out = zeroVector();
+  for (const r of RESOURCES) out[r] = capacity[r] > 0 ? demand[r] / capacity[r] : 0;
+  return out;
+}
+
+/** A VM's forecast demand, with the web backlog applied to CPU. */
+export function vmDemand(
+  vm: VmSnapshot,
+  cfg: PlannerConfig,
+): { demand: ResourceVector; observedCpu: number } {
+  const demand = forecastVector(vm.usageHistory, cfg.forecast);
+  const observedCpu = demand.cpu;
+  if (vm.workload === 'web' || vm.web) demand.cpu *= backlogFactor(vm.web, cfg.backlogBoostMax);
+  return { demand, observedCpu };
+}
+
+/** Builds the round's view: forecasts, points and host loads, VMs indexed by host. */
+export function buildRoundView(snapshot: ClusterSnapshot, cfg: PlannerConfig): RoundView {
+  const hosts = new Map<string, HostView>();
+  const vmsByHost = new Map<string, VmView[]>();
+  for (const h of snapshot.hosts) {
+    const observed = h.usageHistory.map((u) => loadOf(u, h.capacity));
+    hosts.set(h.name, {
+      host: h,
+      demand: forecastVector(h.usageHistory, cfg.forecast),
+      load: zeroVector(),
+      observed,
+    });
+    vmsByHost.set(h.name, []);
+  }
+  const vms = new Map<string, VmView>();
+  const vmSum = new Map<string, ResourceVector>();
+  for (const vm of snapshot.vms) {
+    const hv = hosts.get(vm.host);
+    if (!hv) continue;
+    const { demand, observedCpu } = vmDemand(vm, cfg);
+    const { points, total } = pointsOf(demand, hv.host.capacity, cfg.weights);
+    const view: VmView = { vm, demand, observedCpu, points, total };
+    vms.set(vm.name, view);
+    vmsByHost.get(vm.host)?.push(view);
+    let sum = vmSum.get(vm.host);
+    if (!sum) vmSum.set(vm.host, (sum = zeroVector()));
+    for (const r of RESOURCES) sum[r] += r === 'cpu' ? observedCpu : demand[r];
+    // The part of a starved web VM's demand the host did not serve is demand on the host too.
+    hv.demand.cpu += demand.cpu - observedCpu;
+  }
+  for (const hv of hosts.values()) {
+    // No host history (e.g. a fresh source): the host's demand is the sum of its VMs'.
+    if (hv.host.usageHistory.length === 0) {
+      const sum = vmSum.get(hv.host.name) ?? zeroVector();
+      for (const r of RESOURCES) hv.demand[r] += sum[r];
+    }
+    hv.load = loadOf(hv.demand, hv.host.capacity);
+  }
+  return { hosts, vms, vmsByHost };
+}
