@@ -22,11 +22,9 @@ describe('vmpilot.yaml validation', () => {
     );
     expect(cfg.listen).toBe('127.0.0.1:9178');
     expect(cfg.journal).toBe('/etc/vmpilot/j.jsonl');
-    expect(cfg.loops).toEqual({
-      localIntervalSeconds: 20,
-      globalEveryLocalRounds: 6,
-      roundDeadlineSeconds: 15,
-    });
+    expect(cfg.loops).toEqual({ roundDeadlineSeconds: 15 });
+    expect(cfg.planner.t2Seconds).toBe(20);
+    expect(cfg.planner.t1Seconds).toBe(120);
     expect(cfg.prometheus.queries.vmCpu).toBe(DEFAULT_QUERIES.vmCpu);
     expect(cfg.applier.maxConcurrentMigrations).toBe(1);
     expect(cfg.dryRun).toBe(false);
@@ -43,8 +41,9 @@ describe('vmpilot.yaml validation', () => {
         '  queries:',
         '    vmCpu: ""',
         '    vmGpu: up',
-        'loops:',
-        '  globalEveryLocalRounds: 1.5',
+        'planner:',
+        '  t2Seconds: 20',
+        '  t1Seconds: 50',
         'listen: "9178"',
         'dryrun: true',
         'vms:',
@@ -58,7 +57,7 @@ describe('vmpilot.yaml validation', () => {
     expect(joined).toMatch(/^prometheus\.scrapeIntervalSeconds: /m);
     expect(joined).toMatch(/^prometheus\.queries\.vmCpu: /m);
     expect(joined).toMatch(/^prometheus\.queries: .*vmGpu/m);
-    expect(joined).toMatch(/^loops\.globalEveryLocalRounds: /m);
+    expect(joined).toMatch(/^planner\.t1Seconds: T1 \(50 s\) must be an integral multiple of T2/m);
     expect(joined).toMatch(/^listen: expected HOST:PORT/m);
     expect(joined).toMatch(/^\(top level\): .*dryrun/m);
     expect(joined).toMatch(/^vms\.web1\.workload: /m);

@@ -98,13 +98,13 @@ export const serviceConfigSchema = z
       .prefault({}),
     /** Per-VM overrides: workload kind and application SLIs. */
     vms: z.record(z.string(), vmOverrideSchema).default({}),
+    /**
+     * The planner's own section, embedded as is: T2/T1 (`t2Seconds`, `t1Seconds`, an
+     * integral multiple), thresholds, weights, budgets, cooldowns, groups/affinity, limits.
+     */
     planner: plannerConfigSchema.optional(),
     loops: z
       .object({
-        /** T2: local tuning period in seconds. */
-        localIntervalSeconds: z.number().positive().max(3600).default(20),
-        /** T1 = T2 × this (an integral multiple, SPEC §7). */
-        globalEveryLocalRounds: z.number().int().min(1).max(1000).default(6),
         /** Deadline of one round (observe + plan + apply, migrations excepted). */
         roundDeadlineSeconds: z.number().positive().max(3600).default(15),
       })

@@ -100,11 +100,9 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
         historyPoints: 5,
         timeoutSeconds: 5,
       },
-      loops: {
-        localIntervalSeconds: t2,
-        globalEveryLocalRounds: 6,
-        roundDeadlineSeconds: Math.max(5, t2 * 3),
-      },
+      // Periods and the cooldown follow the accelerated clock (the planner's `now` is real time).
+      planner: { t2Seconds: t2, t1Seconds: 6 * t2, cooldownSeconds: 600 / o.speed },
+      loops: { roundDeadlineSeconds: Math.max(5, t2 * 3) },
       applier: { migrationTimeoutSeconds: 120, callTimeoutSeconds: 5 },
       listen: `127.0.0.1:${o.apiPort}`,
       authTokenFile: tokenFile,

@@ -120,7 +120,7 @@ export async function startAutoscaler(
       onRound: opts.onRound,
     });
     for (const ev of journal.events()) metrics.tuningEvents.inc({ kind: ev.kind, result: ev.result }, 0);
-    const t2 = cfg.loops.localIntervalSeconds;
+    const t2 = cfg.planner.t2Seconds;
     const app = createApi({
       events: () => journal.events(),
       plan: async () => (await service.planRound('both')).plan,

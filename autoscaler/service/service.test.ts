@@ -49,7 +49,8 @@ function setup(opts: { source?: MetricsSource; globalActions?: Action[]; localAc
     {
       hypervisors: ['sim://unused'],
       journal: path.join(dir, 'j.jsonl'),
-      loops: { localIntervalSeconds: 0.05, globalEveryLocalRounds: 2, roundDeadlineSeconds: 2 },
+      planner: { t2Seconds: 0.05, t1Seconds: 0.1 },
+      loops: { roundDeadlineSeconds: 2 },
       applier: { migrationTimeoutSeconds: 5, callTimeoutSeconds: 1 },
     },
     'test',

@@ -62,8 +62,8 @@ export class AutoscalerService {
 
   constructor(private readonly o: ServiceOptions) {
     this.clock = o.clock ?? Date.now;
-    this.pausedFlag = o.config.paused;
-    this.dryRunFlag = o.config.dryRun;
+    this.pausedFlag = o.config.paused || o.config.planner.paused;
+    this.dryRunFlag = o.config.dryRun || o.config.planner.dryRun;
     o.metrics.paused.set(this.pausedFlag ? 1 : 0);
     o.metrics.dryRun.set(this.dryRunFlag ? 1 : 0);
     const a = o.config.applier;
@@ -189,7 +189,12 @@ export class AutoscalerService {
     for (const h of observation.snapshot.hosts) if (heldSet.has(h.name)) h.up = false;
     const input = {
       snapshot: observation.snapshot,
-      config: this.o.config.planner,
+      // The operator's switches reach the planner too (its plan says it was paused / dry).
+      config: {
+        ...this.o.config.planner,
+        paused: this.o.config.planner.paused || this.pausedFlag,
+        dryRun: this.o.config.planner.dryRun || this.dryRunFlag,
+      },
       history: historyFromJournal(this.o.journal.events()),
       now,
     };
@@ -296,8 +301,9 @@ export class AutoscalerService {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    const t2 = this.o.config.loops.localIntervalSeconds * 1000;
-    const k = this.o.config.loops.globalEveryLocalRounds;
+    const t2 = this.o.config.planner.t2Seconds * 1000;
+    // The planner's schema guarantees T1 is an integral multiple of T2.
+    const k = Math.max(1, Math.round(this.o.config.planner.t1Seconds / this.o.config.planner.t2Seconds));
     this.loopDone = (async () => {
       while (!this.stopped) {
         const t0 = this.clock();

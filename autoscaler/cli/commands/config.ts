@@ -18,7 +18,7 @@ export function register(program: Command): void {
         else {
           process.stdout.write(
             `${file}: OK — ${cfg.hypervisors.length} hypervisor URI(s), Prometheus ${cfg.prometheus.url}, ` +
-              `T2 ${cfg.loops.localIntervalSeconds} s, T1 ${cfg.loops.localIntervalSeconds * cfg.loops.globalEveryLocalRounds} s, ` +
+              `T2 ${cfg.planner.t2Seconds} s, T1 ${cfg.planner.t1Seconds} s, ` +
               `API ${cfg.listen}${cfg.dryRun ? ', dry run' : ''}\n`,
           );
         }
