@@ -86,7 +86,7 @@ export class LibvirtPort implements HypervisorPort {
         return work(await this.conn.reconnect(conn, timeoutMs));
       }
     };
-    return withDeadline(`${what} on ${this.host}`, timeoutMs, attempt());
+    return withDeadline(`${what} on ${this.host}`, timeoutMs, this.conn.track(attempt()));
   }
 
   private checkHost(host: string): void {
@@ -326,7 +326,15 @@ export class LibvirtPort implements HypervisorPort {
    * on the target and undefined on the source. Job stats are polled for `onProgress`; past
    * the deadline the job is aborted and the call rejects `timeout`.
    */
-  async migrate(ref: VmRef, target: MigrationTarget, opts: MigrationOptions = {}): Promise<MigrationResult> {
+  migrate(ref: VmRef, target: MigrationTarget, opts: MigrationOptions = {}): Promise<MigrationResult> {
+    return this.conn.track(this.migrateNow(ref, target, opts));
+  }
+
+  private async migrateNow(
+    ref: VmRef,
+    target: MigrationTarget,
+    opts: MigrationOptions,
+  ): Promise<MigrationResult> {
     const timeoutMs = opts.timeoutMs ?? this.defaultTimeoutMs;
     const started = this.clock();
     const flags =

@@ -22,7 +22,12 @@ interface PoolEntry {
   /** The open connection, or the pending open. */
   conn: Promise<Ptr>;
   releaseLoop?: () => void;
+  /** Calls running on the connection; closing waits for them (see closeRaw). */
+  inflight: Set<Promise<unknown>>;
 }
+
+/** How long closing waits for running calls before it leaves the connection open (leaks it). */
+const CLOSE_DRAIN_MS = 30_000;
 
 const pool = new Map<string, PoolEntry>();
 
@@ -66,10 +71,27 @@ async function openRaw(entry: PoolEntry, timeoutMs: number): Promise<Ptr> {
   return conn;
 }
 
+/**
+ * Closes a connection once the calls running on it have settled: virConnectClose under a
+ * call still using the connection on another thread could free it under that call. A call
+ * stuck past CLOSE_DRAIN_MS (a hung libvirtd) leaves the connection open rather than risk it.
+ */
 async function closeRaw(entry: PoolEntry, conn: Promise<Ptr>): Promise<void> {
   const ptr = await conn.catch(() => null);
   entry.releaseLoop?.();
   entry.releaseLoop = undefined;
+  if (entry.inflight.size > 0) {
+    let timer: NodeJS.Timeout | undefined;
+    const drained = await Promise.race([
+      Promise.allSettled([...entry.inflight]).then(() => true),
+      new Promise<boolean>((r) => {
+        timer = setTimeout(() => r(false), CLOSE_DRAIN_MS);
+        timer.unref();
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!drained) return;
+  }
   if (ptr) await callAsync(libvirt().fn.virConnectClose, ptr).catch(() => undefined);
 }
 
@@ -82,7 +104,13 @@ export class LibvirtConnection {
   static async acquire(uri: string, timeoutMs: number): Promise<LibvirtConnection> {
     let entry = pool.get(uri);
     if (!entry) {
-      const fresh: PoolEntry = { uri, refs: 0, openTimeoutMs: timeoutMs, conn: Promise.resolve(0n) };
+      const fresh: PoolEntry = {
+        uri,
+        refs: 0,
+        openTimeoutMs: timeoutMs,
+        conn: Promise.resolve(0n),
+        inflight: new Set(),
+      };
       fresh.conn = openRaw(fresh, timeoutMs);
       pool.set(uri, fresh);
       entry = fresh;
@@ -131,6 +159,15 @@ export class LibvirtConnection {
       this.entry.releaseLoop = undefined;
     }
     return this.ptr();
+  }
+
+  /** Registers a call running on this connection, so closing waits for it. */
+  track<T>(call: Promise<T>): Promise<T> {
+    const set = this.entry.inflight;
+    set.add(call);
+    const done = () => set.delete(call);
+    call.then(done, done);
+    return call;
   }
 
   /** Whether keepalive is on for the current connection (the driver supports it). */

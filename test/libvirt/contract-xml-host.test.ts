@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { describeHypervisorContract } from '../../core/hypervisor/contract';
 import { openLibvirt } from '../../core/libvirt/adapter';
+import { pooledConnectionCount } from '../../core/libvirt/connection';
 
 const RACK_A = path.resolve(__dirname, '../fixtures/hosts/rack-a.xml');
 
@@ -55,6 +56,17 @@ describe('libvirt test driver host rack-a.xml', () => {
     } finally {
       await port.close();
     }
+  });
+
+  it('close waits for the calls still running, then releases the pooled connection', async () => {
+    const port = await openLibvirt(`test://${RACK_A}`);
+    const running = port.getStats('rack-a');
+    const closing = port.close();
+    const stats = await running;
+    await closing;
+    expect(stats.vms).toHaveLength(6);
+    expect(pooledConnectionCount()).toBe(0);
+    await expect(port.listVms('rack-a')).rejects.toMatchObject({ code: 'unreachable' });
   });
 
   it('names the host by NAME= when given', async () => {
