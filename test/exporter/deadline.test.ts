@@ -1,6 +1,7 @@
 // A hung hypervisor must not hang /metrics: past the deadline the exporter answers with
 // what it has and vmpilot_host_up 0. Two hangs: a port whose getStats never resolves (over
 // the real test driver), and a real libvirtd frozen with SIGSTOP (needs root + libvirtd).
+// Also: a libvirtd that is down at start-up is connected once it comes back.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { connectHypervisors } from '../../core/hypervisor/connect';
@@ -106,6 +107,35 @@ describe('scrape deadline', () => {
         up = sampleValue((await getMetrics(e.url)).text, 'vmpilot_host_up{host="frozen"}');
       }
       expect(up).toBe(1);
+    }, 90_000);
+
+    it('starts while libvirtd is down (host_up 0) and connects once it is back (retry with back-off)', async () => {
+      if (why) return;
+      const d = daemon as PrivateLibvirtd;
+      // Ports on one URI share a pooled libvirt connection (core/libvirt/connection.ts):
+      // close the first exporter so this one starts from a fresh pool entry.
+      await exporter?.close();
+      exporter = undefined;
+      await d.stop();
+      const late = await startExporter({
+        connect: [`late=${d.uri}`],
+        portOptions: { defaultTimeoutMs: DEADLINE_MS },
+        listen: { host: '127.0.0.1', port: 0 },
+        deadlineMs: DEADLINE_MS,
+      });
+      try {
+        expect(sampleValue((await getMetrics(late.url)).text, 'vmpilot_host_up{host="late"}')).toBe(0);
+        await d.start();
+        let up: number | undefined = 0;
+        const until = Date.now() + 60_000;
+        while (up !== 1 && Date.now() < until) {
+          await new Promise((r) => setTimeout(r, 500));
+          up = sampleValue((await getMetrics(late.url)).text, 'vmpilot_host_up{host="late"}');
+        }
+        expect(up).toBe(1);
+      } finally {
+        await late.close();
+      }
     }, 90_000);
   });
 });
