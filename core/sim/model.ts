@@ -12,9 +12,8 @@ import { MIGRATION_CALIBRATION, MIGRATION_CPU_COST, type MigrationProfile } from
 import { deriveSeed, mulberry32 } from './prng';
 import type { HostSpec, Scenario, SimWorkload, VmSpec, WebSpec } from './scenario';
 import { compileTrace, type Trace } from './traces';
-import { swapFactor, webStep } from './web';
+import { swapFactor, webStep, type Cohort } from './web';
 
-const GiB = 1024 ** 3;
 const PACKET_BYTES = 1000;
 const BLOCK_OP_BYTES = 64 * 1024;
 const BLOCK_OP_SECONDS = 0.0005;
@@ -141,7 +140,7 @@ export interface SimVm {
   blockTune: Map<string, BlockIoTune>;
   netTune: Map<string, NetBandwidth>;
   group?: string;
-  web?: WebSpec & { backlog: number; responseTargetSeconds: number };
+  web?: WebSpec & { cohorts: Cohort[]; responseTargetSeconds: number };
   traces: Partial<Record<keyof VmSpec['demand'], Trace>>;
   profile: MigrationProfile;
   counters: VmCounters;
@@ -274,7 +273,7 @@ export class SimCluster {
       group: v.group,
       web: web && {
         ...web,
-        backlog: 0,
+        cohorts: [],
         responseTargetSeconds: web.responseTargetSeconds ?? this.slaResponseTarget,
       },
       traces,
@@ -362,16 +361,14 @@ export class SimCluster {
     vm.cap = { periodUs: cap.periodUs, quotaUs: cap.quotaUs };
   }
 
-  /** Sets the balloon; refuses more than the maximum or than the host can give. */
+  /**
+   * Sets the balloon (≤ the maximum). Like KVM, the host may be overcommitted: balloons
+   * may add up to more than its memory; then the guests' resident memory no longer fits
+   * and every VM on the host pays the swap penalty for its share of the excess (stepHost).
+   */
   setMemory(vm: SimVm, bytes: number): void {
     if (!Number.isFinite(bytes) || bytes <= 0 || bytes > vm.maxMemoryBytes)
       throw new SimError('invalid', `memory must be in 1..${vm.maxMemoryBytes} bytes, got ${bytes}`);
-    const growth = bytes - vm.balloonBytes;
-    if (growth > 0 && vm.state !== 'shutoff' && growth > this.freeMemory(vm.host))
-      throw new SimError(
-        'failed',
-        `host "${vm.host}" has ${this.freeMemory(vm.host)} bytes free, VM "${vm.name}" asked for ${growth} more`,
-      );
     vm.balloonBytes = Math.floor(bytes);
   }
 
@@ -425,7 +422,7 @@ export class SimCluster {
     if (!ok) throw new SimError('invalid', `VM "${vm.name}" is ${from}, cannot go ${to}`);
     if (from === 'shutoff' && to === 'running' && vm.balloonBytes > this.freeMemory(vm.host))
       throw new SimError('failed', `host "${vm.host}" lacks memory to start VM "${vm.name}"`);
-    if (to === 'shutoff' && vm.web) vm.web.backlog = 0;
+    if (to === 'shutoff' && vm.web) vm.web.cohorts = [];
     vm.state = to;
   }
 
@@ -441,11 +438,8 @@ export class SimCluster {
       throw new SimError('invalid', `VM "${vm.name}" is ${vm.state}; only a running VM migrates live`);
     if (vm.job?.state === 'running') throw new SimError('failed', `VM "${vm.name}" is already migrating`);
     if (dest.maintenance) throw new SimError('failed', `host "${to}" is in maintenance`);
-    if (this.freeMemory(to) < vm.balloonBytes)
-      throw new SimError(
-        'failed',
-        `host "${to}" has ${this.freeMemory(to)} bytes free, VM "${vm.name}" needs ${vm.balloonBytes}`,
-      );
+    // No memory check, as with KVM's default overcommit: the destination allocates guest
+    // RAM lazily; if it ends up overcommitted, its guests pay the swap penalty (stepHost).
     const engine = this.scenario.migration;
     const limit =
       opts.bandwidthBytesPerSecond && opts.bandwidthBytesPerSecond > 0
@@ -575,11 +569,15 @@ export class SimCluster {
     this.recordMigration(job, vm);
   }
 
-  /** Current dirty rate of a VM (trace, or its workload profile scaled to its memory). */
+  /**
+   * Current dirty rate of a VM: its trace, else its workload's Table 1 profile rate (the
+   * rate is the workload's write activity, not a function of memory size), never more than
+   * its whole memory per second.
+   */
   dirtyRate(vm: SimVm): number {
     const tr = vm.traces.dirtyRate;
     if (tr) return tr(this.traceSeconds());
-    return (vm.profile.dirtyRateBytesPerSecond * vm.balloonBytes) / GiB;
+    return Math.min(vm.profile.dirtyRateBytesPerSecond, vm.balloonBytes);
   }
 
   private stepHost(h: SimHost, dt: number, tt: number, paused: Map<string, number>): void {
@@ -600,7 +598,17 @@ export class SimCluster {
         migrationRx += j.lastBandwidth;
       }
     }
-    const demands = vms.map((v) => this.demandOf(v, dt, tt, paused.get(v.name) ?? 0));
+    // Host-level overcommit: when the guests' resident memory exceeds what the host can
+    // give, the excess is swapped by the host, shrinking every guest's RAM in proportion.
+    const workingSets = vms.map((v) => this.workingSetOf(v, tt));
+    const resident = vms.reduce((a, v, i) => a + Math.min(workingSets[i], v.balloonBytes), 0);
+    let pausedMemory = 0;
+    for (const v of this.vmsOn(h.name)) if (v.state === 'paused') pausedMemory += v.balloonBytes;
+    const room = Math.max(0, h.memoryBytes - h.reservedBytes - pausedMemory);
+    const ramScale = resident > room ? room / resident : 1;
+    const demands = vms.map((v, i) =>
+      this.demandOf(v, dt, tt, paused.get(v.name) ?? 0, workingSets[i], ramScale),
+    );
     const cpuAlloc = proportionalShare(
       Math.max(0, h.cpus - migrationCores),
       vms.map((v, i) => ({
@@ -629,12 +637,12 @@ export class SimCluster {
       const d = demands[i];
       const r = this.applyStep(v, d, dt, h, cpuAlloc[i], diskAlloc[i], rxAlloc[i], txAlloc[i]);
       used += cpuAlloc[i];
-      mem += Math.min(d.workingSet, v.balloonBytes);
+      mem += Math.min(d.workingSet, v.balloonBytes) * ramScale;
       disk += r.disk;
       net += r.net;
     });
-    // Paused / migrating-away VMs still hold memory.
-    for (const v of this.vmsOn(h.name)) if (v.state === 'paused') mem += v.balloonBytes;
+    // Paused VMs still hold their memory.
+    mem += pausedMemory;
     for (const v of this.vms.values()) {
       // Idle, stopped VMs do not move counters, but their "last" view goes quiet.
       if (v.host === h.name && v.state !== 'running') quiet(v);
@@ -650,7 +658,20 @@ export class SimCluster {
     h.last = { usedCores: used, guestMemoryBytes: mem, diskBytesPerSecond: disk, netBytesPerSecond: net };
   }
 
-  private demandOf(v: SimVm, dt: number, tt: number, pausedSeconds: number): StepDemand {
+  /** Working-set memory a VM wants now (web: base + per-request/s; others: their trace). */
+  private workingSetOf(v: SimVm, tt: number): number {
+    if (v.web) return v.web.baseMemory + v.web.memoryPerRps * (v.traces.requests?.(tt) ?? 0);
+    return v.traces.memory ? v.traces.memory(tt) : v.maxMemoryBytes / 2;
+  }
+
+  private demandOf(
+    v: SimVm,
+    dt: number,
+    tt: number,
+    pausedSeconds: number,
+    workingSet: number,
+    ramScale: number,
+  ): StepDemand {
     const at = (k: keyof VmSpec['demand'], dflt: number) => {
       const tr = v.traces[k];
       return tr ? tr(tt) : dflt;
@@ -658,21 +679,15 @@ export class SimCluster {
     const migrating = v.job?.state === 'running';
     const degrade = migrating ? 1 / (1 - v.profile.overhead) : 1;
     const availableFraction = Math.max(0, 1 - pausedSeconds / dt);
-    let workingSet: number;
     let cpuCores: number;
     let arrivals = 0;
     let cost = 0;
-    let swap: number;
+    const swap = swapFactor(workingSet, Math.min(workingSet, v.balloonBytes) * ramScale);
     if (v.web) {
-      const rps = at('requests', 0);
-      arrivals = rps * dt;
-      workingSet = v.web.baseMemory + v.web.memoryPerRps * rps;
-      swap = swapFactor(workingSet, v.balloonBytes);
+      arrivals = at('requests', 0) * dt;
       cost = v.web.requestCpuSeconds * swap * degrade;
-      cpuCores = ((v.web.backlog + arrivals) * cost) / dt + at('cpu', 0);
+      cpuCores = ((backlogOf(v.web.cohorts) + arrivals) * cost) / dt + at('cpu', 0);
     } else {
-      workingSet = at('memory', v.maxMemoryBytes / 2);
-      swap = swapFactor(workingSet, v.balloonBytes);
       cpuCores = at('cpu', 0.1) * swap * degrade;
     }
     const webTx = v.web ? at('requests', 0) * v.web.responseBytes : 0;
@@ -745,7 +760,8 @@ export class SimCluster {
     let responseTimeSeconds = 0;
     if (v.web) {
       const r = webStep({
-        backlog: v.web.backlog,
+        cohorts: v.web.cohorts,
+        nowSeconds: this.elapsedSeconds(),
         arrivals: d.arrivals,
         cpuSeconds: cpuSec,
         costCpuSeconds: d.cost,
@@ -753,7 +769,6 @@ export class SimCluster {
         dtSeconds: dt,
         queueLimit: v.web.queueLimit,
       });
-      v.web.backlog = r.backlog;
       c.appRequests += d.arrivals;
       c.appResponses += r.served;
       c.appDropped += r.dropped;
@@ -804,6 +819,12 @@ interface StepDemand {
   disk: number;
   netRx: number;
   netTx: number;
+}
+
+function backlogOf(cohorts: readonly Cohort[]): number {
+  let n = 0;
+  for (const c of cohorts) n += c.count;
+  return n;
 }
 
 function webDefaults(): WebSpec {

@@ -41,6 +41,10 @@ export interface SimResult {
   /** Mean over minutes of the standard deviation across hosts of CPU utilisation (balance). */
   host_cpu_imbalance: number;
   migrations_failed: number;
+  /** Migrations still running when the run ended. */
+  migrations_in_flight: number;
+  /** VMs left on hosts in maintenance at the end (an evacuation's leftovers). */
+  vms_on_maintenance_hosts: number;
   migration_downtime_mean_ms: number;
   local_actions: number;
   vms: VmResult[];
@@ -170,6 +174,10 @@ export class ResultCollector {
       dropped_total: [...m.vms.values()].reduce((a, v) => a + v.counters.appDropped, 0),
       host_cpu_imbalance: mean(acrossHosts),
       migrations_failed: m.migrations.length - done.length,
+      migrations_in_flight: [...m.vms.values()].filter((v) => v.job?.state === 'running').length,
+      vms_on_maintenance_hosts: [...m.vms.values()].filter(
+        (v) => m.host(v.host).maintenance && v.state !== 'shutoff',
+      ).length,
       migration_downtime_mean_ms: mean(done.map((x) => x.downtimeSeconds * 1000)),
       local_actions: extra.localActions,
       vms,

@@ -1,14 +1,26 @@
 // A web server VM as a queue. Requests arrive at the trace's rate; each costs
 // `costCpuSeconds` of CPU (more when the guest swaps or migrates); the CPU the scheduler
-// gave the VM this step serves the backlog FIFO; what exceeds the queue limit is dropped.
+// gave the VM this step serves the backlog FIFO. The backlog is kept as cohorts by arrival
+// time: clients give up on a request older than the client timeout (httperf-style), and
+// what exceeds the queue limit is refused; both count as dropped.
 // Response time = service time + queueing delay (Little's law: backlog / throughput).
 // Pure: the model calls it once per VM and step.
 
-/** Response time reported when a VM with waiting requests served none (client timeout). */
+/** Client timeout: a request waiting longer is abandoned; also the response time reported for a VM that serves nothing. */
 export const WEB_TIMEOUT_SECONDS = 30;
 
+/** Requests that arrived together (one step), still waiting. */
+export interface Cohort {
+  /** Arrival time, seconds (start of the step they arrived in). */
+  at: number;
+  count: number;
+}
+
 export interface WebStepInput {
-  backlog: number;
+  /** Waiting requests, oldest first (mutated: served and abandoned ones are removed). */
+  cohorts: Cohort[];
+  /** Start of this step, seconds. */
+  nowSeconds: number;
   /** Requests arriving during the step. */
   arrivals: number;
   /** CPU-seconds the VM received during the step. */
@@ -30,12 +42,32 @@ export interface WebStepResult {
 }
 
 export function webStep(i: WebStepInput): WebStepResult {
-  const queued = i.backlog + i.arrivals;
-  const capacity = i.cpuSeconds / i.costCpuSeconds;
-  const served = Math.min(queued, capacity);
-  let backlog = queued - served;
-  const dropped = Math.max(0, backlog - i.queueLimit);
-  backlog -= dropped;
+  const q = i.cohorts;
+  if (i.arrivals > 0) q.push({ at: i.nowSeconds, count: i.arrivals });
+  // Serve FIFO.
+  let capacity = i.cpuSeconds / i.costCpuSeconds;
+  let served = 0;
+  while (q.length > 0 && capacity > 1e-12) {
+    const take = Math.min(q[0].count, capacity);
+    q[0].count -= take;
+    capacity -= take;
+    served += take;
+    if (q[0].count <= 1e-9) q.shift();
+  }
+  // Clients abandon requests older than the timeout at the end of this step.
+  let dropped = 0;
+  const end = i.nowSeconds + i.dtSeconds;
+  while (q.length > 0 && end - q[0].at > WEB_TIMEOUT_SECONDS) dropped += q.shift()!.count;
+  // The listen queue refuses what exceeds its limit (newest first).
+  let backlog = q.reduce((a, c) => a + c.count, 0);
+  while (backlog > i.queueLimit && q.length > 0) {
+    const last = q[q.length - 1];
+    const cut = Math.min(last.count, backlog - i.queueLimit);
+    last.count -= cut;
+    backlog -= cut;
+    dropped += cut;
+    if (last.count <= 1e-9) q.pop();
+  }
   const serviceTime = i.costCpuSeconds * Math.max(1, i.slowdown);
   const throughput = served / i.dtSeconds;
   let responseTimeSeconds: number;

@@ -1,0 +1,86 @@
+// `vmpilot simulate --scenario NAME|FILE --mode MODE [--json] [--seed N] [--events FILE]`:
+// runs a scenario on the simulated cluster under one tuning mode and reports throughput,
+// response times, SLA violations, migrations and host CPU smoothness (SPEC §10, §11).
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import type { TuningEvent } from '../../../core/model/event';
+import { loadScenario, ScenarioError } from '../../../core/sim/loader';
+import { vmpilotPlanner } from '../../../core/sim/planner-binding';
+import type { SimResult } from '../../../core/sim/results';
+import { runSimulation, SIM_MODES, type SimMode } from '../../../core/sim/runner';
+import { CliError } from '../errors';
+
+const f = (x: number, d = 2) => x.toFixed(d);
+
+export function formatResult(r: SimResult): string {
+  const lines = [
+    `scenario ${r.scenario}, mode ${r.mode}, seed ${r.seed}, ${f(r.duration_s / 60, 0)} min simulated in ${f(r.wall_ms, 0)} ms`,
+    `throughput total        ${f(r.throughput_total, 1)} responses/s (${f(r.responses_total, 0)} of ${f(r.requests_total, 0)} requests, ${f(r.dropped_total, 0)} dropped)`,
+    `response time           mean ${f(r.response_time_mean_s, 3)} s, p95 ${f(r.response_time_p95_s, 3)} s`,
+    `SLA violations          ${f(r.sla_violation_vm_minutes, 1)} VM-minutes`,
+    `migrations              ${r.migrations} (failed ${r.migrations_failed}, ping-pongs ${r.ping_pongs}), mean ${f(r.migration_time_mean_s, 1)} s, downtime ${f(r.migration_downtime_mean_ms, 0)} ms`,
+    `local actions           ${r.local_actions}`,
+    `host CPU stddev         ${f(r.host_cpu_stddev, 3)} over time (per host), ${f(r.host_cpu_imbalance, 3)} across hosts`,
+    '',
+    'per VM:',
+  ];
+  const w = Math.max(4, ...r.vms.map((v) => v.vm.length));
+  for (const v of r.vms) {
+    const move = v.hostStart === v.hostEnd ? v.hostEnd : `${v.hostStart} → ${v.hostEnd}`;
+    lines.push(
+      `  ${v.vm.padEnd(w)}  ${v.workload.padEnd(12)} ${f(v.throughput, 1).padStart(7)} resp/s  rate ${f(v.responseRate * 100, 1).padStart(5)} %  ` +
+        `rt ${v.responseTimeMeanSeconds === null ? '   -  ' : f(v.responseTimeMeanSeconds, 3)} s  SLA ${f(v.slaViolationMinutes, 1).padStart(5)} min  ${move}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export function register(program: Command): void {
+  program
+    .command('simulate')
+    .description('run a scenario on the simulated cluster under one tuning mode and report the results')
+    .requiredOption(
+      '-s, --scenario <name|file>',
+      'shipped scenario name (e.g. seed-experiment), sim://NAME, or a YAML file',
+    )
+    .requiredOption('-m, --mode <mode>', `tuning mode: ${SIM_MODES.join(' | ')}`)
+    .option('--json', 'print one JSON object (SPEC §11 fields first)')
+    .option('--seed <n>', "seed for the random traces (default: the scenario's)")
+    .option('--events <file>', 'write every tuning event as one JSON line (TuningEvent shape)')
+    .action((opts: { scenario: string; mode: string; json?: boolean; seed?: string; events?: string }) => {
+      if (!(SIM_MODES as readonly string[]).includes(opts.mode))
+        throw new CliError(`unknown mode "${opts.mode}" (expected one of ${SIM_MODES.join(', ')})`);
+      let seed: number | undefined;
+      if (opts.seed !== undefined) {
+        seed = Number(opts.seed);
+        if (!Number.isInteger(seed)) throw new CliError(`--seed must be an integer, got "${opts.seed}"`);
+      }
+      let scenario;
+      try {
+        scenario = loadScenario(opts.scenario);
+      } catch (e) {
+        if (e instanceof ScenarioError) throw new CliError(e.message, 1, { cause: e });
+        throw e;
+      }
+      const events: TuningEvent[] = [];
+      const result = runSimulation(scenario, opts.mode as SimMode, {
+        seed,
+        planner: vmpilotPlanner(),
+        events: (e) => events.push(e),
+      });
+      if (opts.events) {
+        try {
+          writeFileSync(
+            opts.events,
+            events.map((e) => JSON.stringify(e)).join('\n') + (events.length ? '\n' : ''),
+          );
+        } catch (e) {
+          throw new CliError(`cannot write events file ${opts.events}`, 1, { cause: e });
+        }
+      }
+      if (opts.json) {
+        const { host_cpu_per_minute: _perMinute, ...json } = result;
+        process.stdout.write(`${JSON.stringify(json)}\n`);
+      } else process.stdout.write(`${formatResult(result)}\n`);
+    });
+}
