@@ -223,6 +223,26 @@ export class Applier {
     }
   }
 
+  /**
+   * Memory the destination must really hold: what the guest uses (balloon current − unused),
+   * else the host-side RSS, else its balloon. Not the maximum — KVM overcommits and allocates
+   * guest RAM lazily, and local tuning moves balloons below the maximum.
+   */
+  private async residentMemory(action: Action, balloonBytes: number): Promise<number> {
+    try {
+      const stats = await this.o.port.getStats(action.from, {
+        groups: ['balloon'],
+        timeoutMs: this.o.callTimeoutMs,
+      });
+      const b = stats.vms.find((v) => v.name === action.vm)?.balloon;
+      if (b?.unusedBytes !== undefined) return Math.max(0, b.currentBytes - b.unusedBytes);
+      if (b?.rssBytes !== undefined) return b.rssBytes;
+    } catch (e) {
+      this.o.log.debug({ vm: action.vm, err: errorText(e) }, 'no balloon stats: using the balloon size');
+    }
+    return balloonBytes;
+  }
+
   /** Pre-condition of a migration: VM still on `from` and running, target known with room. */
   private async migrationPrecondition(action: Action): Promise<string | null> {
     const opts = { timeoutMs: this.o.callTimeoutMs };
@@ -232,7 +252,7 @@ export class Applier {
     try {
       const vm = await this.o.port.getVm({ host: action.from, name: action.vm }, opts);
       if (vm.state !== 'running' && vm.state !== 'blocked') return `${action.vm} is ${vm.state}, not running`;
-      vmMemory = vm.maxMemoryBytes || vm.memoryBytes;
+      vmMemory = await this.residentMemory(action, vm.memoryBytes);
     } catch (e) {
       return `${action.vm} is no longer on ${action.from}: ${errorText(e)}`;
     }
@@ -244,7 +264,8 @@ export class Applier {
         .filter((v) => v.state === 'running' || v.state === 'blocked' || v.state === 'paused')
         .reduce((s, v) => s + v.memoryBytes, 0);
       const free = host.memoryFreeBytes ?? host.memoryBytes - committed;
-      if (free < vmMemory) return `${to} has ${free} bytes free, ${action.vm} needs ${vmMemory}`;
+      if (free < vmMemory)
+        return `${to} has ${Math.round(free)} bytes free, ${action.vm} needs ${Math.round(vmMemory)}`;
     } catch (e) {
       return `destination ${to}: ${errorText(e)}`;
     }
