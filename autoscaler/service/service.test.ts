@@ -113,6 +113,10 @@ describe('AutoscalerService', () => {
     expect(await t.metrics.registry.getSingleMetricAsString('vmpilot_autoscaler_rounds_total')).toMatch(
       /loop="local",outcome="ok"\} 1/,
     );
+    // Points of every VM, per resource and weighted total, as the planner computed them.
+    const points = await t.metrics.registry.getSingleMetricAsString('vmpilot_vm_points');
+    expect(points).toMatch(/vmpilot_vm_points\{host="a",domain="web1",resource="cpu"\} 12\.5\b/);
+    expect(points).toMatch(/vmpilot_vm_points\{host="a",domain="web1",resource="total"\} [0-9.]+/);
     t.cleanup();
   });
 

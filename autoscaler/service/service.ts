@@ -11,11 +11,11 @@ import type { ClusterSnapshot } from '../../core/model/snapshot';
 import { Applier, type JournalEvent } from '../applier/applier';
 import type { LoadedConfig } from '../config/load';
 import { planGlobalRound, planLocalRound } from '../decision/planner';
+import { buildRoundView } from '../decision/points';
 import type { Journal } from '../journal/journal';
 import type { HeldHost, MetricsSource, Observation } from '../sources/source';
 import { historyFromJournal } from './history';
 import type { ServiceMetrics } from './metrics';
-import { pointsOf } from './points';
 
 export type Loop = 'local' | 'global';
 
@@ -239,9 +239,13 @@ export class AutoscalerService {
       if (observation) {
         m.snapshotAge.set(observation.ageSeconds);
         m.vmPoints.reset();
-        for (const p of pointsOf(observation.snapshot)) {
-          for (const [resource, v] of Object.entries(p.points))
-            m.vmPoints.set({ host: p.host, domain: p.vm, resource }, v);
+        // The planner's own points (forecast demand on the host's scale, SPEC §4), so the
+        // panel shows exactly what the decisions used; "total" is the weighted P[v].
+        for (const v of buildRoundView(observation.snapshot, this.o.config.planner).vms.values()) {
+          const labels = { host: v.vm.host, domain: v.vm.name };
+          for (const [resource, value] of Object.entries(v.points))
+            m.vmPoints.set({ ...labels, resource }, value);
+          m.vmPoints.set({ ...labels, resource: 'total' }, v.total);
         }
       }
       this.publishHeld(plan.held);
