@@ -1,0 +1,156 @@
+import type { ClusterSnapshot, HostSnapshot, ResourceVector, VmSnapshot } from '../../model/snapshot';
+import { defaultDrsConfig, drsRound, imbalance } from './drs';
+import { ar1Forecast, defaultSandpiperConfig, isHotspot, sandpiperRound, volume } from './sandpiper';
+
+const GiB = 1024 ** 3;
+const vec = (cpu: number, mem = 0, net = 0, disk = 0): ResourceVector => ({ cpu, mem, disk, net });
+
+function host(
+  name: string,
+  cpus: number,
+  cpuHistory: number[],
+  extra: Partial<HostSnapshot> = {},
+): HostSnapshot {
+  return {
+    name,
+    cpus,
+    capacity: { cpu: cpus, mem: 8 * GiB, disk: 1e8, net: 1e8 },
+    usageHistory: cpuHistory.map((c) => vec(c, GiB)),
+    up: true,
+    ageSeconds: 5,
+    ...extra,
+  };
+}
+
+function vm(
+  name: string,
+  on: string,
+  cpu: number,
+  memBytes: number,
+  extra: Partial<VmSnapshot> = {},
+): VmSnapshot {
+  return {
+    name,
+    host: on,
+    state: 'running',
+    vcpus: 4,
+    memoryBytes: memBytes,
+    workload: 'cpu',
+    usageHistory: [vec(cpu, memBytes / 2)],
+    allocation: { balloonBytes: memBytes },
+    ...extra,
+  };
+}
+
+const snap = (hosts: HostSnapshot[], vms: VmSnapshot[]): ClusterSnapshot => ({
+  at: 0,
+  intervalSeconds: 10,
+  hosts,
+  vms,
+});
+const input = <C>(snapshot: ClusterSnapshot, config: C) => ({
+  snapshot,
+  config,
+  history: { migrations: [] },
+  now: 0,
+});
+
+describe('Sandpiper baseline', () => {
+  it('volume = 1/((1-cpu)(1-mem)(1-net))', () => {
+    expect(volume(0.5, 0.5, 0)).toBeCloseTo(4);
+    expect(volume(0, 0, 0)).toBe(1);
+  });
+
+  it('AR(1) forecast follows a persistent series and falls back on short ones', () => {
+    expect(ar1Forecast([0.9])).toBe(0.9);
+    expect(ar1Forecast([0.5, 0.6, 0.7, 0.8, 0.9])).toBeGreaterThan(0.7);
+  });
+
+  it('hotspot needs k of the last n over the threshold AND the forecast over it', () => {
+    const c = defaultSandpiperConfig();
+    expect(isHotspot(host('h', 4, [3.6, 3.7, 3.8, 3.9, 3.9]), c)).toBe(true);
+    expect(isHotspot(host('h', 4, [3.9, 3.9, 1, 1, 1]), c)).toBe(false); // only 2 of 5 over 0.85
+    // 3 of 5 over, but the AR(1) forecast (pulled towards the window mean) is 0.75: not yet.
+    expect(isHotspot(host('h', 4, [1, 1, 3.6, 3.6, 3.6]), c)).toBe(false);
+  });
+
+  it('moves the largest-VSR VM of the hot host to the least-loaded host that fits, one per round', () => {
+    const hot = host('hot', 4, [3.8, 3.8, 3.8, 3.8, 3.8]);
+    const mid = host('mid', 4, [2, 2, 2, 2, 2]);
+    const cold = host('cold', 4, [0.4, 0.4, 0.4, 0.4, 0.4]);
+    const vms = [
+      vm('big-mem', 'hot', 1.5, 4 * GiB), // low VSR: big memory
+      vm('small', 'hot', 1.2, 0.5 * GiB), // highest VSR
+      vm('other', 'hot', 1.1, 1 * GiB),
+    ];
+    const plan = sandpiperRound(input(snap([hot, mid, cold], vms), defaultSandpiperConfig()));
+    expect(plan.actions).toHaveLength(1);
+    expect(plan.actions[0]).toMatchObject({ kind: 'migrate', vm: 'small', from: 'hot', to: 'cold' });
+    expect(plan.actions[0].reason.rule).toBe('sandpiper.hotspot');
+  });
+
+  it('never uses a maintenance host as destination and evacuates it', () => {
+    const m = host('m', 4, [1, 1, 1, 1, 1], { maintenance: true });
+    const a = host('a', 4, [1, 1, 1, 1, 1]);
+    const plan = sandpiperRound(input(snap([m, a], [vm('x', 'm', 0.5, GiB)]), defaultSandpiperConfig()));
+    expect(plan.actions[0]).toMatchObject({
+      vm: 'x',
+      from: 'm',
+      to: 'a',
+      reason: { rule: 'sandpiper.evacuate' },
+    });
+  });
+});
+
+describe('DRS baseline', () => {
+  it('imbalance is the stddev of normalised host loads', () => {
+    const hosts = [host('a', 4, [0]), host('b', 4, [0])];
+    const load = new Map([
+      ['a', { cpu: 4, mem: 0, disk: 0, net: 0 }],
+      ['b', { cpu: 0, mem: 0, disk: 0, net: 0 }],
+    ]);
+    expect(imbalance(hosts, load)).toBeCloseTo(0.5);
+  });
+
+  it('picks the move that lowers the imbalance most, within the budget', () => {
+    const a = host('a', 4, [3.4]);
+    const b = host('b', 4, [0.2]);
+    const vms = [vm('v1', 'a', 2, GiB), vm('v2', 'a', 1.2, GiB), vm('v3', 'b', 0.2, GiB)];
+    const plan = drsRound(input(snap([a, b], vms), defaultDrsConfig()));
+    expect(plan.actions).toHaveLength(1);
+    // Moving v2 (1.2 cores) gives loads 2.2/1.4 → the most balanced of the candidates.
+    expect(plan.actions[0]).toMatchObject({
+      vm: 'v2',
+      from: 'a',
+      to: 'b',
+      reason: { rule: 'drs.imbalance' },
+    });
+  });
+
+  it('does nothing when the cluster is within the target imbalance', () => {
+    const plan = drsRound(
+      input(
+        snap([host('a', 4, [2]), host('b', 4, [1.8])], [vm('v1', 'a', 2, GiB), vm('v2', 'b', 1.8, GiB)]),
+        defaultDrsConfig(),
+      ),
+    );
+    expect(plan.actions).toEqual([]);
+  });
+
+  it('cost–benefit: prefers a cheaper move when the best one would migrate for longer than the horizon', () => {
+    const a = host('a', 4, [3.2]);
+    const b = host('b', 4, [0.2]);
+    // Moving "huge" would balance perfectly, but it is 7 GiB dirtying faster than the link.
+    const huge = vm('huge', 'a', 1.5, 7 * GiB, {
+      dirtyRateBytesPerSecond: 60 * 1024 ** 2,
+      usageHistory: [vec(1.5, GiB / 2)],
+    });
+    const vms = [huge, vm('w', 'a', 1.7, GiB), vm('z', 'b', 0.2, GiB)];
+    const plan = drsRound(input(snap([a, b], vms), defaultDrsConfig()));
+    expect(plan.actions.map((x) => x.vm)).toEqual(['w']);
+    const withoutCost = drsRound(
+      input(snap([a, b], vms), { ...defaultDrsConfig(), benefitHorizonSeconds: 1e9 }),
+    );
+    expect(withoutCost.actions.map((x) => x.vm)).toEqual(['huge']);
+  });
+});
