@@ -19,6 +19,7 @@ import {
   processRunning,
   spawnVmpilot,
   waitFor,
+  within,
   type Spawned,
 } from './helpers';
 
@@ -140,10 +141,7 @@ describeWithPrometheus('vmpilot demo: sim → exporter → Prometheus → autosc
 
   it('stops everything on SIGINT, leaving no process behind', async () => {
     process.kill(demo.child.pid as number, 'SIGINT');
-    const exit = await Promise.race([
-      demo.exited,
-      new Promise<null>((r) => setTimeout(() => r(null), 45000)),
-    ]);
+    const exit = await within(demo.exited, 45000, null);
     expect(exit).toEqual({ code: 0, signal: null });
     expect(demo.stdout()).toMatch(/stopped: exporter, Prometheus and autoscaler are down/);
     expect(processRunning(`127.0.0.1:${ports.prometheus}`)).toBe(false);

@@ -143,3 +143,13 @@ export function processRunning(needle: string): boolean {
     return false;
   }
 }
+
+/** `p`, or `fallback` after `ms` — the timer is cleared either way (no open handle left). */
+export async function within<T, F>(p: Promise<T>, ms: number, fallback: F): Promise<T | F> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<F>((r) => (timer = setTimeout(() => r(fallback), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import type { TuningEvent } from '../../core/model/event';
 import { startPrometheus, type RunningPrometheus } from '../../core/procs/prometheus';
-import { freePort, spawnVmpilot, waitFor, type Spawned } from './helpers';
+import { freePort, spawnVmpilot, waitFor, within, type Spawned } from './helpers';
 
 export const SCENARIO = path.join(__dirname, 'fixtures', 'hotspot.yaml');
 
@@ -71,10 +71,11 @@ export async function startService(s: ServiceSetup): Promise<Spawned> {
 export async function stopService(p: Spawned | undefined): Promise<void> {
   if (!p || p.child.exitCode !== null || p.child.signalCode !== null) return;
   p.kill('SIGTERM');
-  const done = await Promise.race([
+  const done = await within(
     p.exited.then(() => true),
-    new Promise<boolean>((r) => setTimeout(() => r(false), 15000)),
-  ]);
+    15000,
+    false,
+  );
   if (!done) {
     p.kill('SIGKILL');
     await p.exited;
