@@ -41,8 +41,20 @@ interface Candidate {
 interface Destination {
   host: string;
   maxLoadAfter: number;
-  score: number;
   sharesNonSharable: boolean;
+  /** Communication partners of the VM already there. */
+  partners: number;
+}
+
+/**
+ * Among hosts that stay under `high`: no shared non-sharable resource first, then a host
+ * with communication partners, then the least loaded after the move (name order on ties).
+ */
+function betterDestination(a: Destination, b: Destination): boolean {
+  if (a.sharesNonSharable !== b.sharesNonSharable) return !a.sharesNonSharable;
+  if (a.partners > 0 !== b.partners > 0) return a.partners > 0;
+  if (a.maxLoadAfter !== b.maxLoadAfter) return a.maxLoadAfter < b.maxLoadAfter;
+  return a.host < b.host;
 }
 
 /** Tags a VM carries in the model: non-sharable kinds, group, affinity/anti-affinity rule ids. */
@@ -172,16 +184,8 @@ function chooseDestination(
       continue;
     }
     const maxLoadAfter = Math.max(after.cpu, after.mem, after.disk, after.net);
-    // Lower is better: least loaded after the move, with a pull toward communication partners.
-    const score = maxLoadAfter - (together > 0 ? 0.1 : 0);
-    const cand: Destination = { host: h.name, maxLoadAfter, score, sharesNonSharable };
-    if (
-      !best ||
-      (best.sharesNonSharable && !cand.sharesNonSharable) ||
-      (best.sharesNonSharable === cand.sharesNonSharable &&
-        (cand.score < best.score || (cand.score === best.score && cand.host < best.host)))
-    )
-      best = cand;
+    const cand: Destination = { host: h.name, maxLoadAfter, sharesNonSharable, partners: together };
+    if (!best || betterDestination(cand, best)) best = cand;
   }
   if (best?.sharesNonSharable) reject(best.host, 'shares a non-sharable resource (no other host fits)');
   return best;
@@ -209,6 +213,7 @@ function migrateAction(
         migrationSeconds: c.cost.migrationSeconds,
         downtimeSeconds: c.cost.downtimeSeconds,
         destinationMaxLoadAfter: dest.maxLoadAfter,
+        destinationPartners: dest.partners,
       },
     },
   };
