@@ -23,7 +23,7 @@ export function register(program: Command): void {
           );
         }
       } catch (e) {
-        if (e instanceof ConfigError) throw new CliError(e.message, 2, { cause: e });
+        if (e instanceof ConfigError) throw new CliError(e.message, 1, { cause: e });
         throw e;
       }
     });

@@ -99,7 +99,7 @@ export function register(program: Command): void {
           logLevel: f.logLevel,
         });
       } catch (e) {
-        if (e instanceof DemoSetupError) throw new CliError(e.message, 3);
+        if (e instanceof DemoSetupError) throw new CliError(e.message);
         throw e;
       }
       const say = (l: string) => process.stdout.write(`${l}\n`);

@@ -67,7 +67,7 @@ export function register(program: Command): void {
       try {
         cfg = loadConfig(opts.config);
       } catch (e) {
-        if (e instanceof ConfigError) throw new CliError(e.message, 2, { cause: e });
+        if (e instanceof ConfigError) throw new CliError(e.message, 1, { cause: e });
         throw e;
       }
       const log = pino({ name: 'vmpilot-plan', level: 'error' }, pino.destination(2));

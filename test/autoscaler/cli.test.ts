@@ -1,0 +1,81 @@
+// The autoscaler's CLI commands as an operator meets them (compiled CLI, real processes):
+// `config check` names every wrong field and exits non-zero, accepts the shipped examples;
+// `demo` without Prometheus says how to install it; `autoscaler` refuses a bad config.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { BIN, ROOT, ensureBuilt } from '../e2e/helpers';
+
+const run = promisify(execFile);
+jest.setTimeout(120_000); // each case starts the compiled CLI
+
+async function vmpilot(args: string[], env: NodeJS.ProcessEnv = process.env) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      env,
+      timeout: 60000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code?: number; stdout?: string; stderr?: string };
+    return { code: err.code ?? -1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
+  }
+}
+
+describe('vmpilot config / autoscaler / demo (CLI)', () => {
+  let dir: string;
+  beforeAll(() => {
+    ensureBuilt();
+    dir = mkdtempSync(path.join(tmpdir(), 'vmpilot-cli-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('config check accepts every shipped example', async () => {
+    for (const f of ['vmpilot.yaml', 'simulated.yaml', 'libvirt-test-driver.yaml']) {
+      const r = await vmpilot(['config', 'check', path.join(ROOT, 'autoscaler', 'examples', f)]);
+      expect(r).toMatchObject({ code: 0 });
+      expect(r.stdout).toMatch(/: OK — \d+ hypervisor URI\(s\), Prometheus http/);
+    }
+  });
+
+  it('config check names every wrong field and exits non-zero', async () => {
+    const file = path.join(dir, 'bad.yaml');
+    writeFileSync(
+      file,
+      'hypervisors: [bogus://x]\nlisten: nowhere\nprometheus: { scrapeIntervalSeconds: 0 }\n',
+    );
+    const r = await vmpilot(['config', 'check', file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/invalid configuration/);
+    expect(r.stderr).toMatch(/- hypervisors\.0: unknown hypervisor URI "bogus:\/\/x"/);
+    expect(r.stderr).toMatch(/- listen: expected HOST:PORT/);
+    expect(r.stderr).toMatch(/- prometheus\.scrapeIntervalSeconds: /);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace without --debug
+  });
+
+  it('autoscaler refuses to start on a bad config', async () => {
+    const file = path.join(dir, 'bad2.yaml');
+    writeFileSync(file, 'hypervisors: []\n');
+    const r = await vmpilot(['autoscaler', '--config', file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/hypervisors: at least one hypervisor URI is needed/);
+  });
+
+  it('demo without Prometheus installed says how to install it', async () => {
+    const r = await vmpilot(['demo', '--duration', '1'], { ...process.env, PATH: '/nonexistent' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/Prometheus is not installed/);
+    expect(r.stderr).toMatch(/apt-get install -y --no-install-recommends prometheus/);
+  });
+
+  it('every command has --help', async () => {
+    for (const cmd of [['autoscaler'], ['plan'], ['config', 'check'], ['demo']]) {
+      const r = await vmpilot([...cmd, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/Usage: vmpilot /);
+    }
+  });
+});
