@@ -129,13 +129,13 @@ export class ObservationRecorder {
       maintenance: h.maintenance || undefined,
     }));
     const vms: VmSnapshot[] = [...model.vms.values()].map((v) =>
-      vmSnapshot(v, this.vmHistory.get(v.name) ?? []),
+      vmSnapshot(v, this.vmHistory.get(v.name) ?? [], model.host(v.host).cpus),
     );
     return { at: nowMs, intervalSeconds: this.observeSeconds, hosts, vms };
   }
 }
 
-function vmSnapshot(v: SimVm, history: VmSample[]): VmSnapshot {
+function vmSnapshot(v: SimVm, history: VmSample[], hostCpus: number): VmSnapshot {
   const last = history[history.length - 1];
   const inMigration = v.job?.state === 'running';
   return {
@@ -164,6 +164,7 @@ function vmSnapshot(v: SimVm, history: VmSample[]): VmSnapshot {
       v.web && last?.responseTimeSeconds !== undefined
         ? { value: last.responseTimeSeconds, target: v.web.responseTargetSeconds, higherIsBetter: false }
         : undefined,
+    group: v.group,
     devices: { disks: [...v.disks], nics: [...v.nics] },
     allocation: {
       cpuShares: v.shares,
@@ -171,8 +172,22 @@ function vmSnapshot(v: SimVm, history: VmSample[]): VmSnapshot {
       cpuPeriodUs: v.cap.periodUs,
       balloonBytes: v.balloonBytes,
       vcpus: v.vcpus,
+      pinning: Array.from(
+        { length: v.vcpus },
+        (_, i) => v.pins.get(i) ?? Array.from({ length: hostCpus }, (__, c) => c),
+      ),
+      diskLimitBytesPerSecond: minLimit([...v.blockTune.values()].map((t) => t.totalBytesSec)),
+      netLimitBytesPerSecond: minLimit(
+        [...v.netTune.values()].flatMap((t) => [t.inboundBytesSec, t.outboundBytesSec]),
+      ),
     },
   };
+}
+
+/** The tightest non-zero limit, 0 when none is set. */
+function minLimit(xs: readonly (number | undefined)[]): number {
+  const set = xs.filter((x): x is number => x !== undefined && x > 0);
+  return set.length > 0 ? Math.min(...set) : 0;
 }
 
 function markVm(v: SimVm): VmMark {
