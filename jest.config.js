@@ -4,6 +4,8 @@ const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
 // Sources import siblings as './x.js' (nodenext); jest resolves them to the .ts file.
 const moduleNameMapper = { '^(\\.{1,2}/.*)\\.js$': '$1' };
 module.exports = {
+  // jest 30 ignores testTimeout inside a project; integration suites start real processes.
+  testTimeout: 120000,
   projects: [
     {
       displayName: 'unit',
@@ -20,7 +22,6 @@ module.exports = {
       moduleNameMapper,
       roots: ['<rootDir>/test'],
       testMatch: ['**/*.test.ts'],
-      testTimeout: 120000,
     },
   ],
 };

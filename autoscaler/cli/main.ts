@@ -32,9 +32,14 @@ export function buildProgram(): Command {
   for (const f of files) {
     // Synchronous require on purpose: commands register before parsing, and the list is
     // discovered at run time (one file per command).
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require(path.join(dir, f)) as Partial<CommandModule>;
-    if (typeof mod.register === 'function') mod.register(program);
+    // A command that fails to load must not take the others down with it.
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const mod = require(path.join(dir, f)) as Partial<CommandModule>;
+      if (typeof mod.register === 'function') mod.register(program);
+    } catch (e) {
+      process.stderr.write(`vmpilot: command ${f} failed to load: ${describeError(e)}\n`);
+    }
   }
   for (const c of program.commands) c.exitOverride();
   return program;
