@@ -137,7 +137,7 @@ describe('local round: caps, memory, I/O', () => {
     expect(mem.b).toBe(GiB); // capped at its maximum
     expect(mem.a).toBe(3 * GiB); // the rest of the 4 GiB host
   });
-  it('in a memory shortage keeps SLI VMs whole and cuts the others in proportion', () => {
+  it('in a memory shortage keeps the VMs a cut would cost σ most, the others share the rest', () => {
     const s = snapshotOf(
       [hostOf('h', 8, 2)],
       [
@@ -146,14 +146,24 @@ describe('local round: caps, memory, I/O', () => {
           allocation: {},
         }),
         vmOf('x', 'h', vec(1, 1.6 * GiB), { allocation: {} }),
+        vmOf('y', 'h', vec(1, 0.4 * GiB), { allocation: {} }),
       ],
       NOW,
     );
-    const mem = ofKind(plan(s), 'set_memory');
-    const by = Object.fromEntries(mem.map((a) => [a.vm, a.params.bytes as number]));
-    expect(by.web).toBe(GiB); // 0.8 GiB × 1.25 headroom
-    expect(by.x).toBe(GiB); // what is left
-    expect(mem[0].reason.rule).toBe('local.memory.shortage');
+    const byVm = (cfg: PlannerConfigInput) =>
+      Object.fromEntries(ofKind(plan(s, cfg), 'set_memory').map((a) => [a.vm, a.params.bytes as number]));
+    // 2.8 GiB of working sets on 2 GiB: the web VM meets its SLI and keeps 0.8 GiB; of the VMs
+    // without an SLI, y still fits whole (0.4) and x takes the cut (0.8 of 1.6).
+    const even = byVm({});
+    expect(even.web / GiB).toBeCloseTo(0.8, 3);
+    expect(even.x / GiB).toBeCloseTo(0.8, 3);
+    expect(even.y / GiB).toBeCloseTo(0.4, 3);
+    // A floor holds even in the shortage: x keeps 1 GiB, the 0.2 GiB left is shared 1.6 : 0.4.
+    const floored = byVm({ vmLimits: [{ vm: 'x', memoryBytes: { min: GiB } }] });
+    expect(floored.x / GiB).toBeCloseTo(1.16, 3);
+    expect(floored.y / GiB).toBeCloseTo(0.04, 3);
+    expect(floored.web / GiB).toBeCloseTo(0.8, 3);
+    expect(ofKind(plan(s), 'set_memory')[0].reason.rule).toBe('local.memory.shortage');
   });
   it('limits block I/O by points on a contended disk, per device, and lifts it afterwards', () => {
     const disks = { disks: ['vda', 'vdb'], nics: [] };

@@ -189,46 +189,82 @@ function capActions(vms: LocalVm[], cfg: PlannerConfig): Action[] {
   return out;
 }
 
-/** Balloon targets: forecast working set + headroom, the rest of the host's memory by points. */
+/** Service level a VM has now (its measured SLI), undefined without an SLI. */
+function currentLevel(v: LocalVm, cfg: PlannerConfig): number | undefined {
+  const sli = v.view.vm.sli;
+  if (!sli) return undefined;
+  const p = { a: cfg.serviceLevel.a, b: sli.target, w: cfg.serviceLevel.w };
+  return sli.higherIsBetter ? serviceLevelHigher(sli.value, p) : serviceLevel(sli.value, p);
+}
+
+/**
+ * Memory shortage (the working sets do not fit): VMs keep their working set in order of what
+ * a cut would cost σ — heavier σ weight first, then VMs meeting their target (a cut would
+ * break them) before those already failing, VMs without an SLI last; whoever does not fit
+ * shares what is left in proportion to working set. Floors always hold.
+ */
+function shortageTargets(
+  vms: LocalVm[],
+  base: number[],
+  floors: number[],
+  capacity: number,
+  cfg: PlannerConfig,
+): number[] {
+  const key = vms.map((v) => {
+    const level = currentLevel(v, cfg);
+    return { weight: level === undefined ? 0 : slWeight(v.view.vm.name, cfg), level: level ?? -1 };
+  });
+  const order = vms
+    .map((_, i) => i)
+    .sort(
+      (a, b) =>
+        key[b].weight - key[a].weight ||
+        key[b].level - key[a].level ||
+        vms[a].view.vm.name.localeCompare(vms[b].view.vm.name),
+    );
+  const targets = [...floors];
+  let left = capacity - floors.reduce((x, y) => x + y, 0);
+  const rest: number[] = [];
+  for (const i of order) {
+    const extra = base[i] - floors[i];
+    if (extra <= left) {
+      targets[i] = base[i];
+      left -= extra;
+    } else rest.push(i);
+  }
+  const share = waterfill(
+    Math.max(0, left),
+    rest.map((i) => base[i]),
+    rest.map(() => 0),
+    rest.map((i) => base[i] - floors[i]),
+  );
+  rest.forEach((i, j) => (targets[i] += share[j]));
+  return targets;
+}
+
+/**
+ * Balloon targets: forecast working set + headroom, the spare memory shared by points; in a
+ * shortage, see shortageTargets.
+ */
 function memoryActions(vms: LocalVm[], hv: HostView, cfg: PlannerConfig): Action[] {
   const capacity = hv.host.capacity.mem;
   if (!(capacity > 0)) return [];
   const caps = vms.map((v) => Math.min(v.view.vm.memoryBytes, v.limits.memoryBytes.max));
+  const floors = vms.map((v, i) => Math.min(caps[i], v.limits.memoryBytes.min));
+  const base = vms.map((v, i) => Math.min(caps[i], Math.max(floors[i], v.view.demand.mem)));
   const needs = vms.map((v, i) =>
-    Math.min(caps[i], Math.max(v.limits.memoryBytes.min, v.view.demand.mem * MEMORY_HEADROOM)),
+    Math.min(caps[i], Math.max(floors[i], v.view.demand.mem * MEMORY_HEADROOM)),
   );
+  const points = vms.map((v) => Math.max(v.view.total, 1e-6));
   const needSum = needs.reduce((a, b) => a + b, 0);
-  let targets: number[];
-  if (needSum <= capacity) {
-    targets = waterfill(
-      capacity,
-      vms.map((v) => Math.max(v.view.total, 1e-6)),
-      needs,
-      caps,
-    );
-  } else {
-    // Shortage: the VMs with the highest σ weight keep their need; the others share the rest.
-    const order = vms
-      .map((_, i) => i)
-      .sort((a, b) => slWeightOf(vms[b], cfg) - slWeightOf(vms[a], cfg) || a - b);
-    targets = needs.map(() => 0);
-    let left = capacity;
-    const kept = new Set<number>();
-    for (const i of order) {
-      if (!vms[i].view.vm.sli || needs[i] > left) continue;
-      targets[i] = needs[i];
-      left -= needs[i];
-      kept.add(i);
-    }
-    const rest = order.filter((i) => !kept.has(i));
-    const share = waterfill(
-      left,
-      rest.map((i) => needs[i]),
-      rest.map(() => 0),
-      rest.map((i) => needs[i]),
-    );
-    rest.forEach((i, j) => (targets[i] = share[j]));
-  }
+  const baseSum = base.reduce((a, b) => a + b, 0);
+  const shortage = baseSum > capacity;
+  const targets =
+    needSum <= capacity
+      ? waterfill(capacity, points, needs, caps)
+      : !shortage
+        ? waterfill(capacity, points, base, needs)
+        : shortageTargets(vms, base, floors, capacity, cfg);
   const out: Action[] = [];
   vms.forEach((v, i) => {
     const bytes = Math.round(clamp(targets[i], { min: v.limits.memoryBytes.min, max: caps[i] }));
@@ -242,11 +278,10 @@ function memoryActions(vms: LocalVm[], hv: HostView, cfg: PlannerConfig): Action
       params: { bytes },
       ...(before !== undefined ? { before: { bytes: before } } : {}),
       reason: {
-        rule: needSum <= capacity ? 'local.memory.points' : 'local.memory.shortage',
-        text:
-          needSum <= capacity
-            ? `balloon = working set ${fmtMiB(v.view.demand.mem)} + headroom, spare memory shared by points`
-            : `memory shortage (${fmtMiB(needSum)} needed of ${fmtMiB(capacity)}): share cut in proportion to need`,
+        rule: shortage ? 'local.memory.shortage' : 'local.memory.points',
+        text: shortage
+          ? `memory shortage (working sets ${fmtMiB(baseSum)} on ${fmtMiB(capacity)}): kept in order of σ loss`
+          : `balloon = working set ${fmtMiB(v.view.demand.mem)} + headroom, spare memory shared by points`,
         scores: {
           workingSetBytes: v.view.demand.mem,
           needBytes: needs[i],
@@ -257,10 +292,6 @@ function memoryActions(vms: LocalVm[], hv: HostView, cfg: PlannerConfig): Action
     });
   });
   return out;
-}
-
-function slWeightOf(v: LocalVm, cfg: PlannerConfig): number {
-  return v.view.vm.sli ? slWeight(v.view.vm.name, cfg) : 0;
 }
 
 function fmtMiB(bytes: number): string {
