@@ -92,4 +92,27 @@ describeWithPrometheus('autoscaler killed during a migration', () => {
     );
     expect([...sameVm]).toEqual([started.id]);
   });
+
+  it('on SIGTERM during a migration closes it in the journal and exits cleanly', async () => {
+    // The small host is still overloaded: the restarted service moves another VM.
+    const next = await waitFor(
+      'another migration journalled as started',
+      () => {
+        const lines = journalLines(setup.journal);
+        const closed = new Set(lines.filter((e) => e.result !== 'started').map((e) => e.id));
+        return lines.find((e) => e.action === 'migrate' && e.result === 'started' && !closed.has(e.id));
+      },
+      90000,
+      50,
+    );
+    service?.kill('SIGTERM'); // --grace 5: a ~10 s migration cannot finish, so it is abandoned
+    expect(await service?.exited).toEqual({ code: 0, signal: null });
+    const states = journalLines(setup.journal).filter((e) => e.id === next.id);
+    const last = states[states.length - 1] as TuningEvent & { error?: string };
+    expect(['completed', 'failed']).toContain(last.result);
+    if (last.result === 'failed') expect(last.error).toMatch(/abandoned at shutdown/);
+    // Nothing is left in flight for the next start to guess about.
+    const finalState = new Map(journalLines(setup.journal).map((e) => [e.id, e.result]));
+    expect([...finalState.values()].filter((r) => r === 'started' || r === 'planned')).toEqual([]);
+  });
 });
