@@ -2,7 +2,7 @@
 // Fork/Revert/Commit): try a move, check the hosts' loads and tags, then revert or commit.
 // Moves are recorded in an undo log, so a try costs O(resources + tags of one VM), never
 // a copy of the cluster.
-import { RESOURCES, type ResourceVector } from '../../core/model/snapshot';
+import type { ResourceVector } from '../../core/model/snapshot';
 
 export interface ModelVm {
   name: string;
@@ -35,10 +35,10 @@ export class ClusterModel {
     this.hosts.set(name, { name, capacity, demand: { ...demand }, vms: new Set(), tagCount: new Map() });
   }
 
-  /** Places a VM whose demand is already part of its host's demand. */
+  /** Places a VM whose demand is already part of its host's demand (the model owns `vm` from now on). */
   addVm(vm: ModelVm): void {
     const h = this.host(vm.host);
-    this.vms.set(vm.name, { ...vm });
+    this.vms.set(vm.name, vm);
     h.vms.add(vm.name);
     for (const t of vm.tags) h.tagCount.set(t, (h.tagCount.get(t) ?? 0) + 1);
   }
@@ -56,10 +56,14 @@ export class ClusterModel {
   }
 
   load(host: string): ResourceVector {
-    const h = this.host(host);
-    const out = { cpu: 0, mem: 0, disk: 0, net: 0 };
-    for (const r of RESOURCES) out[r] = h.capacity[r] > 0 ? h.demand[r] / h.capacity[r] : 0;
-    return out;
+    const { demand: d, capacity: c } = this.host(host);
+    const ratio = (x: number, cap: number) => (cap > 0 ? x / cap : 0);
+    return {
+      cpu: ratio(d.cpu, c.cpu),
+      mem: ratio(d.mem, c.mem),
+      disk: ratio(d.disk, c.disk),
+      net: ratio(d.net, c.net),
+    };
   }
 
   /** Highest load over resources. */
@@ -108,10 +112,15 @@ export class ClusterModel {
   private relocate(v: ModelVm, to: string): void {
     const from = this.host(v.host);
     const dest = this.host(to);
-    for (const r of RESOURCES) {
-      from.demand[r] -= v.demand[r];
-      dest.demand[r] += v.demand[r];
-    }
+    const d = v.demand;
+    from.demand.cpu -= d.cpu;
+    from.demand.mem -= d.mem;
+    from.demand.disk -= d.disk;
+    from.demand.net -= d.net;
+    dest.demand.cpu += d.cpu;
+    dest.demand.mem += d.mem;
+    dest.demand.disk += d.disk;
+    dest.demand.net += d.net;
     from.vms.delete(v.name);
     dest.vms.add(v.name);
     for (const t of v.tags) {

@@ -58,7 +58,9 @@ function betterDestination(a: Destination, b: Destination): boolean {
 }
 
 /** Tags a VM carries in the model: non-sharable kinds, group, affinity/anti-affinity rule ids. */
-export function tagsOf(view: VmView, traits: VmTraits, cfg: PlannerConfig): string[] {
+const NO_TAGS: readonly string[] = [];
+
+export function tagsOf(view: VmView, traits: VmTraits, cfg: PlannerConfig): readonly string[] {
   const tags: string[] = [];
   const kinds: Record<string, boolean> = {
     disk: traits.diskHeavy,
@@ -72,7 +74,7 @@ export function tagsOf(view: VmView, traits: VmTraits, cfg: PlannerConfig): stri
     if (g.vms.some((p) => matchesVm(p, name))) tags.push(`group:${g.name}`);
   cfg.affinity.forEach((r, i) => r.vms.some((p) => matchesVm(p, name)) && tags.push(`aff:${i}`));
   cfg.antiAffinity.forEach((r, i) => r.vms.some((p) => matchesVm(p, name)) && tags.push(`anti:${i}`));
-  return tags;
+  return tags.length ? tags : NO_TAGS;
 }
 
 function isMaintenance(host: string, input: GlobalInput): boolean {

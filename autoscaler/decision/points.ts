@@ -3,7 +3,6 @@
 // forecast load. A starved web VM's CPU demand is raised by its backlog. One pass over the
 // snapshot builds the round's view, with VMs indexed by host once.
 import {
-  RESOURCES,
   type ClusterSnapshot,
   type HostSnapshot,
   type Resource,
@@ -56,13 +55,13 @@ export function backlogFactor(web: WebStats | undefined, max: number): number {
 
 /** Forecast of each resource over a usage history. */
 export function forecastVector(history: readonly ResourceVector[], p: ForecastParams): ResourceVector {
-  const out = zeroVector();
-  const series: number[] = new Array<number>(history.length);
-  for (const r of RESOURCES) {
-    for (let i = 0; i < history.length; i++) series[i] = history[i][r];
-    out[r] = forecastNext(series, p);
-  }
-  return out;
+  const series = (r: Resource) => history.map((u) => u[r]);
+  return {
+    cpu: forecastNext(series('cpu'), p),
+    mem: forecastNext(series('mem'), p),
+    disk: forecastNext(series('disk'), p),
+    net: forecastNext(series('net'), p),
+  };
 }
 
 /** points[r] = 100 · demand[r] / capacity[r]; total = Σ weight[r] · points[r]. */
@@ -71,19 +70,28 @@ export function pointsOf(
   capacity: ResourceVector,
   weights: Weights,
 ): { points: ResourceVector; total: number } {
-  const points = zeroVector();
-  let total = 0;
-  for (const r of RESOURCES) {
-    points[r] = capacity[r] > 0 ? (100 * demand[r]) / capacity[r] : 0;
-    total += weights[r] * points[r];
-  }
+  const points = loadOf(demand, capacity);
+  points.cpu *= 100;
+  points.mem *= 100;
+  points.disk *= 100;
+  points.net *= 100;
+  const total =
+    weights.cpu * points.cpu +
+    weights.mem * points.mem +
+    weights.disk * points.disk +
+    weights.net * points.net;
   return { points, total };
 }
 
+const ratio = (x: number, cap: number) => (cap > 0 ? x / cap : 0);
+
 export function loadOf(demand: ResourceVector, capacity: ResourceVector): ResourceVector {
-  const out = zeroVector();
-  for (const r of RESOURCES) out[r] = capacity[r] > 0 ? demand[r] / capacity[r] : 0;
-  return out;
+  return {
+    cpu: ratio(demand.cpu, capacity.cpu),
+    mem: ratio(demand.mem, capacity.mem),
+    disk: ratio(demand.disk, capacity.disk),
+    net: ratio(demand.net, capacity.net),
+  };
 }
 
 /** A VM's forecast demand, with the web backlog applied to CPU. */
@@ -123,7 +131,10 @@ export function buildRoundView(snapshot: ClusterSnapshot, cfg: PlannerConfig): R
     vmsByHost.get(vm.host)?.push(view);
     let sum = vmSum.get(vm.host);
     if (!sum) vmSum.set(vm.host, (sum = zeroVector()));
-    for (const r of RESOURCES) sum[r] += r === 'cpu' ? observedCpu : demand[r];
+    sum.cpu += observedCpu;
+    sum.mem += demand.mem;
+    sum.disk += demand.disk;
+    sum.net += demand.net;
     // The part of a starved web VM's demand the host did not serve is demand on the host too.
     hv.demand.cpu += demand.cpu - observedCpu;
   }
@@ -131,7 +142,10 @@ export function buildRoundView(snapshot: ClusterSnapshot, cfg: PlannerConfig): R
     // No host history (e.g. a fresh source): the host's demand is the sum of its VMs'.
     if (hv.host.usageHistory.length === 0) {
       const sum = vmSum.get(hv.host.name) ?? zeroVector();
-      for (const r of RESOURCES) hv.demand[r] += sum[r];
+      hv.demand.cpu += sum.cpu;
+      hv.demand.mem += sum.mem;
+      hv.demand.disk += sum.disk;
+      hv.demand.net += sum.net;
     }
     hv.load = loadOf(hv.demand, hv.host.capacity);
   }
