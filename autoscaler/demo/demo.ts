@@ -53,7 +53,11 @@ export class DemoSetupError extends Error {
 }
 
 export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
-  const out = o.out ?? ((l: string) => process.stdout.write(`${l}\n`));
+  const out =
+    o.out ??
+    ((l: string) => {
+      if (process.stdout.writable) process.stdout.write(`${l}\n`);
+    });
   if (!findOnPath('prometheus')) throw new DemoSetupError(PROMETHEUS_INSTALL_HINT);
   const workdir = o.workdir ?? mkdtempSync(path.join(tmpdir(), 'vmpilot-demo-'));
   mkdirSync(workdir, { recursive: true });

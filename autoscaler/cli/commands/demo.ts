@@ -102,7 +102,20 @@ export function register(program: Command): void {
         if (e instanceof DemoSetupError) throw new CliError(e.message);
         throw e;
       }
-      const say = (l: string) => process.stdout.write(`${l}\n`);
+      // `vmpilot demo | head` must not kill the demo (and orphan Prometheus) on EPIPE:
+      // once stdout is gone, lines are dropped and the demo runs on until stopped.
+      let stdoutOpen = true;
+      process.stdout.on('error', () => (stdoutOpen = false));
+      const say = (l: string) => {
+        if (stdoutOpen) process.stdout.write(`${l}\n`);
+      };
+      // An unexpected error still tears everything down (Prometheus is a separate process).
+      const crash = (e: unknown) => {
+        process.stderr.write(`vmpilot demo: ${e instanceof Error ? e.message : String(e)}; stopping\n`);
+        void demo.stop().finally(() => process.exit(1));
+      };
+      process.once('uncaughtException', crash);
+      process.once('unhandledRejection', crash);
       say(`vmpilot demo: sim://${f.scenario} at ${f.speed}× speed`);
       say(`  exporter    ${demo.exporterUrl}/metrics`);
       say(`  prometheus  ${demo.prometheusUrl}`);
