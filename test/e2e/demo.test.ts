@@ -16,6 +16,7 @@ import {
   freePort,
   getJson,
   getText,
+  killPrometheusOnPort,
   processRunning,
   spawnVmpilot,
   waitFor,
@@ -80,8 +81,13 @@ describeWithPrometheus('vmpilot demo: sim → exporter → Prometheus → autosc
   });
 
   afterAll(async () => {
-    demo?.kill('SIGKILL');
-    await demo?.exited;
+    if (demo && demo.child.exitCode === null && demo.child.signalCode === null) {
+      // A failed test left the demo running: ask it to stop everything, then make sure.
+      process.kill(demo.child.pid as number, 'SIGINT');
+      if ((await within(demo.exited, 30000, null)) === null) demo.kill('SIGKILL');
+      await demo.exited;
+    }
+    if (ports) killPrometheusOnPort(ports.prometheus);
     rmSync(workdir, { recursive: true, force: true });
   });
 

@@ -153,3 +153,20 @@ export async function within<T, F>(p: Promise<T>, ms: number, fallback: F): Prom
     clearTimeout(timer);
   }
 }
+
+/** Kills the Prometheus this suite's demo started on `port` (if a failed test left it behind). */
+export function killPrometheusOnPort(port: number): void {
+  let out: string;
+  try {
+    out = execFileSync('pgrep', ['-f', `--web.listen-address=127.0.0.1:${port}`], { encoding: 'utf8' });
+  } catch {
+    return; // none left
+  }
+  for (const pid of out.trim().split('\n').filter(Boolean)) {
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
