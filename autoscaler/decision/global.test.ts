@@ -104,6 +104,18 @@ describe('global round: where to', () => {
     // Outside the window (5 rounds × 60 s = 300 s) h2 is fine again.
     expect(plan(hotCluster(), { cooldownSeconds: 400, t1Seconds: 60 }, history).actions[0].to).toBe('h2');
   });
+  it('reserves the demand of a VM still in flight on its destination', () => {
+    // cpu-a left for h2 60 s ago and is still reported on h1: h2 already carries its 3 cores.
+    const s = hotCluster([vmOf('fill-h2', 'h2', vec(3, GiB))]);
+    const history = { migrations: [{ vm: 'cpu-a', from: 'h1', to: 'h2', at: NOW - 60_000 }] };
+    // Without the reservation db-b (3 cores) would fit on h2 (6/8); with it, h2 would be at 9/8.
+    const p = plan(s, {}, history);
+    expect(p.actions[0].to).toBe('h3');
+    expect(p.actions[0].reason.alternatives).toContainEqual({
+      candidate: 'h2',
+      rejected: expect.stringMatching(/^cpu would be/),
+    });
+  });
   it('never uses a maintenance or held host as a destination', () => {
     expect(plan(hotCluster(), { maintenanceHosts: ['h2'] }).actions[0].to).toBe('h3');
     const stale = hotCluster([], { h2: { ageSeconds: 100 } });

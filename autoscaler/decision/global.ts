@@ -9,7 +9,7 @@ import type { Action, Reason } from '../../core/model/plan';
 import { ClusterModel } from './cluster-model';
 import { matchesVm, type PlannerConfig } from './config';
 import { classifyVm, type VmTraits } from './contention';
-import { isPingPong, inCooldown, type MigrationRecord } from './guards';
+import { inCooldown, inFlightMigration, isPingPong, type MigrationRecord } from './guards';
 import { classifyHost } from './hotspots';
 import { preCopyCost, type PreCopyCost } from './migration-cost';
 import type { RoundView, VmView } from './points';
@@ -221,10 +221,16 @@ function migrateAction(
   };
 }
 
-/** Builds the forked model of the round: usable and held hosts alike (held ones are never touched). */
+/**
+ * Builds the forked model of the round: usable and held hosts alike (held ones are never
+ * touched). A VM still in flight (see inFlightMigration) also reserves its demand and tags
+ * on its destination, as a phantom `name@inflight` that is never moved.
+ */
 export function buildModel(
   view: RoundView,
   cfg: PlannerConfig,
+  historyByVm: Map<string, MigrationRecord[]> = new Map(),
+  now = 0,
 ): { model: ClusterModel; traits: Map<string, VmTraits> } {
   const model = new ClusterModel();
   const traits = new Map<string, VmTraits>();
@@ -232,7 +238,19 @@ export function buildModel(
   for (const [name, v] of view.vms) {
     const t = classifyVm(v, view.hosts.get(v.vm.host)?.host.capacity ?? v.demand, cfg);
     traits.set(name, t);
-    model.addVm({ name, host: v.vm.host, demand: v.demand, tags: tagsOf(v, t, cfg) });
+    const tags = tagsOf(v, t, cfg);
+    model.addVm({ name, host: v.vm.host, demand: v.demand, tags });
+    const past = historyByVm.get(name);
+    const flight = past && inFlightMigration(name, v.vm.host, past, now, cfg.cooldownSeconds);
+    if (flight && model.hosts.has(flight.to)) {
+      const dest = model.host(flight.to);
+      const d = v.demand;
+      dest.demand.cpu += d.cpu;
+      dest.demand.mem += d.mem;
+      dest.demand.disk += d.disk;
+      dest.demand.net += d.net;
+      model.addVm({ name: `${name}@inflight`, host: flight.to, demand: { ...d }, tags });
+    }
   }
   return { model, traits };
 }
@@ -242,7 +260,7 @@ export function planGlobal(input: GlobalInput): Action[] {
   const budget = cfg.maxMigrationsPerRound;
   const actions: Action[] = [];
   if (budget <= 0) return actions;
-  const { model, traits } = buildModel(view, cfg);
+  const { model, traits } = buildModel(view, cfg, input.historyByVm, input.now);
   const moved = new Set<string>();
 
   // 1. Evacuate maintenance hosts, in sequence order.

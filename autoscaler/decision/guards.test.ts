@@ -1,6 +1,6 @@
 import type { ClusterSnapshot, HostSnapshot } from '../../core/model/snapshot';
 import { defaultPlannerConfig } from './config';
-import { holdReason, inCooldown, isPingPong, secondsSinceLastMove } from './guards';
+import { holdReason, inCooldown, inFlightMigration, isPingPong, secondsSinceLastMove } from './guards';
 
 const history = [
   { vm: 'a', from: 'h1', to: 'h2', at: 100_000 },
@@ -15,10 +15,19 @@ describe('cooldown and ping-pong', () => {
     expect(inCooldown('a', history, 500_000, 100)).toBe(false);
   });
   it('refuses a move back to a host the VM left within the window', () => {
-    expect(isPingPong('a', 'h1', history, 500_000, 401)).toBe(true);
-    expect(isPingPong('a', 'h1', history, 500_000, 400)).toBe(false);
+    expect(isPingPong('a', 'h1', history, 500_000, 400)).toBe(true);
+    expect(isPingPong('a', 'h1', history, 500_000, 399)).toBe(false);
     expect(isPingPong('a', 'h2', history, 500_000, 200)).toBe(true);
     expect(isPingPong('a', 'h4', history, 500_000, 1e9)).toBe(false);
+  });
+});
+
+describe('in-flight migrations', () => {
+  it('is the latest move of a VM still seen on its source, within the bound', () => {
+    expect(inFlightMigration('a', 'h2', history, 500_000, 600)).toEqual(history[1]);
+    expect(inFlightMigration('a', 'h3', history, 500_000, 600)).toBeUndefined(); // landed
+    expect(inFlightMigration('a', 'h2', history, 500_000, 100)).toBeUndefined(); // too old: failed
+    expect(inFlightMigration('b', 'h1', history, 500_000, 600)).toBeUndefined();
   });
 });
 

@@ -28,7 +28,7 @@ export function inCooldown(
   return secondsSinceLastMove(vm, history, now) < cooldownSeconds;
 }
 
-/** Moving `vm` to `to` would send it back to a host it left within the window. */
+/** Moving `vm` to `to` would send it back to a host it left within the window (inclusive). */
 export function isPingPong(
   vm: string,
   to: string,
@@ -37,7 +37,7 @@ export function isPingPong(
   windowSeconds: number,
 ): boolean {
   for (const m of history)
-    if (m.vm === vm && m.from === to && (now - m.at) / 1000 < windowSeconds) return true;
+    if (m.vm === vm && m.from === to && (now - m.at) / 1000 <= windowSeconds) return true;
   return false;
 }
 
@@ -65,4 +65,22 @@ export function holdReason(
   const age = Math.max(host.ageSeconds, (now - snapshot.at) / 1000);
   if (age > limit) return `stale data: ${age.toFixed(0)} s old (limit ${limit} s)`;
   return undefined;
+}
+
+/**
+ * The migration of a VM that is still reported on its source although it left less than
+ * `withinSeconds` ago: in flight (or its outcome not yet seen). The planner reserves its
+ * demand on the destination, so a second VM is not sent there on the same free capacity.
+ */
+export function inFlightMigration(
+  vm: string,
+  host: string,
+  past: readonly MigrationRecord[],
+  now: number,
+  withinSeconds: number,
+): MigrationRecord | undefined {
+  let latest: MigrationRecord | undefined;
+  for (const m of past) if (m.vm === vm && (!latest || m.at > latest.at)) latest = m;
+  if (!latest || latest.from !== host || latest.to === host) return undefined;
+  return (now - latest.at) / 1000 < withinSeconds ? latest : undefined;
 }

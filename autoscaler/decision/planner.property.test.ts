@@ -4,7 +4,7 @@ import type { ClusterSnapshot, VmSnapshot } from '../../core/model/snapshot';
 import { GiB, hostOf, snapshotOf, vec, vmOf } from './cluster-builder';
 import { defaultPlannerConfig, type PlannerConfig } from './config';
 import { buildModel } from './global';
-import { inCooldown, isPingPong } from './guards';
+import { inCooldown, indexHistory, isPingPong } from './guards';
 import { buildRoundView } from './points';
 import { planGlobalRound, planLocalRound, type PlannerHistory } from './planner';
 
@@ -111,7 +111,12 @@ describe('global plan properties', () => {
         expect(plan.actions.length).toBeLessThanOrEqual(cfg.maxMigrationsPerRound);
         if (plan.actions.length > 0) plansWithMoves++;
         // Replay the plan on a fresh forked model of the same round.
-        const { model } = buildModel(buildRoundView(snapshot, cfg), cfg);
+        const { model } = buildModel(
+          buildRoundView(snapshot, cfg),
+          cfg,
+          indexHistory(history.migrations),
+          NOW,
+        );
         const held = new Set(plan.held.map((h) => h.host));
         const moved = new Set<string>();
         for (const a of plan.actions) {
