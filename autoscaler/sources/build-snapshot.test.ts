@@ -1,4 +1,5 @@
 import { buildSnapshot, type BuildInput } from './build-snapshot';
+import { describePromError } from './prometheus';
 
 const NOW = 1_000_000_000_000;
 const t = (i: number) => NOW - (2 - i) * 15000;
@@ -92,5 +93,22 @@ describe('buildSnapshot', () => {
     const i = input();
     i.range.vmCpu = i.range.vmCpu!.filter((s) => s.labels.domain !== 'db1');
     expect(buildSnapshot(i).held).toEqual([{ host: 'b', reason: 'partial data: no CPU samples for db1' }]);
+  });
+});
+
+describe('describePromError', () => {
+  it('turns prometheus-query plain-object rejections into one readable line', () => {
+    expect(
+      describePromError({
+        status: 'error',
+        errorType: 'network_error',
+        message: 'connect ECONNREFUSED 127.0.0.1:9179',
+        code: 'ECONNREFUSED',
+      }),
+    ).toBe('network_error: connect ECONNREFUSED 127.0.0.1:9179');
+    expect(
+      describePromError({ status: 'error', errorType: 'bad_data', error: 'parse error at char 5' }),
+    ).toBe('bad_data: parse error at char 5');
+    expect(describePromError(new Error('boom'))).toBe('boom');
   });
 });

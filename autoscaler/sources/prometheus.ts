@@ -70,10 +70,18 @@ export function describePromError(e: unknown): string {
   if (e instanceof Error) return e.message;
   if (e && typeof e === 'object') {
     const o = e as Record<string, unknown>;
-    const parts = [o.errorType, o.error, o.message, o.code, o.status].filter(
-      (x) => typeof x === 'string' || typeof x === 'number',
-    );
-    if (parts.length) return parts.map(String).join(': ');
+    const parts: string[] = [];
+    for (const v of [o.errorType, o.error, o.message, o.code]) {
+      // Skip repeats ("connect ECONNREFUSED …" already names the code) and empty values.
+      if (
+        (typeof v === 'string' || typeof v === 'number') &&
+        String(v) !== '' &&
+        !parts.some((p) => p.includes(String(v)))
+      ) {
+        parts.push(String(v));
+      }
+    }
+    if (parts.length) return parts.join(': ');
     try {
       return JSON.stringify(e);
     } catch {
