@@ -31,6 +31,21 @@ describe('seed experiment (SPEC §10)', () => {
     expect(tp(s, 'global')).toBeGreaterThanOrEqual(tp(s, 'local'));
   });
 
+  it('heavy load: the response rate (throughput / requests) of the slow hosts’ VMs is best under G&L', () => {
+    const s = 'seed-experiment-heavy';
+    const slowVms = run(s, 'gl')
+      .vms.filter((v) => v.hostStart.startsWith('slow-'))
+      .map((v) => v.vm);
+    expect(slowVms).toHaveLength(9);
+    const rate = (m: SimMode, vm: string) => run(s, m).vms.find((v) => v.vm === vm)!.responseRate;
+    const mean = (m: SimMode) => slowVms.reduce((a, vm) => a + rate(m, vm), 0) / slowVms.length;
+    for (const m of ['nontuning', 'local', 'global'] as const) expect(mean('gl')).toBeGreaterThan(mean(m));
+    for (const vm of slowVms) {
+      expect(rate('gl', vm)).toBeGreaterThan(rate('nontuning', vm));
+      expect(rate('gl', vm)).toBeGreaterThan(rate('local', vm));
+    }
+  });
+
   it('paper load: tuning with migration beats NonTuning on throughput; G&L has the fewest SLA-violation minutes', () => {
     const s = 'seed-experiment';
     expect(tp(s, 'gl')).toBeGreaterThan(tp(s, 'nontuning'));
