@@ -342,7 +342,7 @@ async function main(): Promise<void> {
     );
     const bgReadS = bgRead ? Number(bgRead[1]) : NaN;
     say(
-      `our background read of the slow groups (cpu, balloon, block, vcpu, dirtyrate): ${bgReadS.toFixed(3)} s`,
+      `our background read of the slow groups (cpu, balloon, block, vcpu, net, dirtyrate): ${bgReadS.toFixed(3)} s`,
     );
     result.ours_background_read_s = r3(bgReadS);
     // Paced like Prometheus at an interval longer than our background read: each scrape

@@ -89,8 +89,12 @@ describe('scrape deadline', () => {
         return;
       }
       const e = exporter as RunningExporter;
-      const before = await getMetrics(e.url);
-      expect(sampleValue(before.text, 'vmpilot_host_up{host="frozen"}')).toBe(1);
+      let before: number | undefined = 0;
+      for (let i = 0; i < 20 && before !== 1; i++) {
+        if (i > 0) await new Promise((r) => setTimeout(r, 500));
+        before = sampleValue((await getMetrics(e.url)).text, 'vmpilot_host_up{host="frozen"}');
+      }
+      expect(before).toBe(1);
 
       process.kill(pid, 'SIGSTOP');
       for (let i = 0; i < 3; i++) {
