@@ -1,6 +1,5 @@
 // What a simulation run measured, and how it is summed up (SPEC §11 `simulate --json`
 // fields first; more fields after them). Collects per-step samples from the model.
-import type { TuningEvent } from '../model/event';
 import type { SimCluster } from './model';
 
 export interface VmResult {
@@ -186,5 +185,3 @@ export class ResultCollector {
     };
   }
 }
-
-export type { TuningEvent };
