@@ -5,6 +5,7 @@
 // simulator is not tuned to produce them).
 import { loadScenario } from '../../core/sim/loader';
 import { vmpilotPlanner } from '../../core/sim/planner-binding';
+import type { TuningEvent } from '../../core/model/event';
 import type { SimResult } from '../../core/sim/results';
 import { runSimulation, type SimMode } from '../../core/sim/runner';
 
@@ -103,5 +104,19 @@ describe('evacuation', () => {
   it('gl empties the maintenance host', () => {
     expect(run('evacuation', 'gl').vms_on_maintenance_hosts).toBe(0);
     expect(run('evacuation', 'nontuning').vms_on_maintenance_hosts).toBe(5);
+  });
+
+  it('gl moves web and dirty-memory VMs before the others and the net-receive-heavy VM last (SPEC §7)', () => {
+    const events: TuningEvent[] = [];
+    runSimulation(loadScenario('sim://evacuation'), 'gl', {
+      planner: vmpilotPlanner(),
+      events: (e) => events.push(e),
+    });
+    const order = events.filter((e) => e.action === 'migrate' && e.host === 'host-4').map((e) => e.vm);
+    expect(order).toHaveLength(5);
+    expect(order[order.length - 1]).toBe('ingest-1');
+    expect(order.indexOf('batch-1')).toBeGreaterThan(
+      Math.max(order.indexOf('db-1'), order.indexOf('web-e1'), order.indexOf('web-e2')),
+    );
   });
 });
