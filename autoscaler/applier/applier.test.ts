@@ -173,9 +173,16 @@ describe('Applier migrations', () => {
     const run = t.applier.apply(plan(migrate('web1', 'a', 'b'), migrate('web2', 'a', 'b')), 'global');
     await new Promise((r) => setTimeout(r, 50));
     expect(t.port.jobs.size).toBe(1);
+    // Progress of the running migration (job stats) is published while it runs.
+    expect(await t.metrics.registry.getSingleMetricAsString('vmpilot_migration_remaining_bytes')).toMatch(
+      /vmpilot_migration_remaining_bytes\{domain="web1",from="a",to="b"\} \d+/,
+    );
     release();
     const events = await run;
     expect(events.map((e) => e.result)).toEqual(['completed', 'completed']);
+    expect(await t.metrics.registry.getSingleMetricAsString('vmpilot_migration_remaining_bytes')).not.toMatch(
+      /domain=/,
+    );
     t.cleanup();
   });
 });

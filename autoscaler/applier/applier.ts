@@ -349,6 +349,10 @@ export class Applier {
                 ...(this.o.maxDowntimeMs ? { maxDowntimeMs: this.o.maxDowntimeMs } : {}),
                 onProgress: (p) => {
                   progress = p;
+                  const labels = { domain: action.vm, from: action.from, to };
+                  if (p.dataRemainingBytes !== undefined)
+                    this.o.metrics.migrationRemaining.set(labels, p.dataRemainingBytes);
+                  if (p.iteration !== undefined) this.o.metrics.migrationIteration.set(labels, p.iteration);
                   this.o.log.debug({ vm: action.vm, to, progress: p }, 'migration progress');
                 },
               },
@@ -382,6 +386,9 @@ export class Applier {
         return close(false, bytes !== undefined ? { transferredBytes: bytes } : {}, errorText(e));
       }
     } finally {
+      const labels = { domain: action.vm, from: action.from, to };
+      this.o.metrics.migrationRemaining.remove(labels);
+      this.o.metrics.migrationIteration.remove(labels);
       this.running.delete(planned.id);
       this.o.metrics.migrationsInFlight.set(this.running.size);
       finish(undefined);

@@ -75,6 +75,18 @@ export class ServiceMetrics {
     help: 'Migrations running now.',
     registers: [this.registry],
   });
+  readonly migrationRemaining = new Gauge({
+    name: 'vmpilot_migration_remaining_bytes',
+    help: 'Bytes a running migration still has to copy (from the job stats); the series ends with the migration.',
+    labelNames: ['domain', 'from', 'to'] as const,
+    registers: [this.registry],
+  });
+  readonly migrationIteration = new Gauge({
+    name: 'vmpilot_migration_iteration',
+    help: 'Pre-copy round of a running migration (from the job stats).',
+    labelNames: ['domain', 'from', 'to'] as const,
+    registers: [this.registry],
+  });
   readonly vmPoints = new Gauge({
     name: 'vmpilot_vm_points',
     help: 'VMViewer points of a VM per resource (100 = the whole host resource), from the last round.',

@@ -144,7 +144,12 @@ export class FakePort implements HypervisorPort {
     const v = this.vm(ref);
     const key = `${ref.host}/${ref.name}`;
     this.jobs.set(key, { elapsedSeconds: 0 });
-    opts?.onProgress?.({ elapsedSeconds: 0, dataProcessedBytes: 0 });
+    opts?.onProgress?.({
+      elapsedSeconds: 0,
+      dataProcessedBytes: 0,
+      dataRemainingBytes: v.memoryBytes,
+      iteration: 0,
+    });
     try {
       if (this.migrationGate) {
         const aborted = new Promise<never>((_, reject) => this.aborters.set(key, reject));
