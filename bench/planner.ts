@@ -3,6 +3,7 @@
 // 5,000 hosts, one local round for a 100-VM host (target < 5 ms), and the full 40-minute
 // seed experiment simulated per mode (target < 5 s each). Clusters are built from a seeded
 // generator, so every run plans the same thing. Last line: one JSON object.
+import os from 'node:os';
 import { defaultPlannerConfig, type PlannerConfig } from '../autoscaler/decision/config';
 import { GiB, MiB, hostOf, snapshotOf, vec, vmOf } from '../autoscaler/decision/cluster-builder';
 import { planGlobalRound, planLocalRound, type PlannerInput } from '../autoscaler/decision/planner';
@@ -59,16 +60,23 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-/** Median wall time (s) of `runs` calls, after one warm-up. */
-function time(runs: number, fn: () => unknown): number {
+/**
+ * Median wall time (s) of `runs` calls after one warm-up, and the median CPU time of this
+ * process over the same calls (on a shared, busy machine wall time includes waiting).
+ */
+function timeBoth(runs: number, fn: () => unknown): { wall: number; cpu: number } {
   fn();
-  const samples: number[] = [];
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < runs; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     fn();
-    samples.push((performance.now() - t0) / 1000);
+    wall.push((performance.now() - t0) / 1000);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1e6);
   }
-  return median(samples);
+  return { wall: median(wall), cpu: median(cpu) };
 }
 
 function input(snapshot: ClusterSnapshot, config: PlannerConfig): PlannerInput {
@@ -78,7 +86,13 @@ function input(snapshot: ClusterSnapshot, config: PlannerConfig): PlannerInput {
 function main(): void {
   const config = defaultPlannerConfig();
 
-  const scaling: { hosts: number; vms: number; global_round_s: number; actions: number }[] = [];
+  const scaling: {
+    hosts: number;
+    vms: number;
+    global_round_s: number;
+    global_round_cpu_s: number;
+    actions: number;
+  }[] = [];
   for (const hosts of [100, 1000, 5000]) {
     const snap = syntheticCluster(hosts, VMS_PER_HOST);
     const plan = planGlobalRound(input(snap, config));
@@ -120,9 +134,12 @@ function main(): void {
     JSON.stringify({
       bench: 'planner',
       global_round_s: at1000.global_round_s,
+      global_round_cpu_s: at1000.global_round_cpu_s,
       hosts: at1000.hosts,
       vms: at1000.vms,
-      local_round_s: local,
+      local_round_s: local.wall,
+      local_round_cpu_s: local.cpu,
+      load_average_1m: os.loadavg()[0],
       local_round_vms: 100,
       scaling,
       seed_experiment_s: seedExperiment,

@@ -34,3 +34,29 @@ export function forecastNext(series: readonly number[], p: ForecastParams): numb
   const f = p.method === 'holt' ? holt(series, p.alpha, p.beta) : ewma(series, p.alpha);
   return Math.max(0, f);
 }
+
+/**
+ * The same forecast over one field of a sequence of records (the planner's usage histories),
+ * without building the series: identical results to forecastNext on the extracted series.
+ */
+export function forecastSeries<K extends string>(
+  history: readonly Record<K, number>[],
+  key: K,
+  p: ForecastParams,
+): number {
+  const n = history.length;
+  if (n === 0) return 0;
+  if (p.method === 'ewma' || n === 1) {
+    let level = history[0][key];
+    for (let i = 1; i < n; i++) level = p.alpha * history[i][key] + (1 - p.alpha) * level;
+    return Math.max(0, level);
+  }
+  let level = history[0][key];
+  let trend = history[1][key] - level;
+  for (let i = 1; i < n; i++) {
+    const prevLevel = level;
+    level = p.alpha * history[i][key] + (1 - p.alpha) * (level + trend);
+    trend = p.beta * (level - prevLevel) + (1 - p.beta) * trend;
+  }
+  return Math.max(0, level + trend);
+}

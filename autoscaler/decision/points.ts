@@ -11,7 +11,7 @@ import {
   type WebStats,
 } from '../../core/model/snapshot';
 import type { PlannerConfig } from './config';
-import { forecastNext, type ForecastParams } from './forecast';
+import { forecastSeries, type ForecastParams } from './forecast';
 
 export type Weights = Record<Resource, number>;
 
@@ -53,14 +53,13 @@ export function backlogFactor(web: WebStats | undefined, max: number): number {
   return Math.min(max, Math.max(1, web.requestsPerSecond / web.throughputPerSecond));
 }
 
-/** Forecast of each resource over a usage history. */
+/** Forecast of each resource over a usage history (no per-resource series arrays: hot path). */
 export function forecastVector(history: readonly ResourceVector[], p: ForecastParams): ResourceVector {
-  const series = (r: Resource) => history.map((u) => u[r]);
   return {
-    cpu: forecastNext(series('cpu'), p),
-    mem: forecastNext(series('mem'), p),
-    disk: forecastNext(series('disk'), p),
-    net: forecastNext(series('net'), p),
+    cpu: forecastSeries(history, 'cpu', p),
+    mem: forecastSeries(history, 'mem', p),
+    disk: forecastSeries(history, 'disk', p),
+    net: forecastSeries(history, 'net', p),
   };
 }
 
