@@ -96,19 +96,27 @@ function main(): void {
   for (const hosts of [100, 1000, 5000]) {
     const snap = syntheticCluster(hosts, VMS_PER_HOST);
     const plan = planGlobalRound(input(snap, config));
-    const s = time(hosts >= 5000 ? 3 : 5, () => planGlobalRound(input(snap, config)));
-    scaling.push({ hosts, vms: snap.vms.length, global_round_s: s, actions: plan.actions.length });
+    const t = timeBoth(hosts >= 5000 ? 3 : 5, () => planGlobalRound(input(snap, config)));
+    scaling.push({
+      hosts,
+      vms: snap.vms.length,
+      global_round_s: t.wall,
+      global_round_cpu_s: t.cpu,
+      actions: plan.actions.length,
+    });
     console.log(
-      `global round, ${hosts} hosts / ${snap.vms.length} VMs: ${(s * 1000).toFixed(1)} ms (${plan.actions.length} migration)`,
+      `global round, ${hosts} hosts / ${snap.vms.length} VMs: ${(t.wall * 1000).toFixed(1)} ms wall, ` +
+        `${(t.cpu * 1000).toFixed(1)} ms CPU (${plan.actions.length} migration)`,
     );
   }
   const at1000 = scaling.find((x) => x.hosts === 1000) as (typeof scaling)[number];
 
   const one = syntheticCluster(1, 100, 11);
   const localPlan = planLocalRound(input(one, config));
-  const local = time(200, () => planLocalRound(input(one, config)));
+  const local = timeBoth(200, () => planLocalRound(input(one, config)));
   console.log(
-    `local round, one host with 100 VMs: ${(local * 1000).toFixed(3)} ms (${localPlan.actions.length} actions)`,
+    `local round, one host with 100 VMs: ${(local.wall * 1000).toFixed(3)} ms wall, ` +
+      `${(local.cpu * 1000).toFixed(3)} ms CPU (${localPlan.actions.length} actions)`,
   );
 
   const binding: PlannerBinding = {
