@@ -12,6 +12,7 @@ import type { Action, Plan } from '../../core/model/plan';
 import type { Journal } from '../journal/journal';
 import type { ServiceMetrics } from '../service/metrics';
 import { LOCAL_HANDLERS, type Values } from './actions';
+import { AbandonedError, locateVm, raceAbandon } from './locate';
 import { Semaphore } from './semaphore';
 
 /** A journalled event: the shared TuningEvent plus what the applier knows about it. */
@@ -395,37 +396,4 @@ export class Applier {
       release();
     }
   }
-}
-
-/** Shutdown gave up waiting for a migration: its job is aborted and the event closed. */
-class AbandonedError extends Error {
-  override readonly name = 'AbandonedError';
-}
-
-function raceAbandon<T>(abandoned: Promise<never>, work: Promise<T>): Promise<T> {
-  work.catch(() => undefined); // its outcome is read from the hypervisor if abandoned
-  return Promise.race([work, abandoned]);
-}
-
-/** Finds a VM on one of two hosts: 'to', 'from', or null when it is on neither. */
-export async function locateVm(
-  port: HypervisorPort,
-  vm: string,
-  from: string,
-  to: string,
-  timeoutMs: number,
-): Promise<'to' | 'from' | null> {
-  const on = async (host: string) => {
-    try {
-      const v = await port.getVm({ host, name: vm }, { timeoutMs });
-      // An inactive definition left on the source after a migration does not count.
-      return v.state !== 'shutoff' && v.state !== 'nostate';
-    } catch (e) {
-      if (isHypervisorError(e, 'not_found')) return false;
-      throw e;
-    }
-  };
-  if (await on(to)) return 'to';
-  if (await on(from)) return 'from';
-  return null;
 }

@@ -9,7 +9,8 @@ import { isHypervisorError } from '../../core/hypervisor/errors';
 import type { HypervisorPort } from '../../core/hypervisor/port';
 import type { Action } from '../../core/model/plan';
 import { LOCAL_HANDLERS } from '../applier/actions';
-import { locateVm, type JournalEvent } from '../applier/applier';
+import type { JournalEvent } from '../applier/applier';
+import { locateVm } from '../applier/locate';
 import type { Journal } from './journal';
 
 export interface ReconcileOptions {
