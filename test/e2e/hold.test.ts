@@ -51,6 +51,9 @@ describeWithPrometheus('autoscaler holds while Prometheus is down and resumes by
       60000,
     );
 
+    // While data is fresh the service acts (shares/balloons on the overloaded host).
+    await waitFor('an action journalled', () => journalLines(setup.journal).length > 0, 30000);
+
     await prometheus?.stop();
     prometheus = undefined;
     const stoppedAt = Date.now();
