@@ -126,4 +126,27 @@ describe('Scraper', () => {
     await new Promise((r) => setTimeout(r, 150));
     expect(port.calls.some((c) => c.groups.includes('balloon') && !c.groups.includes('net'))).toBe(true);
   });
+
+  it('after an inline read timed out, answers fast from the cheap groups and fills the slow ones in later', async () => {
+    const port = new FakePort({ big: { ...fakeHost('big', 1), slowDelayMs: 300 } });
+    const s = scraper(port, {
+      deadlineMs: 100,
+      background: { groups: SLOW_GROUPS, intervalMs: 0, slowMs: 40 },
+    });
+    const first = await text(s);
+    expect(first).toContain('vmpilot_host_up{host="big"} 0\n');
+    expect(s.modes()).toEqual({ big: 'background' });
+    const t0 = Date.now();
+    const second = await text(s);
+    expect(Date.now() - t0).toBeLessThan(100);
+    expect(second).toContain('vmpilot_host_up{host="big"} 1\n');
+    expect(second).toContain('vmpilot_scrape_collector_success{host="big",collector="cpu"} 0\n');
+    expect(second).not.toContain('vmpilot_domain_cpu_time_seconds_total');
+    await new Promise((r) => setTimeout(r, 400)); // the background read finishes
+    const third = await text(s);
+    expect(third).toContain('vmpilot_scrape_collector_success{host="big",collector="cpu"} 1\n');
+    expect(third).toContain(
+      'vmpilot_domain_cpu_time_seconds_total{host="big",domain="vm0",uuid="big-uuid-0"} 10\n',
+    );
+  });
 });

@@ -215,9 +215,6 @@ export class Scraper {
           (o) => (app = o),
         );
       }
-      // Background mode without a cache (e.g. after a restart of the cache): wait for it.
-      if (mode === 'background' && !this.bg.get(host)?.stats)
-        jobs.push(this.refreshBackground(port, t, host));
     }
     const finished = await raceDeadline(
       Promise.all(jobs).then(() => true),
@@ -304,8 +301,10 @@ export class Scraper {
     if (!successes) this.lastSuccess.set(host, (successes = new Map()));
     for (const c of this.o.collectors) {
       if (c.source === 'app' && port && !wantsApp) continue; // this port has no application SLIs
+      // In background mode the slow groups come from the cache only; without one (the inline
+      // read timed out and the first background read is still running) they report success 0.
       const fromCache =
-        bgCache !== undefined && c.groups.length > 0 && c.groups.every((g) => this.slowGroups.includes(g));
+        mode === 'background' && c.groups.length > 0 && c.groups.every((g) => this.slowGroups.includes(g));
       const src = c.source === 'stats' ? stats : c.source === 'host' ? info : app;
       let ok = src?.value !== undefined && (!fromCache || bgCache?.stats !== undefined);
       const readMs = fromCache ? (bgCache?.durationMs ?? 0) : (src?.ms ?? 0);
