@@ -28,6 +28,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund --loglevel=error
+  # npm 11 writes lockfiles without other platforms' optional binaries (@swc/core-*,
+  # npm/cli#4828, #8320) and its `npm ci` then refuses them as out of sync; `npm install
+  # --no-save` installs the same locked versions without rewriting the lockfile.
+  npm ci --no-audit --no-fund --loglevel=error 2>/dev/null ||
+    npm install --no-save --no-audit --no-fund --loglevel=error
 fi
 npm run --silent build
