@@ -58,7 +58,7 @@ if (missing) {
   describeHypervisorContract('libvirt qemu:///system, diskless TCG domain', async () => {
     const name = `${PREFIX}-contract`;
     const remove = await startDomain(name);
-    const port = await openLibvirt(QEMU_SYSTEM, { hostName: 'qemu-local' });
+    const port = await openLibvirt(QEMU_SYSTEM, { hostName: 'qemu-local', defaultTimeoutMs: 30_000 });
     const shapes = await kernelShapesTraffic(name);
     return {
       port,
