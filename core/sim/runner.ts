@@ -59,7 +59,6 @@ interface Clock {
 }
 
 export function runSimulation(scenario: Scenario, mode: SimMode, opts: RunOptions = {}): SimResult {
-  const wall0 = performance.now();
   const seed = opts.seed ?? scenario.seed;
   const t2 = opts.localEverySeconds ?? opts.planner?.t2Seconds ?? 20;
   const t1 = opts.globalEverySeconds ?? opts.planner?.t1Seconds ?? 120;
@@ -113,7 +112,6 @@ export function runSimulation(scenario: Scenario, mode: SimMode, opts: RunOption
     seed,
     localActions,
     pingPongWindowSeconds: opts.pingPongWindowSeconds ?? 5 * t1,
-    wallMs: performance.now() - wall0,
   });
   if (opts.events) for (const e of journal.events) opts.events(e);
   return result;

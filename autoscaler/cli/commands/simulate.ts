@@ -14,7 +14,7 @@ const f = (x: number, d = 2) => x.toFixed(d);
 
 export function formatResult(r: SimResult): string {
   const lines = [
-    `scenario ${r.scenario}, mode ${r.mode}, seed ${r.seed}, ${f(r.duration_s / 60, 0)} min simulated in ${f(r.wall_ms, 0)} ms`,
+    `scenario ${r.scenario}, mode ${r.mode}, seed ${r.seed}, ${f(r.duration_s / 60, 0)} min simulated in ${f(r.wall_ms ?? 0, 0)} ms`,
     `throughput total        ${f(r.throughput_total, 1)} responses/s (${f(r.responses_total, 0)} of ${f(r.requests_total, 0)} requests, ${f(r.dropped_total, 0)} dropped)`,
     `response time           mean ${f(r.response_time_mean_s, 3)} s, p95 ${f(r.response_time_p95_s, 3)} s`,
     `SLA violations          ${f(r.sla_violation_vm_minutes, 1)} VM-minutes`,
@@ -63,11 +63,13 @@ export function register(program: Command): void {
         throw e;
       }
       const events: TuningEvent[] = [];
+      const started = performance.now();
       const result = runSimulation(scenario, opts.mode as SimMode, {
         seed,
         planner: vmpilotPlanner(),
         events: (e) => events.push(e),
       });
+      result.wall_ms = performance.now() - started;
       if (opts.events) {
         try {
           writeFileSync(
