@@ -3,7 +3,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { describeError } from './errors';
+import { CliError, describeError } from './errors';
 
 export interface CommandModule {
   register(program: Command): void;
@@ -59,6 +59,6 @@ export async function main(argv: string[]): Promise<number> {
     }
     process.stderr.write(`vmpilot: ${describeError(e)}\n`);
     if (debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
-    return 1;
+    return e instanceof CliError ? e.exitCode : 1;
   }
 }
