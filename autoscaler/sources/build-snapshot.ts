@@ -2,7 +2,7 @@
 // matrices), with the hold rules: a host is held when its `up` gauge is 0 or missing, when
 // its newest sample is older than 2 scrape intervals, or when a VM on it lacks CPU or memory
 // samples (partial data). Tested on literal query results (build-snapshot.test.ts).
-import type { VmState } from '../../core/hypervisor/port';
+import { VM_STATES, type VmState } from '../../core/hypervisor/port';
 import type {
   ClusterSnapshot,
   HostSnapshot,
@@ -63,16 +63,6 @@ export interface BuildInput {
   vms: Record<string, VmOverride>;
 }
 
-const VM_STATES: readonly VmState[] = [
-  'running',
-  'blocked',
-  'paused',
-  'shutdown',
-  'shutoff',
-  'crashed',
-  'pmsuspended',
-  'nostate',
-];
 const key = (host: string, vm: string) => `${host}\u0000${vm}`;
 const zero = (): ResourceVector => ({ cpu: 0, mem: 0, disk: 0, net: 0 });
 

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { HypervisorError, type HypervisorErrorCode } from './errors';
-import type { HypervisorPort, MigrationTarget, VmInfo, VmRef, VmState } from './port';
+import { VM_STATES, type HypervisorPort, type MigrationTarget, type VmInfo, type VmRef } from './port';
 
 export interface ContractFixture {
   port: HypervisorPort;
@@ -43,16 +43,6 @@ export interface ContractFixture {
   migrationTarget?: MigrationTarget;
 }
 
-const VM_STATES: readonly VmState[] = [
-  'running',
-  'blocked',
-  'paused',
-  'shutdown',
-  'shutoff',
-  'crashed',
-  'pmsuspended',
-  'nostate',
-];
 const MiB = 1024 * 1024;
 /** Time budget of each contract test. */
 const CALL_BUDGET_MS = 120_000;

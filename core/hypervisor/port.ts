@@ -19,6 +19,18 @@
 export type VmState =
   'running' | 'blocked' | 'paused' | 'shutdown' | 'shutoff' | 'crashed' | 'pmsuspended' | 'nostate';
 
+/** Every VmState, for validating states read from elsewhere (e.g. a Prometheus label). */
+export const VM_STATES: readonly VmState[] = [
+  'running',
+  'blocked',
+  'paused',
+  'shutdown',
+  'shutoff',
+  'crashed',
+  'pmsuspended',
+  'nostate',
+];
+
 export interface CallOptions {
   /** Deadline of this call in milliseconds. */
   timeoutMs?: number;
