@@ -52,6 +52,20 @@ function expectOneLineFailure(r: Run, mentions: RegExp): void {
 }
 
 describe('vmpilot hosts', () => {
+  it('--connect sim://seed-experiment lists the SPEC §10 cluster: 3 × 8-core/2 GiB + 3 × 2-core/1 GiB, 18 VMs', async () => {
+    const r = await vmpilot('hosts', '--connect', 'sim://seed-experiment', '--json');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const data = JSON.parse(r.stdout) as HostsJson;
+    expect(data.hosts).toHaveLength(6);
+    const shapes = data.hosts.map((h) => `${h.cpus}x${h.memoryBytes / 2 ** 30}`).sort();
+    expect(shapes).toEqual(['2x1', '2x1', '2x1', '8x2', '8x2', '8x2']);
+    const vms = data.hosts.flatMap((h) => h.vms);
+    expect(vms).toHaveLength(18);
+    expect(new Set(vms.map((v) => v.name)).size).toBe(18);
+    expect(vms.every((v) => v.state === 'running' && v.vcpus > 0 && v.memoryBytes > 0)).toBe(true);
+  });
+
   it('--connect test:///default --json prints the test domain in the SPEC §11 shape', async () => {
     const r = await vmpilot('hosts', '--connect', 'test:///default', '--json');
     expect(r.stderr).toBe('');
