@@ -14,6 +14,7 @@ import type { ServiceMetrics } from '../service/metrics';
 import { LOCAL_HANDLERS, type Values } from './actions';
 import { AbandonedError, locateVm, raceAbandon } from './locate';
 import { Semaphore } from './semaphore';
+import { freeMemoryBytes } from './room';
 
 /** A journalled event: the shared TuningEvent plus what the applier knows about it. */
 export type JournalEvent = TuningEvent & {
@@ -261,10 +262,7 @@ export class Applier {
       const host = await this.o.port.getHostInfo(to, opts);
       const vms = await this.o.port.listVms(to, opts);
       if (vms.some((v) => v.name === action.vm)) return `a VM named ${action.vm} already exists on ${to}`;
-      const committed = vms
-        .filter((v) => v.state === 'running' || v.state === 'blocked' || v.state === 'paused')
-        .reduce((s, v) => s + v.memoryBytes, 0);
-      const free = host.memoryFreeBytes ?? host.memoryBytes - committed;
+      const free = freeMemoryBytes(host, vms);
       if (free < vmMemory)
         return `${to} has ${Math.round(free)} bytes free, ${action.vm} needs ${Math.round(vmMemory)}`;
     } catch (e) {

@@ -10,6 +10,8 @@ export interface ModelVm {
   demand: ResourceVector;
   /** Labels counted per host: non-sharable kinds, communication groups, rule memberships. */
   tags: readonly string[];
+  /** Memory the VM occupies on a host (bytes), checked against a host's `memoryFree`. */
+  memory?: number;
 }
 
 export interface ModelHost {
@@ -18,6 +20,8 @@ export interface ModelHost {
   demand: ResourceVector;
   vms: Set<string>;
   tagCount: Map<string, number>;
+  /** Free memory the hypervisor reports (bytes); undefined = unknown, not checked. */
+  memoryFree?: number;
 }
 
 interface Move {
@@ -31,8 +35,21 @@ export class ClusterModel {
   readonly vms = new Map<string, ModelVm>();
   private log: Move[] = [];
 
-  addHost(name: string, capacity: ResourceVector, demand: ResourceVector): void {
-    this.hosts.set(name, { name, capacity, demand: { ...demand }, vms: new Set(), tagCount: new Map() });
+  addHost(name: string, capacity: ResourceVector, demand: ResourceVector, memoryFree?: number): void {
+    this.hosts.set(name, {
+      name,
+      capacity,
+      demand: { ...demand },
+      vms: new Set(),
+      tagCount: new Map(),
+      memoryFree,
+    });
+  }
+
+  /** Whether `host` has the memory it reports free (unknown counts as yes). */
+  memoryFits(host: string): boolean {
+    const free = this.host(host).memoryFree;
+    return free === undefined || free >= 0;
   }
 
   /** Places a VM whose demand is already part of its host's demand (the model owns `vm` from now on). */
@@ -121,6 +138,10 @@ export class ClusterModel {
     dest.demand.mem += d.mem;
     dest.demand.disk += d.disk;
     dest.demand.net += d.net;
+    if (v.memory !== undefined) {
+      if (from.memoryFree !== undefined) from.memoryFree += v.memory;
+      if (dest.memoryFree !== undefined) dest.memoryFree -= v.memory;
+    }
     from.vms.delete(v.name);
     dest.vms.add(v.name);
     for (const t of v.tags) {

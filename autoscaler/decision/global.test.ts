@@ -54,6 +54,19 @@ describe('global round: which VM', () => {
 });
 
 describe('global round: where to', () => {
+  it('skips a destination without the free memory the VM occupies (as the hypervisor reports it)', () => {
+    // h2 is the least loaded host but the hypervisor says only 512 MiB is free there; cpu-a uses 1 GiB.
+    const p = plan(hotCluster([], { h2: { memoryFreeBytes: 512 * MiB }, h3: { memoryFreeBytes: 8 * GiB } }));
+    expect(p.actions).toHaveLength(1);
+    expect(p.actions[0]).toMatchObject({ vm: 'cpu-a', to: 'h3' });
+    expect(p.actions[0].reason.alternatives).toContainEqual({
+      candidate: 'h2',
+      rejected: `not enough free memory for cpu-a (${512 * MiB} bytes free)`,
+    });
+    // Unknown free memory is not a reason to refuse: the same cluster without the figure picks h2.
+    expect(plan(hotCluster()).actions[0]).toMatchObject({ vm: 'cpu-a', to: 'h2' });
+  });
+
   it('never picks a destination that would go over high, and moves nothing when none fits', () => {
     const s = hotCluster([vmOf('fill-h2', 'h2', vec(5, GiB)), vmOf('fill-h3', 'h3', vec(2, GiB))]);
     // h2 at 5 cores: cpu-a (3) would make 8/8; h3 at 4 + 3 = 7/8 = 0.875 > 0.85 too; web-c fits on h3.

@@ -4,7 +4,7 @@
 // relief per pre-copy cost (CPU/disk-bound preferred, memory-dirtying and network-heavy
 // penalised, Sandpiper VSR as a tie-break); the destination is checked on the forked
 // cluster model: under `high` on every resource after the move, placement rules kept.
-import { RESOURCES, type Resource } from '../../core/model/snapshot';
+import { RESOURCES, type Resource, type VmSnapshot } from '../../core/model/snapshot';
 import type { Action, Reason } from '../../core/model/plan';
 import { ClusterModel } from './cluster-model';
 import { matchesVm, type PlannerConfig } from './config';
@@ -179,7 +179,12 @@ function chooseDestination(
     const mark = model.mark();
     model.move(vmName, h.name);
     const after = model.load(h.name);
+    const memoryFits = model.memoryFits(h.name);
     model.revert(mark);
+    if (!memoryFits) {
+      reject(h.name, `not enough free memory for ${vmName} (${h.memoryFree ?? 0} bytes free)`);
+      continue;
+    }
     const over = RESOURCES.find((r) => after[r] >= cfg.high);
     if (over) {
       reject(h.name, `${over} would be at ${(after[over] * 100).toFixed(0)} % (high ${cfg.high * 100} %)`);
@@ -226,6 +231,18 @@ function migrateAction(
  * touched). A VM still in flight (see inFlightMigration) also reserves its demand and tags
  * on its destination, as a phantom `name@inflight` that is never moved.
  */
+/**
+ * Memory a VM occupies on its destination: the peak of its recent used memory (what the
+ * applier's pre-condition checks, live, against the destination's free memory), else its
+ * balloon, else its maximum. Not the balloon first: local tuning hands a host's spare
+ * memory to its balloons, so counting balloons would leave no room for any migration.
+ */
+function memoryFootprint(vm: VmSnapshot): number {
+  let peak: number | undefined;
+  for (const u of vm.usageHistory) peak = Math.max(peak ?? 0, u.mem);
+  return peak ?? vm.allocation.balloonBytes ?? vm.memoryBytes;
+}
+
 export function buildModel(
   view: RoundView,
   cfg: PlannerConfig,
@@ -234,12 +251,14 @@ export function buildModel(
 ): { model: ClusterModel; traits: Map<string, VmTraits> } {
   const model = new ClusterModel();
   const traits = new Map<string, VmTraits>();
-  for (const hv of view.hosts.values()) model.addHost(hv.host.name, hv.host.capacity, hv.demand);
+  for (const hv of view.hosts.values())
+    model.addHost(hv.host.name, hv.host.capacity, hv.demand, hv.host.memoryFreeBytes);
   for (const [name, v] of view.vms) {
     const t = classifyVm(v, view.hosts.get(v.vm.host)?.host.capacity ?? v.demand, cfg);
     traits.set(name, t);
     const tags = tagsOf(v, t, cfg);
-    model.addVm({ name, host: v.vm.host, demand: v.demand, tags });
+    const memory = memoryFootprint(v.vm);
+    model.addVm({ name, host: v.vm.host, demand: v.demand, tags, memory });
     const past = historyByVm.get(name);
     const flight = past && inFlightMigration(name, v.vm.host, past, now, cfg.cooldownSeconds);
     if (flight && model.hosts.has(flight.to)) {
@@ -249,6 +268,7 @@ export function buildModel(
       dest.demand.mem += d.mem;
       dest.demand.disk += d.disk;
       dest.demand.net += d.net;
+      if (dest.memoryFree !== undefined) dest.memoryFree -= memory;
       model.addVm({ name: `${name}@inflight`, host: flight.to, demand: { ...d }, tags });
     }
   }

@@ -16,6 +16,7 @@ import type { Journal } from '../journal/journal';
 import type { HeldHost, MetricsSource, Observation } from '../sources/source';
 import { historyFromJournal } from './history';
 import type { ServiceMetrics } from './metrics';
+import { freeMemoryBytes } from '../applier/room';
 
 export type Loop = 'local' | 'global';
 
@@ -114,8 +115,8 @@ export class AutoscalerService {
 
   /**
    * Corrects the snapshot with what the hypervisors say now: a VM's real host (Prometheus
-   * lags a migration by a scrape) and current allocations (CPU shares/cap, balloon, vCPUs),
-   * which the exporter's metrics do not carry.
+   * lags a migration by a scrape), current allocations (CPU shares/cap, balloon, vCPUs)
+   * and each host's free memory, which the exporter's metrics do not carry.
    */
   private async enrich(snapshot: ClusterSnapshot, held: HeldHost[]): Promise<void> {
     const timeoutMs = this.o.config.applier.callTimeoutSeconds * 1000;
@@ -124,7 +125,12 @@ export class AutoscalerService {
     for (const h of snapshot.hosts) {
       if (heldSet.has(h.name)) continue;
       try {
-        for (const v of await this.o.port.listVms(h.name, { timeoutMs })) {
+        const [info, vms] = await Promise.all([
+          this.o.port.getHostInfo(h.name, { timeoutMs }),
+          this.o.port.listVms(h.name, { timeoutMs }),
+        ]);
+        h.memoryFreeBytes = freeMemoryBytes(info, vms);
+        for (const v of vms) {
           if (v.state === 'running' || v.state === 'blocked' || v.state === 'paused') {
             where.set(v.name, { host: h.name, vcpus: v.vcpus, memoryBytes: v.memoryBytes });
           }

@@ -23,6 +23,11 @@ export interface HostSnapshot {
   up: boolean;
   /** Age of the newest sample for this host, in seconds. */
   ageSeconds: number;
+  /**
+   * Free memory the hypervisor reports now (bytes): room for an incoming VM. Unknown →
+   * the planner relies on the memory load alone.
+   */
+  memoryFreeBytes?: number;
   /** Operator put the host in maintenance: evacuate, never a destination. */
   maintenance?: boolean;
   cpus: number;
