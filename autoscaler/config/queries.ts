@@ -1,6 +1,6 @@
 // Default PromQL for every input the planner needs. They read the exporter's metric names
 // (notes: COMMON.md "Metric names"); an operator may override any of them in vmpilot.yaml.
-// Placeholders: `$window` → the rate window (config `prometheus.rateWindow`). Per-VM SLI
+// Substitutions: `$window` → the rate window (config `prometheus.rateWindow`). Per-VM SLI
 // queries may also use `$vm` and `$host`.
 //
 // Every query returns one series per VM labelled {host, domain} or per host labelled {host}.

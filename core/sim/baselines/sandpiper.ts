@@ -8,7 +8,7 @@
 // - migration: hosts in decreasing volume; from the hottest host, VMs in decreasing VSR;
 //   the first VM that fits moves to the least-loaded (lowest-volume) host that can take it
 //   without crossing the threshold. One migration per round (the shared budget). The
-//   paper's swap step (exchanging two VMs when no move fits) is not implemented: it needs
+//   paper's swap step (exchanging two VMs when no move fits) is left out: it needs
 //   two migrations, more than the budget allows.
 // Sandpiper has no maintenance mode and no ping-pong guard; maintenance hosts are
 // evacuated by the same greedy rule (operator action shared by every mode) and are never
