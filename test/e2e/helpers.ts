@@ -131,17 +131,27 @@ export function sampleSum(metrics: string, name: string, labels: Record<string, 
   return sum;
 }
 
+/** PIDs (other than ours) whose command line contains `needle`; pgrep's "no match" is []. */
+function pidsMatching(needle: string): number[] {
+  let out: string;
+  try {
+    out = execFileSync('pgrep', ['-f', '--', needle], { encoding: 'utf8' });
+  } catch (e) {
+    // pgrep exits 1 when nothing matches; anything else is a broken check, not "none left".
+    if ((e as { status?: number }).status === 1) return [];
+    throw e;
+  }
+  return out
+    .trim()
+    .split('\n')
+    .filter((pid) => pid !== '')
+    .map(Number)
+    .filter((pid) => pid !== process.pid);
+}
+
 /** Whether any process's command line contains `needle` (to prove nothing was left behind). */
 export function processRunning(needle: string): boolean {
-  try {
-    const out = execFileSync('pgrep', ['-f', '--', needle], { encoding: 'utf8' });
-    return out
-      .trim()
-      .split('\n')
-      .some((pid) => pid !== '' && Number(pid) !== process.pid);
-  } catch {
-    return false;
-  }
+  return pidsMatching(needle).length > 0;
 }
 
 /** `p`, or `fallback` after `ms` — the timer is cleared either way (no open handle left). */
@@ -156,15 +166,9 @@ export async function within<T, F>(p: Promise<T>, ms: number, fallback: F): Prom
 
 /** Kills the Prometheus this suite's demo started on `port` (if a failed test left it behind). */
 export function killPrometheusOnPort(port: number): void {
-  let out: string;
-  try {
-    out = execFileSync('pgrep', ['-f', `--web.listen-address=127.0.0.1:${port}`], { encoding: 'utf8' });
-  } catch {
-    return; // none left
-  }
-  for (const pid of out.trim().split('\n').filter(Boolean)) {
+  for (const pid of pidsMatching(`--web.listen-address=127.0.0.1:${port}`)) {
     try {
-      process.kill(Number(pid), 'SIGKILL');
+      process.kill(pid, 'SIGKILL');
     } catch {
       // already gone
     }
