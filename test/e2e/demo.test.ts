@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { TuningEvent } from '../../core/model/event';
-import { findBinary } from '../../core/procs/prometheus';
 import {
   BIN,
   ensureBuilt,
@@ -22,18 +21,14 @@ import {
   waitFor,
   within,
   type Spawned,
+  requirePrometheus,
 } from './helpers';
 
 const run = promisify(execFile);
 const SCENARIO = path.join(__dirname, 'fixtures', 'hotspot.yaml');
 jest.setTimeout(300_000); // real processes: Prometheus, the CLI, simulated migrations
 
-// CI installs Prometheus (scripts/setup.sh): without it these tests fail and say why.
-beforeAll(() => {
-  if (findBinary('prometheus') === undefined) {
-    throw new Error('prometheus is not installed: run scripts/setup.sh (apt-get install prometheus)');
-  }
-});
+beforeAll(requirePrometheus);
 
 interface EventsPage {
   events: (TuningEvent & { error?: string })[];

@@ -4,6 +4,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { findBinary } from '../../core/procs/prometheus';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const BIN = path.join(ROOT, 'bin', 'vmpilot.js');
@@ -172,5 +173,12 @@ export function killPrometheusOnPort(port: number): void {
     } catch {
       // already gone
     }
+  }
+}
+
+/** CI installs Prometheus (scripts/setup.sh): without it the e2e suites fail and say why. */
+export function requirePrometheus(): void {
+  if (findBinary('prometheus') === undefined) {
+    throw new Error('prometheus is not installed: run scripts/setup.sh (apt-get install prometheus)');
   }
 }

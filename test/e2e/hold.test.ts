@@ -4,8 +4,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { findBinary, type RunningPrometheus } from '../../core/procs/prometheus';
-import { ensureBuilt, getText, sampleSum, waitFor, type Spawned } from './helpers';
+import type { RunningPrometheus } from '../../core/procs/prometheus';
+import { ensureBuilt, getText, sampleSum, waitFor, type Spawned, requirePrometheus } from './helpers';
 import {
   journalLines,
   startPrometheusFor,
@@ -17,12 +17,7 @@ import {
 
 jest.setTimeout(300_000); // real processes: Prometheus, the CLI, simulated migrations
 
-// CI installs Prometheus (scripts/setup.sh): without it these tests fail and say why.
-beforeAll(() => {
-  if (findBinary('prometheus') === undefined) {
-    throw new Error('prometheus is not installed: run scripts/setup.sh (apt-get install prometheus)');
-  }
-});
+beforeAll(requirePrometheus);
 
 describe('autoscaler holds while Prometheus is down and resumes by itself', () => {
   let workdir: string;
