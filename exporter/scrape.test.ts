@@ -4,6 +4,7 @@ import type { Collector } from './collectors/types';
 import { renderFamilies } from './metrics';
 import { Scraper, type BackgroundOptions } from './scrape';
 import { FixedTarget } from './targets';
+import type { HypervisorPort } from '../core/hypervisor/port';
 import { FakePort, fakeHost } from './testing/fake-port';
 
 const SLOW_GROUPS = ['cpu', 'balloon', 'block', 'vcpu', 'dirtyrate'] as const;
@@ -148,5 +149,67 @@ describe('Scraper', () => {
     expect(third).toContain(
       'vmpilot_domain_cpu_time_seconds_total{host="big",domain="vm0",uuid="big-uuid-0"} 10\n',
     );
+  });
+
+  describe('background reads on a connection of their own', () => {
+    /** A target whose background reads go to a second port, as ReconnectingTarget does for remote libvirt. */
+    class TwoConnectionTarget extends FixedTarget {
+      constructor(
+        main: HypervisorPort,
+        private readonly bgPort: HypervisorPort,
+      ) {
+        super(main);
+      }
+      async backgroundPort(): Promise<HypervisorPort> {
+        return this.bgPort;
+      }
+    }
+    const slowHost = () => ({ big: { ...fakeHost('big', 2), slowDelayMs: 300 } });
+    const background: BackgroundOptions = { groups: SLOW_GROUPS, intervalMs: 0, slowMs: 40 };
+
+    const isBackgroundRead = (c: { groups: readonly string[] }) =>
+      c.groups.includes('balloon') && !c.groups.includes('net');
+
+    /**
+     * Scrapes until the host is in background mode, then scrapes once more while a
+     * background read of the slow groups is running; tells whether that read was still
+     * running when the scrape answered (ordering, not timing).
+     */
+    async function scrapeBehindBackgroundRead(target: FixedTarget, main: FakePort, bg: FakePort) {
+      const s = new Scraper({
+        targets: [target],
+        collectors: selectCollectors(),
+        deadlineMs: 5000,
+        background,
+        now: () => 1_700_000_000_000,
+      });
+      await s.collect(); // inline and slow: background mode from now on
+      expect(s.modes()).toEqual({ big: 'background' });
+      await s.collect(); // cheap read, then starts the background read of the slow groups
+      await new Promise((r) => setImmediate(r));
+      expect(bg.calls.filter(isBackgroundRead)).toHaveLength(1); // running now
+      const out = await text(s);
+      return {
+        out,
+        backgroundStillRunning: bg.answered.filter(isBackgroundRead).length === 0,
+        slowGroupsReadOnMain: main.calls.slice(1).some((c) => c.groups.includes('balloon')),
+      };
+    }
+
+    it('the cheap scrape read never waits behind a running background read', async () => {
+      const hosts = slowHost();
+      const main = new FakePort(hosts, { serial: true });
+      const bg = new FakePort(hosts, { serial: true });
+      const r = await scrapeBehindBackgroundRead(new TwoConnectionTarget(main, bg), main, bg);
+      expect(r.backgroundStillRunning).toBe(true);
+      expect(r.slowGroupsReadOnMain).toBe(false); // after the first inline read, only cheap reads there
+      expect(r.out).toContain('vmpilot_host_up{host="big"} 1\n');
+    });
+
+    it('on one connection the same scrape does wait (what the second connection avoids)', async () => {
+      const main = new FakePort(slowHost(), { serial: true });
+      const r = await scrapeBehindBackgroundRead(new FixedTarget(main), main, main);
+      expect(r.backgroundStillRunning).toBe(false);
+    });
   });
 });

@@ -11,7 +11,9 @@
 // - background: the scrape reads only the cheap groups; the slow ones are read by a
 //   separate call started after the scrape (at most one outstanding, at most every
 //   `intervalMs`) and served from its cache, with their age in
-//   `vmpilot_collector_last_success_timestamp_seconds`.
+//   `vmpilot_collector_last_success_timestamp_seconds`. Where the target offers one
+//   (remote libvirt), that call runs on a connection of its own: libvirtd answers one
+//   connection's calls in turn, and the next scrape's cheap read must not wait behind it.
 // A host switches to background when its inline read took longer than `slowMs`, and
 // back when the background read gets faster than half of that (hysteresis).
 import type { Logger } from 'pino';
@@ -141,7 +143,8 @@ export class Scraper {
       const t0 = performance.now();
       const prev = this.bg.get(host);
       try {
-        const stats = await port.getStats(host, {
+        const reader = (await t.backgroundPort?.()) ?? port;
+        const stats = await reader.getStats(host, {
           groups: ['state', ...this.slowGroups],
           timeoutMs: Math.max(this.o.deadlineMs, this.o.background?.intervalMs ?? 0),
         });

@@ -4,7 +4,7 @@
 import type { Logger } from 'pino';
 import { connectHypervisors, parseHypervisorUri } from '../core/hypervisor/connect';
 import { isHypervisorError, withDeadline } from '../core/hypervisor/errors';
-import type { PortOptions } from '../core/hypervisor/connect';
+import type { ParsedUri, PortOptions } from '../core/hypervisor/connect';
 import type { HypervisorPort } from '../core/hypervisor/port';
 import { hostNameFromUri } from '../core/libvirt/host-name';
 
@@ -13,6 +13,11 @@ export interface Target {
   port(): HypervisorPort | undefined;
   /** Host names to scrape (while disconnected: the name the URI implies). */
   hosts(timeoutMs: number): Promise<string[]>;
+  /**
+   * The port for the slow background stat reads: a connection of their own where that
+   * helps (remote libvirt), so they never delay the scrape's cheap read; else `port()`.
+   */
+  backgroundPort?(): Promise<HypervisorPort | undefined>;
   /** Tells the target a call failed; an `unreachable` error triggers a reconnect. */
   reportError(e: unknown): void;
   close(): Promise<void>;
@@ -71,9 +76,24 @@ export interface ReconnectOptions {
   connectTimeoutMs?: number;
 }
 
+/**
+ * Whether background reads get a libvirt connection of their own. libvirtd answers the
+ * calls of one connection in turn, so on a remote connection a slow bulk read delays the
+ * scrape's cheap one (core/libvirt/connection.ts). Not for the test driver: it is
+ * in-process (nothing to queue behind), and a second test:///FILE connection would load a
+ * second, separate copy of the host.
+ */
+function wantsDedicatedBackground(parsed: ParsedUri): boolean {
+  return parsed.kind === 'libvirt' && !parsed.uri.startsWith('test:');
+}
+
 /** One `--connect URI`, reconnected with exponential back-off when unreachable. */
 export class ReconnectingTarget implements Target {
   private current: HypervisorPort | undefined;
+  /** The dedicated background port, opened on first use, closed with `current`. */
+  private background: HypervisorPort | undefined;
+  private backgroundOpening: Promise<HypervisorPort | undefined> | undefined;
+  private readonly dedicatedBackground: boolean;
   private readonly list = new HostList();
   private readonly fallbackName: string;
   private timer: NodeJS.Timeout | undefined;
@@ -87,6 +107,7 @@ export class ReconnectingTarget implements Target {
   ) {
     const parsed = parseHypervisorUri(spec); // throws `invalid` on a malformed URI
     this.fallbackName = hostNameFromUri(parsed.uri, parsed.name) ?? parsed.uri;
+    this.dedicatedBackground = wantsDedicatedBackground(parsed);
     this.backoffMs = o.initialBackoffMs ?? 1000;
   }
 
@@ -138,6 +159,44 @@ export class ReconnectingTarget implements Target {
     return this.current;
   }
 
+  async backgroundPort(): Promise<HypervisorPort | undefined> {
+    const main = this.current;
+    if (!main || !this.dedicatedBackground) return main;
+    if (this.background) return this.background;
+    this.backgroundOpening ??= this.openBackground(main).finally(() => {
+      this.backgroundOpening = undefined;
+    });
+    // Opening failed: read on the main connection this time (slower scrapes, not missing data).
+    return (await this.backgroundOpening) ?? this.current;
+  }
+
+  private async openBackground(main: HypervisorPort): Promise<HypervisorPort | undefined> {
+    const timeoutMs = this.o.connectTimeoutMs ?? 10_000;
+    const attempt = connectHypervisors([this.spec], { ...this.o.portOptions, dedicatedConnection: true });
+    try {
+      const port = await withDeadline(`connect ${this.spec} (background reads)`, timeoutMs, attempt);
+      if (this.closed || this.current !== main) {
+        await port.close(); // reconnected or closed meanwhile: this one belongs to the old connection
+        return undefined;
+      }
+      this.background = port;
+      return port;
+    } catch (e) {
+      attempt.then((p) => p.close()).catch(() => undefined);
+      this.o.logger?.warn(
+        { uri: this.spec, err: e instanceof Error ? e.message : String(e) },
+        'opening the background-read connection failed; reading slow groups on the main one',
+      );
+      return undefined;
+    }
+  }
+
+  private dropBackground(): Promise<void> {
+    const p = this.background;
+    this.background = undefined;
+    return p ? p.close().catch(() => undefined) : Promise.resolve();
+  }
+
   async hosts(timeoutMs: number): Promise<string[]> {
     if (!this.current) return [this.fallbackName];
     try {
@@ -155,6 +214,7 @@ export class ReconnectingTarget implements Target {
       this.current = undefined;
       this.o.logger?.warn({ uri: this.spec, err: (e as Error).message }, 'connection lost; reconnecting');
       void old.close().catch(() => undefined);
+      void this.dropBackground();
       this.schedule();
     }
   }
@@ -165,6 +225,6 @@ export class ReconnectingTarget implements Target {
     this.timer = undefined;
     const p = this.current;
     this.current = undefined;
-    await p?.close();
+    await Promise.all([p?.close(), this.dropBackground()]);
   }
 }

@@ -12,6 +12,11 @@ export interface PortOptions {
   clock?: () => number;
   /** Simulator only: workload traces play this many times faster than the clock (demo acceleration). */
   speed?: number;
+  /**
+   * libvirt only: open a connection of its own instead of sharing the one pooled for the
+   * URI, so this port's calls never wait behind another port's (see core/libvirt/connection.ts).
+   */
+  dedicatedConnection?: boolean;
 }
 
 export interface ParsedUri {

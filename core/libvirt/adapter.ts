@@ -38,7 +38,7 @@ export type LibvirtPortOptions = PortOptions & { hostName?: string };
 /** Opens a port on one libvirt URI (test:///default, test:///abs/host.xml, qemu:///system, qemu+ssh://…). */
 export async function openLibvirt(uri: string, opts: LibvirtPortOptions = {}): Promise<HypervisorPort> {
   const timeoutMs = opts.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const conn = await LibvirtConnection.acquire(uri, timeoutMs);
+  const conn = await LibvirtConnection.acquire(uri, timeoutMs, { dedicated: opts.dedicatedConnection });
   try {
     let name = hostNameFromUri(uri, opts.hostName);
     if (name === null)

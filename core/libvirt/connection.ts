@@ -5,6 +5,12 @@
 // switched on and libvirt's event loop runs, so a dead libvirtd is noticed; the test
 // driver has no keepalive and that refusal is ignored. A call that fails `unreachable`
 // makes its caller `reconnect()`, which replaces the pooled pointer once.
+//
+// A caller may ask for a dedicated connection instead (`{ dedicated: true }`): a
+// virConnectPtr of its own, outside the pool. Calls on one remote connection are answered
+// in turn by libvirtd, so a slow call (a bulk stats read of every QEMU) delays a cheap one
+// issued after it; the exporter reads its slow stat groups on a dedicated connection so
+// they never queue ahead of a scrape (measured: 560–973 ms instead of 8–23 ms).
 import { existsSync } from 'node:fs';
 import { HypervisorError, withDeadline } from '../hypervisor/errors';
 import { toHypervisorError } from './errors';
@@ -101,8 +107,13 @@ export class LibvirtConnection {
 
   private constructor(private readonly entry: PoolEntry) {}
 
-  static async acquire(uri: string, timeoutMs: number): Promise<LibvirtConnection> {
-    let entry = pool.get(uri);
+  static async acquire(
+    uri: string,
+    timeoutMs: number,
+    opts: { dedicated?: boolean } = {},
+  ): Promise<LibvirtConnection> {
+    let entry = opts.dedicated ? undefined : pool.get(uri);
+    const shared = entry !== undefined;
     if (!entry) {
       const fresh: PoolEntry = {
         uri,
@@ -112,18 +123,22 @@ export class LibvirtConnection {
         inflight: new Set(),
       };
       fresh.conn = openRaw(fresh, timeoutMs);
-      pool.set(uri, fresh);
+      if (!opts.dedicated) pool.set(uri, fresh);
       entry = fresh;
     }
     entry.refs += 1;
+    const lease = new LibvirtConnection(entry);
     try {
-      await entry.conn;
+      // Joining a pooled connection whose last (re)open failed opens it again, rather than
+      // handing back that old error while libvirtd may be back.
+      await (shared ? lease.ptr() : entry.conn);
     } catch (e) {
       entry.refs -= 1;
+      lease.closed = true;
       if (pool.get(uri) === entry && entry.refs === 0) pool.delete(uri);
       throw e;
     }
-    return new LibvirtConnection(entry);
+    return lease;
   }
 
   get uri(): string {
@@ -195,7 +210,7 @@ export class LibvirtConnection {
   }
 }
 
-/** Number of pooled connections (for tests). */
+/** Number of pooled connections (for tests; dedicated ones are not counted). */
 export function pooledConnectionCount(): number {
   return pool.size;
 }

@@ -25,10 +25,24 @@ export interface FakeHost {
 
 const SLOW: readonly StatGroup[] = ['cpu', 'balloon', 'block', 'vcpu', 'dirtyrate'];
 
+export interface FakePortOptions {
+  /**
+   * Answer getStats calls one at a time, in order, as libvirtd answers the calls of one
+   * connection: a slow call delays every call issued after it on the same port.
+   */
+  serial?: boolean;
+}
+
 export class FakePort implements HypervisorPort {
   readonly uri = 'fake://';
   readonly calls: { host: string; groups: readonly StatGroup[] }[] = [];
-  constructor(readonly hosts: Record<string, FakeHost>) {}
+  /** The getStats calls that have answered, in the order they answered. */
+  readonly answered: { host: string; groups: readonly StatGroup[] }[] = [];
+  private queue: Promise<unknown> = Promise.resolve();
+  constructor(
+    readonly hosts: Record<string, FakeHost>,
+    private readonly o: FakePortOptions = {},
+  ) {}
 
   private host(name: string): FakeHost {
     const h = this.hosts[name];
@@ -55,7 +69,14 @@ export class FakePort implements HypervisorPort {
   async getVm(): Promise<VmInfo> {
     throw new HypervisorError('unsupported', 'fake');
   }
-  async getStats(host: string, opts?: StatsOptions): Promise<HostStats> {
+  getStats(host: string, opts?: StatsOptions): Promise<HostStats> {
+    if (!this.o.serial) return this.answerStats(host, opts);
+    const answer = this.queue.then(() => this.answerStats(host, opts));
+    this.queue = answer.catch(() => undefined);
+    return answer;
+  }
+
+  private async answerStats(host: string, opts?: StatsOptions): Promise<HostStats> {
     const h = this.host(host);
     const groups = opts?.groups ?? SLOW;
     this.calls.push({ host, groups });
@@ -74,6 +95,7 @@ export class FakePort implements HypervisorPort {
       if (has('net') && v.nets) out.nets = v.nets;
       return out;
     });
+    this.answered.push({ host, groups });
     return { host, collectedAtMs: 0, vms };
   }
   private unsupported = async (): Promise<never> => {

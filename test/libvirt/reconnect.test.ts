@@ -2,7 +2,7 @@
 // (a private instance, so the system libvirtd other suites use is left alone).
 import type { HypervisorPort } from '../../core/hypervisor/port';
 import { openLibvirt } from '../../core/libvirt/adapter';
-import { LibvirtConnection } from '../../core/libvirt/connection';
+import { LibvirtConnection, pooledConnectionCount } from '../../core/libvirt/connection';
 import { missingLibvirtd, startPrivateLibvirtd, type PrivateLibvirtd } from '../helpers/libvirtd';
 
 // jest's per-project testTimeout is not applied (it is a global option): set it here.
@@ -45,6 +45,36 @@ if (missing) {
       await expect(port.listVms('private')).rejects.toMatchObject({ code: 'unreachable' });
       await daemon.start();
       expect(await port.listVms('private')).toEqual([]);
+    });
+
+    it('a port opened after libvirtd came back connects, while another port still holds the failed connection', async () => {
+      await daemon.stop();
+      await expect(port.listVms('private')).rejects.toMatchObject({ code: 'unreachable' }); // its reopen failed
+      await daemon.start();
+      // `port` has not been used since: the pooled connection still holds the failed reopen.
+      const second = await openLibvirt(daemon.uri, { hostName: 'private', defaultTimeoutMs: 15_000 });
+      try {
+        expect(await second.listVms('private')).toEqual([]);
+        expect(await port.listVms('private')).toEqual([]);
+      } finally {
+        await second.close();
+      }
+    });
+
+    it('a dedicated connection stays out of the pool and lives on its own', async () => {
+      const pooledBefore = pooledConnectionCount();
+      const dedicated = await openLibvirt(daemon.uri, {
+        hostName: 'private',
+        defaultTimeoutMs: 15_000,
+        dedicatedConnection: true,
+      });
+      try {
+        expect(pooledConnectionCount()).toBe(pooledBefore);
+        expect(await dedicated.listVms('private')).toEqual([]);
+      } finally {
+        await dedicated.close();
+      }
+      expect(await port.listVms('private')).toEqual([]); // the pooled one is untouched
     });
   });
 }
