@@ -15,6 +15,7 @@ import { promisify } from 'node:util';
 import { connectHypervisors } from '../core/hypervisor/connect';
 import type { StatGroup } from '../core/hypervisor/port';
 import { findBinary, freePort } from '../core/procs/prometheus';
+import { testDriverHostXml } from '../exporter/testing/test-driver-host';
 
 const run = promisify(execFile);
 const PREFIX = 'exporter-bench-';
@@ -240,31 +241,6 @@ async function groupCosts(): Promise<Record<string, number>> {
   return out;
 }
 
-function testDriverHost(n: number): string {
-  const doms = Array.from({ length: n }, (_, i) => {
-    const id = String(i).padStart(12, '0');
-    return `  <domain type='test'>
-    <name>td-${i}</name>
-    <uuid>00000000-0000-4000-8000-${id}</uuid>
-    <memory unit='MiB'>1024</memory>
-    <currentMemory unit='MiB'>1024</currentMemory>
-    <vcpu current='1'>2</vcpu>
-    <os><type arch='x86_64'>hvm</type></os>
-    <devices>
-      <interface type='network'><source network='default'/><target dev='vnet${i}'/></interface>
-      <memballoon model='virtio'/>
-    </devices>
-  </domain>`;
-  });
-  return `<?xml version='1.0'?>
-<node>
-  <cpu><nodes>1</nodes><sockets>1</sockets><cores>64</cores><threads>1</threads><active>64</active><mhz>2400</mhz><model>x86_64</model></cpu>
-  <memory>1073741824</memory>
-${doms.join('\n')}
-</node>
-`;
-}
-
 async function startOurs(uri: string): Promise<Side & { child: ChildProcess }> {
   const port = await freePort();
   const entry = path.join(__dirname, '..', 'exporter', 'main.js');
@@ -409,7 +385,7 @@ async function main(): Promise<void> {
 
     // Ours alone on a generated test-driver host.
     const xml = path.join(dir, 'bench-1000.xml');
-    writeFileSync(xml, testDriverHost(TEST_DOMAINS));
+    writeFileSync(xml, testDriverHostXml(TEST_DOMAINS));
     const td = await startOurs(`test://${xml}`);
     children.push(td.child);
     await scrape(td.url);

@@ -3,9 +3,12 @@
 // runs the exporter through it as a separate process so its RSS is its own.
 import { Command, CommanderError } from 'commander';
 import { describeError } from '../autoscaler/cli/errors';
-import { register } from '../autoscaler/cli/commands/exporter';
+import { leanHeap, wantsLeanHeap } from './lean-memory';
 
 async function run(argv: string[]): Promise<number> {
+  // Before the exporter's modules load (see lean-memory.ts).
+  if (wantsLeanHeap(argv)) leanHeap();
+  const { register } = await import('../autoscaler/cli/commands/exporter.js');
   const program = new Command('vmpilot-exporter').exitOverride();
   register(program);
   for (const c of program.commands) c.exitOverride();

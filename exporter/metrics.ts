@@ -69,24 +69,35 @@ export function formatValue(v: number): string {
   return String(v);
 }
 
+function formatLabelsUncached(labels: Labels): string {
+  let s = '';
+  for (const k in labels) s += `${s === '' ? '{' : ','}${k}="${escapeLabel(labels[k])}"`;
+  return s === '' ? '' : `${s}}`;
+}
+
+// Label text of frozen labels objects (collectors share one per VM: collectors/types.ts
+// vmLabels), formatted once however many series carry them. Weak: gone with the scrape.
+const labelText = new WeakMap<Labels, string>();
+
 function formatLabels(labels: Labels): string {
-  const keys = Object.keys(labels);
-  if (keys.length === 0) return '';
-  let s = '{';
-  for (let i = 0; i < keys.length; i++) {
-    if (i > 0) s += ',';
-    s += `${keys[i]}="${escapeLabel(labels[keys[i]])}"`;
+  if (!Object.isFrozen(labels)) return formatLabelsUncached(labels);
+  let text = labelText.get(labels);
+  if (text === undefined) {
+    text = formatLabelsUncached(labels);
+    labelText.set(labels, text);
   }
-  return `${s}}`;
+  return text;
 }
 
 /** Text exposition of `families`, sorted by family name (stable output for golden files). */
 export function renderFamilies(families: readonly MetricFamily[]): string {
-  const parts: string[] = [];
+  // One string built by appending: V8 keeps it as a rope and flattens it once at the end,
+  // instead of a string per line plus an array of them (a scrape renders thousands of lines).
+  let out = '';
   const sorted = [...families].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const f of sorted) {
-    parts.push(`# HELP ${f.name} ${escapeHelp(f.help)}\n# TYPE ${f.name} ${f.type}\n`);
-    for (const s of f.samples) parts.push(`${f.name}${formatLabels(s.labels)} ${formatValue(s.value)}\n`);
+    out += `# HELP ${f.name} ${escapeHelp(f.help)}\n# TYPE ${f.name} ${f.type}\n`;
+    for (const s of f.samples) out += f.name + formatLabels(s.labels) + ' ' + formatValue(s.value) + '\n';
   }
-  return parts.join('');
+  return out;
 }

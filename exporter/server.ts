@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import type { PortOptions } from '../core/hypervisor/connect';
+import { parseHypervisorUri, type PortOptions } from '../core/hypervisor/connect';
 import type { HypervisorPort, StatGroup } from '../core/hypervisor/port';
 import { COLLECTORS, selectCollectors } from './collectors';
 import { renderFamilies, type MetricFamily } from './metrics';
@@ -51,6 +51,25 @@ export interface ExporterOptions {
   slowReadMs?: number;
   /** Wall clock for timestamps (tests). */
   now?: () => number;
+  /**
+   * After each scrape, hand the memory libvirt's calls freed back to the kernel
+   * (malloc_trim; see core/libvirt/ffi.ts). Default true; only acts when a libvirt URI is
+   * scraped.
+   */
+  releaseNativeMemory?: boolean;
+}
+
+/** Whether any of these URIs (or space-separated URI lists of aggregated ports) is libvirt. */
+function scrapesLibvirt(uris: readonly string[]): boolean {
+  return uris
+    .flatMap((u) => u.split(' '))
+    .some((u) => {
+      try {
+        return parseHypervisorUri(u).kind === 'libvirt';
+      } catch {
+        return false;
+      }
+    });
 }
 
 export interface Exporter {
@@ -94,6 +113,19 @@ export async function createExporter(opts: ExporterOptions): Promise<Exporter> {
     const { name, type } = m as unknown as { name: string; type: string };
     if (name.endsWith('_total') && type !== 'counter') self.removeSingleMetric(name);
   }
+  const uris = [...(opts.connect ?? []), ...(opts.hypervisor ? [opts.hypervisor.uri] : [])];
+  const trim =
+    (opts.releaseNativeMemory ?? true) && scrapesLibvirt(uris)
+      ? async () => (await import('../core/libvirt/ffi.js')).trimNativeHeap()
+      : undefined;
+  let trimming = false;
+  const releaseNativeMemory = () => {
+    if (!trim || trimming) return;
+    trimming = true;
+    trim()
+      .catch((e: unknown) => opts.logger?.debug({ err: String(e) }, 'malloc_trim failed'))
+      .finally(() => (trimming = false));
+  };
   return {
     scraper,
     collect: () => scraper.collect(),
@@ -102,7 +134,10 @@ export async function createExporter(opts: ExporterOptions): Promise<Exporter> {
         scraper.collect(),
         self.metrics().catch(() => ''), // never fail a scrape for the exporter's own metrics
       ]);
-      return renderFamilies(families) + own;
+      const text = renderFamilies(families) + own;
+      // After the answer is on its way: the scrape's native garbage is freed by now.
+      setImmediate(releaseNativeMemory);
+      return text;
     },
     async close() {
       await Promise.all(targets.map((t) => t.close()));

@@ -3,6 +3,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
+import { leanHeap, wantsLeanHeap } from '../../exporter/lean-memory';
 import { CliError, describeError } from './errors';
 
 export interface CommandModule {
@@ -47,6 +48,8 @@ export function buildProgram(): Command {
 
 /** Runs the CLI; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
+  // `vmpilot exporter` runs alone in its process: set its heap up before the commands load.
+  if (argv.slice(2).find((a) => !a.startsWith('-')) === 'exporter' && wantsLeanHeap(argv)) leanHeap();
   const program = buildProgram();
   const debug = argv.includes('--debug');
   try {

@@ -169,6 +169,8 @@ export type LibvirtFunctions = ReturnType<typeof declare>;
 interface Loaded {
   fn: LibvirtFunctions;
   free: KoffiFn;
+  /** glibc's malloc_trim, or null on a libc without it (musl). */
+  mallocTrim: KoffiFn | null;
   /** Keeps the registered error handler alive for the life of the process. */
   errorHandler: unknown;
 }
@@ -197,8 +199,26 @@ export function libvirt(): Loaded {
     lastError = { seq: errorSeq, info: { code: e.code, domain: e.domain, message: e.message ?? '' } };
   }, koffi.pointer(VirErrorFunc));
   fn.virSetErrorFunc(null, errorHandler);
-  loaded = { fn, free: libc.func('void free(void *p)'), errorHandler };
+  let mallocTrim: KoffiFn | null = null;
+  try {
+    mallocTrim = libc.func('int malloc_trim(size_t pad)');
+  } catch {
+    // not glibc: nothing to trim with
+  }
+  loaded = { fn, free: libc.func('void free(void *p)'), mallocTrim, errorHandler };
   return loaded;
+}
+
+/**
+ * Hands the memory malloc keeps after libvirt's calls freed it back to the kernel.
+ * glibc gives every thread that allocates an arena of its own; koffi runs libvirt calls on
+ * worker threads, and a big reply (bulk stats of hundreds of domains, decoded from XDR)
+ * leaves megabytes of free but resident pages in those arenas. malloc_trim(0) releases the
+ * free pages of every arena. Runs off the JS thread; a no-op (false) unless libvirt is loaded.
+ */
+export async function trimNativeHeap(): Promise<boolean> {
+  if (!loaded?.mallocTrim) return false;
+  return (await callAsync<number>(loaded.mallocTrim, 0)) === 1;
 }
 
 /** Error-sequence mark taken before a call, to find the error that call raised. */

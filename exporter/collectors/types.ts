@@ -39,9 +39,17 @@ export interface Collector {
   collect(input: CollectorInput): MetricFamily[];
 }
 
-/** The labels that identify a VM's series: host, domain name and uuid. */
+// One labels object per VM per scrape, shared by every collector: the renderer formats a
+// frozen labels object once (metrics.ts), so a VM's ~20 series cost one label text.
+const labelsOfVm = new WeakMap<object, Labels>();
+
+/** The labels that identify a VM's series: host, domain name and uuid (frozen, shared). */
 export function vmLabels(host: string, vm: Pick<VmStats, 'name' | 'uuid'>): Labels {
-  return { host, domain: vm.name, uuid: vm.uuid };
+  const have = labelsOfVm.get(vm);
+  if (have && have.host === host && have.domain === vm.name && have.uuid === vm.uuid) return have;
+  const l = Object.freeze({ host, domain: vm.name, uuid: vm.uuid });
+  labelsOfVm.set(vm, l);
+  return l;
 }
 
 /** Throws when the collector's input part is missing: the scrape reports success 0. */

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import pino from 'pino';
 import { parseHypervisorUri } from '../../../core/hypervisor/connect';
 import { COLLECTORS } from '../../../exporter/collectors';
+import { leanHeap } from '../../../exporter/lean-memory';
 import { enabledCollectors, parseDuration, parseGroups, parseListen } from '../../../exporter/cli-options';
 import {
   DEFAULT_BACKGROUND_GROUPS,
@@ -23,6 +24,7 @@ interface ExporterFlags {
   backgroundInterval: string;
   slowRead: string;
   logLevel: string;
+  leanMemory: boolean;
   [collectorSwitch: string]: unknown;
 }
 
@@ -82,6 +84,10 @@ export function register(program: Command): void {
       'a host whose full stats read takes longer than this gets its slow groups read in the background',
       `${DEFAULT_SLOW_READ_MS}ms`,
     )
+    .option(
+      '--no-lean-memory',
+      "keep V8's default young-generation growth and malloc's freed memory (more RSS; see exporter/README.md)",
+    )
     .option('--log-level <level>', 'pino log level (fatal, error, warn, info, debug)', 'info');
   for (const c of COLLECTORS) {
     cmd.option(
@@ -91,6 +97,8 @@ export function register(program: Command): void {
     cmd.option(`--no-collector.${c.name}`, `disable collector ${c.name}`);
   }
   cmd.action(async (opts: ExporterFlags) => {
+    // This process is only an exporter: its heap settings are ours to choose.
+    if (opts.leanMemory) leanHeap();
     const listen = flag(() => parseListen(opts.listen));
     const deadlineMs = flag(() => parseDuration('--deadline', opts.deadline));
     if (deadlineMs === 0) throw new CliError('--deadline must be greater than 0', 2);
@@ -119,6 +127,7 @@ export function register(program: Command): void {
         backgroundIntervalMs,
         slowReadMs,
         portOptions: { defaultTimeoutMs: deadlineMs },
+        releaseNativeMemory: opts.leanMemory,
       });
     } catch (e) {
       throw new CliError(e instanceof Error ? e.message : String(e), 1, { cause: e });
