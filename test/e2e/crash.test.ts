@@ -7,71 +7,43 @@
 // outcome is "failed, VM still on the source". With libvirt the job would go on without
 // the autoscaler and reconciliation would find the VM on the destination (unit-tested in
 // autoscaler/journal/reconcile.test.ts).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { TuningEvent } from '../../core/model/event';
-import type { RunningPrometheus } from '../../core/procs/prometheus';
-import { ensureBuilt, getJson, getText, waitFor, type Spawned, requirePrometheus } from './helpers';
-import {
-  journalLines,
-  startPrometheusFor,
-  startService,
-  stopService,
-  writeServiceConfig,
-  type ServiceSetup,
-} from './service-setup';
+import { getJson, getText, waitFor, requirePrometheus } from './helpers';
+import { journalLines, startService, useServiceWithPrometheus } from './service-setup';
 
 jest.setTimeout(300_000); // real processes: Prometheus, the CLI, simulated migrations
 
 beforeAll(requirePrometheus);
 
 describe('autoscaler killed during a migration', () => {
-  let workdir: string;
-  let setup: ServiceSetup;
-  let prometheus: RunningPrometheus | undefined;
-  let service: Spawned | undefined;
-
-  beforeAll(async () => {
-    ensureBuilt();
-    workdir = mkdtempSync(path.join(tmpdir(), 'vmpilot-e2e-crash-'));
-    setup = await writeServiceConfig(workdir);
-    service = await startService(setup);
-    prometheus = await startPrometheusFor(setup, workdir);
-  });
-
-  afterAll(async () => {
-    await stopService(service);
-    await prometheus?.stop();
-    rmSync(workdir, { recursive: true, force: true });
-  });
+  const rig = useServiceWithPrometheus('crash');
 
   it('reconciles the interrupted migration on restart: one event, closed, not repeated', async () => {
     const started = await waitFor(
       'a migration journalled as started',
-      () => journalLines(setup.journal).find((e) => e.action === 'migrate' && e.result === 'started'),
+      () => journalLines(rig.setup.journal).find((e) => e.action === 'migrate' && e.result === 'started'),
       90000,
       50,
     );
-    service?.kill('SIGKILL');
-    await service?.exited;
-    const atKill = journalLines(setup.journal).filter((e) => e.id === started.id);
+    rig.service?.kill('SIGKILL');
+    await rig.service?.exited;
+    const atKill = journalLines(rig.setup.journal).filter((e) => e.id === started.id);
     expect(atKill.map((e) => e.result)).toEqual(['started']); // killed before it completed
 
-    service = await startService(setup);
+    rig.service = await startService(rig.setup);
     const page = await getJson<{ events: (TuningEvent & { error?: string })[] }>(
-      `${setup.api}/api/v1/events?limit=1000`,
+      `${rig.setup.api}/api/v1/events?limit=1000`,
     );
     const closed = page.events.find((e) => e.id === started.id);
     expect(closed?.result).toBe('failed');
     expect(closed?.error).toMatch(/reconciled at start-up: .* still on small/);
     expect(closed?.phases.map((p) => p.phase)).toEqual(['planned', 'started', 'failed']);
-    expect(service.stderr()).toMatch(/reconciled at start-up/);
+    expect(rig.service.stderr()).toMatch(/reconciled at start-up/);
 
     // The true outcome: the restarted cluster (read through the exporter) has the VM on the source.
     const metrics = await waitFor(
       'the exporter',
-      () => getText(`http://127.0.0.1:${setup.ports.exporter}/metrics`),
+      () => getText(`http://127.0.0.1:${rig.setup.ports.exporter}/metrics`),
       10000,
     );
     const info = metrics
@@ -82,7 +54,7 @@ describe('autoscaler killed during a migration', () => {
 
     // Rounds go on; the interrupted move is not started again blindly.
     await new Promise((r) => setTimeout(r, 5000));
-    const lines = journalLines(setup.journal);
+    const lines = journalLines(rig.setup.journal);
     expect(lines.filter((e) => e.id === started.id).map((e) => e.result)).toEqual(['started', 'failed']);
     const sameVm = new Set(
       lines.filter((e) => e.action === 'migrate' && e.vm === started.vm).map((e) => e.id),
@@ -95,21 +67,21 @@ describe('autoscaler killed during a migration', () => {
     const next = await waitFor(
       'another migration journalled as started',
       () => {
-        const lines = journalLines(setup.journal);
+        const lines = journalLines(rig.setup.journal);
         const closed = new Set(lines.filter((e) => e.result !== 'started').map((e) => e.id));
         return lines.find((e) => e.action === 'migrate' && e.result === 'started' && !closed.has(e.id));
       },
       90000,
       50,
     );
-    service?.kill('SIGTERM'); // --grace 5: a ~10 s migration cannot finish, so it is abandoned
-    expect(await service?.exited).toEqual({ code: 0, signal: null });
-    const states = journalLines(setup.journal).filter((e) => e.id === next.id);
+    rig.service?.kill('SIGTERM'); // --grace 5: a ~10 s migration cannot finish, so it is abandoned
+    expect(await rig.service?.exited).toEqual({ code: 0, signal: null });
+    const states = journalLines(rig.setup.journal).filter((e) => e.id === next.id);
     const last = states[states.length - 1] as TuningEvent & { error?: string };
     expect(['completed', 'failed']).toContain(last.result);
     if (last.result === 'failed') expect(last.error).toMatch(/abandoned at shutdown/);
     // Nothing is left in flight for the next start to guess about.
-    const finalState = new Map(journalLines(setup.journal).map((e) => [e.id, e.result]));
+    const finalState = new Map(journalLines(rig.setup.journal).map((e) => [e.id, e.result]));
     expect([...finalState.values()].filter((r) => r === 'started' || r === 'planned')).toEqual([]);
   });
 });

@@ -1,45 +1,17 @@
 // Hold on stale data: with a real Prometheus behind `vmpilot autoscaler`, stopping
 // Prometheus mid-run makes every round hold (no action; the reason in the log and in
 // /metrics); starting it again lets rounds resume by themselves.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import type { RunningPrometheus } from '../../core/procs/prometheus';
-import { ensureBuilt, getText, sampleSum, waitFor, type Spawned, requirePrometheus } from './helpers';
-import {
-  journalLines,
-  startPrometheusFor,
-  startService,
-  stopService,
-  writeServiceConfig,
-  type ServiceSetup,
-} from './service-setup';
+import { getText, sampleSum, waitFor, requirePrometheus } from './helpers';
+import { journalLines, startPrometheusFor, useServiceWithPrometheus } from './service-setup';
 
 jest.setTimeout(300_000); // real processes: Prometheus, the CLI, simulated migrations
 
 beforeAll(requirePrometheus);
 
 describe('autoscaler holds while Prometheus is down and resumes by itself', () => {
-  let workdir: string;
-  let setup: ServiceSetup;
-  let prometheus: RunningPrometheus | undefined;
-  let service: Spawned | undefined;
+  const rig = useServiceWithPrometheus('hold');
 
-  beforeAll(async () => {
-    ensureBuilt();
-    workdir = mkdtempSync(path.join(tmpdir(), 'vmpilot-e2e-hold-'));
-    setup = await writeServiceConfig(workdir);
-    service = await startService(setup);
-    prometheus = await startPrometheusFor(setup, workdir);
-  });
-
-  afterAll(async () => {
-    await stopService(service);
-    await prometheus?.stop();
-    rmSync(workdir, { recursive: true, force: true });
-  });
-
-  const metrics = () => getText(`${setup.api}/metrics`);
+  const metrics = () => getText(`${rig.setup.api}/metrics`);
 
   it('acts while data is fresh, holds with a reason while Prometheus is down, resumes after', async () => {
     await waitFor(
@@ -49,10 +21,10 @@ describe('autoscaler holds while Prometheus is down and resumes by itself', () =
     );
 
     // While data is fresh the service acts (shares/balloons on the overloaded host).
-    await waitFor('an action journalled', () => journalLines(setup.journal).length > 0, 30000);
+    await waitFor('an action journalled', () => journalLines(rig.setup.journal).length > 0, 30000);
 
-    await prometheus?.stop();
-    prometheus = undefined;
+    await rig.prometheus?.stop();
+    rig.prometheus = undefined;
     const stoppedAt = Date.now();
     await waitFor(
       'hosts held because the metrics source is down',
@@ -67,14 +39,14 @@ describe('autoscaler holds while Prometheus is down and resumes by itself', () =
     expect(sampleSum(m, 'vmpilot_autoscaler_rounds_total', { outcome: 'held' })).toBeGreaterThan(2);
     // No decision was taken after the first held round (a round already past its
     // observation when Prometheus stopped may still finish its actions).
-    const late = journalLines(setup.journal).filter((e) => Date.parse(e.time) > stoppedAt + 6000);
+    const late = journalLines(rig.setup.journal).filter((e) => Date.parse(e.time) > stoppedAt + 6000);
     expect(late).toEqual([]);
-    expect(service?.stderr()).toMatch(
+    expect(rig.service?.stderr()).toMatch(
       /"reason":"metrics source: Prometheus at http:\/\/127\.0\.0\.1:\d+: query \w+/,
     );
-    expect(service?.stderr()).toMatch(/"msg":"host held"/);
+    expect(rig.service?.stderr()).toMatch(/"msg":"host held"/);
 
-    prometheus = await startPrometheusFor(setup, workdir);
+    rig.prometheus = await startPrometheusFor(rig.setup, rig.workdir);
     await waitFor(
       'rounds to resume',
       async () => sampleSum(await metrics(), 'vmpilot_autoscaler_rounds_total', { outcome: 'ok' }) > okBefore,

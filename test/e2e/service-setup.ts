@@ -1,12 +1,13 @@
 // Shared set-up of the hold and crash suites: a config for `vmpilot autoscaler` on the
 // hotspot scenario (the service serves the exporter for its own simulated cluster), a real
 // Prometheus scraping it, and the autoscaler as a child process.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import type { TuningEvent } from '../../core/model/event';
 import { startPrometheus, type RunningPrometheus } from '../../core/procs/prometheus';
-import { freePort, spawnVmpilot, waitFor, within, type Spawned } from './helpers';
+import { ensureBuilt, freePort, spawnVmpilot, waitFor, within, type Spawned } from './helpers';
 
 export const SCENARIO = path.join(__dirname, 'fixtures', 'hotspot.yaml');
 
@@ -80,6 +81,35 @@ export async function stopService(p: Spawned | undefined): Promise<void> {
     p.kill('SIGKILL');
     await p.exited;
   }
+}
+
+/** One suite's running pieces; the tests may stop or replace `service` and `prometheus`. */
+export interface ServiceRig {
+  workdir: string;
+  setup: ServiceSetup;
+  service?: Spawned;
+  prometheus?: RunningPrometheus;
+}
+
+/**
+ * Registers the suite's beforeAll/afterAll: a fresh work dir, `vmpilot autoscaler` on the
+ * hotspot scenario and a real Prometheus scraping it; stopped and removed after the suite.
+ */
+export function useServiceWithPrometheus(name: string): ServiceRig {
+  const rig = {} as ServiceRig;
+  beforeAll(async () => {
+    ensureBuilt();
+    rig.workdir = mkdtempSync(path.join(tmpdir(), `vmpilot-e2e-${name}-`));
+    rig.setup = await writeServiceConfig(rig.workdir);
+    rig.service = await startService(rig.setup);
+    rig.prometheus = await startPrometheusFor(rig.setup, rig.workdir);
+  });
+  afterAll(async () => {
+    await stopService(rig.service);
+    await rig.prometheus?.stop();
+    if (rig.workdir) rmSync(rig.workdir, { recursive: true, force: true });
+  });
+  return rig;
 }
 
 /** Every line of the journal file, parsed (a torn last line is ignored, as the service does). */
