@@ -2,6 +2,8 @@ import type { Server } from 'node:http';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import type { TuningEvent } from '../../core/model/event';
+import { AlertInbox } from '../alerts/inbox';
+import type { WebhookPayload } from '../alerts/webhook';
 import { closeServer, createApi, listen } from './server';
 
 const ev = (i: number, kind: TuningEvent['kind'], vm: string): TuningEvent => ({
@@ -22,6 +24,8 @@ describe('HTTP API', () => {
   let server: Server;
   let url: string;
   let paused = false;
+  const inbox = new AlertInbox({ hotspotAlerts: ['VmpilotHostOverloaded'], ttlMs: 60_000 });
+  const received: WebhookPayload[] = [];
   const events = Array.from({ length: 25 }, (_, i) =>
     ev(i, i % 5 === 0 ? 'global' : 'local', i % 2 ? 'web1' : 'web2'),
   );
@@ -34,6 +38,10 @@ describe('HTTP API', () => {
       dryRun: () => false,
       ready: () => ({ ready: false, reason: 'no successful round yet' }),
       registry: new Registry(),
+      receiveAlerts: (payload) => {
+        received.push(payload);
+        return inbox.receive(payload, Date.UTC(2026, 0, 1));
+      },
       token: 's3cret',
       log: pino({ level: 'silent' }),
     });
@@ -108,5 +116,67 @@ describe('HTTP API', () => {
     const r = await fetch(`${url}/readyz`);
     expect(r.status).toBe(503);
     expect(await r.text()).toMatch(/no successful round/);
+  });
+
+  describe('POST /api/v1/alerts (Alertmanager webhook)', () => {
+    const notification = {
+      version: '4',
+      groupKey: '{}:{alertname="VmpilotHostOverloaded"}',
+      truncatedAlerts: 0,
+      status: 'firing',
+      receiver: 'vmpilot',
+      groupLabels: { alertname: 'VmpilotHostOverloaded' },
+      commonLabels: { alertname: 'VmpilotHostOverloaded', host: 'a' },
+      commonAnnotations: {},
+      externalURL: 'http://127.0.0.1:9093',
+      alerts: [
+        {
+          status: 'firing',
+          labels: { alertname: 'VmpilotHostOverloaded', host: 'a' },
+          annotations: { summary: 'cpu hot' },
+          startsAt: '2026-01-01T00:00:00Z',
+          endsAt: '0001-01-01T00:00:00Z',
+          generatorURL: 'http://prometheus/graph',
+          fingerprint: 'c0ffee',
+        },
+      ],
+    };
+    const post = (body: unknown, token: string | null = 's3cret') =>
+      fetch(`${url}/api/v1/alerts`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+
+    it('needs the bearer token', async () => {
+      expect((await post(notification, null)).status).toBe(401);
+      expect((await post(notification, 'nope')).status).toBe(401);
+      expect(received).toHaveLength(0);
+    });
+
+    it('rejects a body that is not a v4 notification with 400 and the field, losing nothing', async () => {
+      const bad = await post({ ...notification, version: '3' });
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as { error: string }).error).toMatch(/version/);
+      const notJson = await post('{"version":');
+      expect(notJson.status).toBe(400);
+      const noAlerts = await post({ ...notification, alerts: [{ status: 'firing' }] });
+      expect(noAlerts.status).toBe(400);
+      expect(((await noAlerts.json()) as { error: string }).error).toMatch(/alerts\.0\.labels/);
+      expect(received).toHaveLength(0);
+    });
+
+    it('accepts a notification once; a retry is answered 200 with nothing new', async () => {
+      const first = await post(notification);
+      expect(first.status).toBe(200);
+      expect(await first.json()).toMatchObject({ accepted: 1, unchanged: 0, ignored: 0 });
+      const retry = await post(notification);
+      expect(retry.status).toBe(200);
+      expect(await retry.json()).toMatchObject({ accepted: 0, unchanged: 1, events: [] });
+      expect([...inbox.hotHosts(Date.UTC(2026, 0, 1))]).toEqual(['a']);
+    });
   });
 });

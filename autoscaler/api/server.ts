@@ -1,6 +1,7 @@
 // The autoscaler's HTTP API (express): events, the next plan, pause/resume, /metrics,
-// /healthz, /readyz. Query strings are validated; bad input → 400 {error}. Pause/resume
-// need the bearer token from the configured token file (compared in constant time).
+// /healthz, /readyz, and Alertmanager's webhook (POST /api/v1/alerts). Query strings and
+// bodies are validated; bad input → 400 {error}. POST endpoints need the bearer token from
+// the configured token file (compared in constant time).
 import { timingSafeEqual } from 'node:crypto';
 import type { Server } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -8,6 +9,8 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { TuningEvent } from '../../core/model/event';
 import type { Plan } from '../../core/model/plan';
+import type { ReceiveResult } from '../alerts/inbox';
+import { webhookPayloadSchema, type WebhookPayload } from '../alerts/webhook';
 import { eventsQuerySchema, issuesText, pageEvents } from './queries';
 
 export interface ApiDeps {
@@ -18,6 +21,8 @@ export interface ApiDeps {
   dryRun: () => boolean;
   ready: () => { ready: boolean; reason: string };
   registry: Registry;
+  /** Alertmanager webhook notifications (already validated). */
+  receiveAlerts: (payload: WebhookPayload) => ReceiveResult;
   /** Bearer token for POST endpoints; undefined → they answer 403. */
   token: string | undefined;
   log: Logger;
@@ -94,12 +99,37 @@ export function createApi(d: ApiDeps): express.Express {
     d.setPaused(false);
     res.json({ paused: false });
   });
+  // Alertmanager's webhook receiver. Authenticated first, then the body is read (bounded)
+  // and validated; a retried notification is answered 200 again without a second event.
+  app.post('/api/v1/alerts', auth, express.json({ limit: '4mb' }), (req, res) => {
+    const p = webhookPayloadSchema.safeParse(req.body);
+    if (!p.success) {
+      res.status(400).json({ error: `not an Alertmanager webhook notification: ${issuesText(p.error)}` });
+      return;
+    }
+    const r = d.receiveAlerts(p.data);
+    res.json({
+      accepted: r.accepted,
+      unchanged: r.unchanged,
+      ignored: r.ignored,
+      events: r.events.map((e) => e.id),
+    });
+  });
 
   app.use((req, res) => {
     res.status(404).json({ error: `no route ${req.method} ${req.path}` });
   });
-  // Unknown errors: logged, answered with a generic 500 (no internals leak).
+  // Unknown errors: logged, answered with a generic 500 (no internals leak). A body that is
+  // not JSON or too large is the client's mistake: 400 / 413 with body-parser's reason.
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const status = (err as { status?: number; type?: string }).status;
+    if (
+      (err as { type?: string }).type?.startsWith('entity.') ||
+      (status !== undefined && status >= 400 && status < 500)
+    ) {
+      res.status(status ?? 400).json({ error: err instanceof Error ? err.message : String(err) });
+      return;
+    }
     d.log.error({ err: err instanceof Error ? err.message : String(err), path: req.path }, 'API error');
     res.status(500).json({ error: 'internal error' });
   });

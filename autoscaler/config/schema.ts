@@ -124,7 +124,23 @@ export const serviceConfigSchema = z
       .prefault({}),
     /** Address of the HTTP API and /metrics. */
     listen: listenAddress.default('127.0.0.1:9178'),
-    /** File holding the bearer token for POST /api/v1/pause|resume; without it those are refused. */
+    /**
+     * Alertmanager webhook (POST /api/v1/alerts, same bearer token): which alerts mark their
+     * `host` label as a hotspot, and how long a firing alert that Alertmanager stopped
+     * re-sending is kept (longer than its route's repeat_interval).
+     */
+    alerts: z
+      .object({
+        hotspotAlerts: z.array(z.string().min(1)).default(['VmpilotHostOverloaded']),
+        ttlSeconds: z
+          .number()
+          .positive()
+          .max(7 * 86400)
+          .default(900),
+      })
+      .strict()
+      .prefault({}),
+    /** File holding the bearer token for POST /api/v1/pause|resume|alerts; without it those are refused. */
     authTokenFile: z.string().min(1).optional(),
     /** Append-only JSON-lines journal of tuning events. */
     journal: z.string().min(1).default('vmpilot-journal.jsonl'),

@@ -45,6 +45,16 @@ describe('global round: which VM', () => {
     expect(plan(hotCluster(), { k: 5, n: 5, high: 0.96 }).actions).toHaveLength(0);
     expect(plan(hotCluster(), { maxMigrationsPerRound: 0 }).actions).toHaveLength(0);
   });
+  it('takes a host Alertmanager reports hot without its own k of n, but moves nothing off a cool one', () => {
+    const notYet = { k: 10, n: 10 }; // 5 hot observations: not enough for the planner alone
+    expect(plan(hotCluster(), notYet).actions).toHaveLength(0);
+    const alerted = plan(hotCluster([], { h1: { alerted: true } }), notYet);
+    expect(alerted.actions).toHaveLength(1);
+    expect(alerted.actions[0]).toMatchObject({ vm: 'cpu-a', from: 'h1', reason: { rule: 'global.hotspot' } });
+    expect(alerted.actions[0].reason.text).toContain('reported by Alertmanager');
+    // An alert on a host whose load is below `high` moves nothing: nothing to relieve.
+    expect(plan(hotCluster([], { h2: { alerted: true } }), notYet).actions).toHaveLength(0);
+  });
   it('skips a VM in cooldown and takes the next best one', () => {
     const history = { migrations: [{ vm: 'cpu-a', from: 'h3', to: 'h1', at: NOW - 60_000 }] };
     const p = plan(hotCluster(), {}, history);

@@ -314,7 +314,7 @@ export function planGlobal(input: GlobalInput): Action[] {
   // 2. Relieve overloaded hosts, most overloaded first.
   const hotspots = [...view.hosts.values()]
     .filter((hv) => input.usable.has(hv.host.name) && !isMaintenance(hv.host.name, input))
-    .map((hv) => ({ hv, verdict: classifyHost(hv.observed, hv.load, cfg) }))
+    .map((hv) => ({ hv, verdict: classifyHost(hv.observed, hv.load, cfg, hv.host.alerted === true) }))
     .filter((x) => x.verdict.overloaded)
     .sort((a, b) => b.verdict.severity - a.verdict.severity || a.hv.host.name.localeCompare(b.hv.host.name));
   for (const { hv, verdict } of hotspots) {
@@ -358,7 +358,8 @@ export function planGlobal(input: GlobalInput): Action[] {
         migrateAction(c, name, dest, {
           rule: 'global.hotspot',
           text:
-            `${name} overloaded on ${verdict.hot.join('+')} (${fmtLoads(verdict.hot, load)}): ` +
+            `${name} overloaded on ${verdict.hot.join('+')} (${fmtLoads(verdict.hot, load)})` +
+            `${hv.host.alerted ? ', reported by Alertmanager' : ''}: ` +
             `move ${c.view.vm.name} (best relief per migration cost) → ${dest.host}`,
           scores: {
             severity: verdict.severity,

@@ -21,6 +21,12 @@ describe('hotspots k of n', () => {
       false,
     );
   });
+  it('takes an Alertmanager report for the k of n, not for the forecast', () => {
+    const once = [cpu(0.2), cpu(0.2), cpu(0.2), cpu(0.3), cpu(0.9)];
+    expect(classifyHost(once, cpu(0.9), p).overloaded).toBe(false);
+    expect(classifyHost(once, cpu(0.9), p, true)).toMatchObject({ overloaded: true, hot: ['cpu'] });
+    expect(classifyHost(once, cpu(0.6), p, true).overloaded).toBe(false);
+  });
   it('is not overloaded when the forecast has cooled down, even with k of n', () => {
     expect(classifyHost([cpu(0.9), cpu(0.9), cpu(0.9)], cpu(0.6), p).overloaded).toBe(false);
   });

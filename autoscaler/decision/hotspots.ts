@@ -1,6 +1,7 @@
 // Hotspot detection (SPEC §5, Sandpiper-style): a host is overloaded when some resource's
 // load exceeds `high` in at least k of the last n observations AND in the forecast;
-// underloaded when every forecast load is below `low`.
+// underloaded when every forecast load is below `low`. A host Alertmanager reports hot
+// (`alerted`) skips the k-of-n count: its alert rule already required persistence.
 import { RESOURCES, type Resource, type ResourceVector } from '../../core/model/snapshot';
 
 export interface HotspotParams {
@@ -30,13 +31,14 @@ export function classifyHost(
   observed: readonly ResourceVector[],
   forecast: ResourceVector,
   p: HotspotParams,
+  alerted = false,
 ): HotspotVerdict {
   const hot: Resource[] = [];
   let severity = 0;
   let underloaded = true;
   for (const r of RESOURCES) {
     if (forecast[r] >= p.low) underloaded = false;
-    if (forecast[r] > p.high && hotCount(observed, r, p.high, p.n) >= p.k) {
+    if (forecast[r] > p.high && (alerted || hotCount(observed, r, p.high, p.n) >= p.k)) {
       hot.push(r);
       severity = Math.max(severity, forecast[r] - p.high);
     }

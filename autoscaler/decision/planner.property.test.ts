@@ -15,6 +15,8 @@ const hostArb = fc.record({
   cpus: fc.integer({ min: 2, max: 16 }),
   memGiB: fc.integer({ min: 4, max: 64 }),
   maintenance: fc.boolean(),
+  // Alertmanager reports it hot (skips the planner's own k-of-n): the invariants still hold.
+  alerted: fc.integer({ min: 0, max: 3 }).map((x) => x === 0),
   stale: fc.integer({ min: 0, max: 9 }).map((x) => x === 0),
 });
 
@@ -46,6 +48,7 @@ const clusterArb = fc
     const hs = hosts.map((h, i) =>
       hostOf(hostNames[i], h.cpus, h.memGiB, undefined, {
         maintenance: h.maintenance || undefined,
+        alerted: h.alerted || undefined,
         ageSeconds: h.stale ? 100 : 0,
       }),
     );

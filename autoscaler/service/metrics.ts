@@ -94,6 +94,18 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
+  readonly alertsReceived = new Counter({
+    name: 'vmpilot_autoscaler_alerts_received_total',
+    help: 'Alerts in Alertmanager webhook notifications, by status and outcome (accepted = changed state and journalled, unchanged = retry or repeat, ignored = no host label).',
+    labelNames: ['status', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly alertedHosts = new Gauge({
+    name: 'vmpilot_autoscaler_alerted_hosts',
+    help: 'Hosts with a firing hotspot alert from Alertmanager.',
+    registers: [this.registry],
+  });
+
   constructor(opts: { processMetrics?: boolean } = {}) {
     if (opts.processMetrics !== false)
       collectDefaultMetrics({ register: this.registry, prefix: 'vmpilot_autoscaler_' });

@@ -7,6 +7,7 @@ import pino, { type Logger } from 'pino';
 import { connectHypervisors } from '../../core/hypervisor/connect';
 import type { HypervisorPort } from '../../core/hypervisor/port';
 import type { JournalEvent } from '../applier/applier';
+import { AlertInbox } from '../alerts/inbox';
 import { createApi, closeServer, listen } from '../api/server';
 import type { LoadedConfig } from '../config/load';
 import { rateWindowOf, splitListen } from '../config/schema';
@@ -118,6 +119,10 @@ export async function startAutoscaler(
       log,
       onEvent: opts.onEvent,
       onRound: opts.onRound,
+      alerts: new AlertInbox({
+        hotspotAlerts: cfg.alerts.hotspotAlerts,
+        ttlMs: cfg.alerts.ttlSeconds * 1000,
+      }),
     });
     for (const ev of journal.events()) metrics.tuningEvents.inc({ kind: ev.kind, result: ev.result }, 0);
     const t2 = cfg.planner.t2Seconds;
@@ -136,6 +141,7 @@ export async function startAutoscaler(
           : { ready: false, reason: `last successful round ${age.toFixed(1)} s ago (> 3 × T2)` };
       },
       registry: metrics.registry,
+      receiveAlerts: (payload) => service.receiveAlerts(payload),
       token,
       log,
     });

@@ -13,6 +13,8 @@ import { MemorySource } from '../sources/memory';
 import { MetricsSourceError, type MetricsSource } from '../sources/source';
 import { ServiceMetrics } from './metrics';
 import { AutoscalerService } from './service';
+import { AlertInbox } from '../alerts/inbox';
+import { webhookPayloadSchema } from '../alerts/webhook';
 
 const reason = { rule: 'scripted', text: 'test plan' };
 
@@ -43,7 +45,14 @@ function snapshotOf(now: number, ageSeconds = 1): ClusterSnapshot {
   };
 }
 
-function setup(opts: { source?: MetricsSource; globalActions?: Action[]; localActions?: Action[] } = {}) {
+function setup(
+  opts: {
+    source?: MetricsSource;
+    globalActions?: Action[];
+    localActions?: Action[];
+    alerts?: AlertInbox;
+  } = {},
+) {
   const dir = mkdtempSync(path.join(tmpdir(), 'vmpilot-service-'));
   const config = validateConfig(
     {
@@ -79,6 +88,7 @@ function setup(opts: { source?: MetricsSource; globalActions?: Action[]; localAc
     journal,
     metrics,
     log: pino({ level: 'silent' }),
+    ...(opts.alerts ? { alerts: opts.alerts } : {}),
     planner: {
       global: planned('global', opts.globalActions ?? []),
       local: planned('local', opts.localActions ?? []),
@@ -104,6 +114,54 @@ const setMem = (vm: string, bytes: number): Action => ({
 });
 
 describe('AutoscalerService', () => {
+  it('journals Alertmanager notifications once and hands their hotspot hosts to the planner', async () => {
+    const alerts = new AlertInbox({ hotspotAlerts: ['VmpilotHostOverloaded'], ttlMs: 60_000 });
+    const t = setup({ alerts });
+    const notification = (status: 'firing' | 'resolved') =>
+      webhookPayloadSchema.parse({
+        version: '4',
+        groupKey: 'g',
+        status,
+        receiver: 'vmpilot',
+        groupLabels: {},
+        commonLabels: {},
+        commonAnnotations: {},
+        externalURL: '',
+        alerts: [
+          {
+            status,
+            labels: { alertname: 'VmpilotHostOverloaded', host: 'a' },
+            startsAt: '2026-11-24T00:00:00Z',
+            endsAt: '0001-01-01T00:00:00Z',
+            fingerprint: 'fa',
+          },
+        ],
+      });
+    t.service.receiveAlerts(notification('firing'));
+    t.service.receiveAlerts(notification('firing')); // Alertmanager's retry
+    expect(t.journal.events().filter((e) => e.kind === 'alert')).toHaveLength(1);
+    await t.service.runRound('global');
+    const hostA = t.seen.at(-1)?.snapshot.hosts.find((h) => h.name === 'a');
+    expect(hostA?.alerted).toBe(true);
+    expect(t.seen.at(-1)?.snapshot.hosts.find((h) => h.name === 'b')?.alerted).toBeUndefined();
+    const received = await t.metrics.registry.getSingleMetricAsString(
+      'vmpilot_autoscaler_alerts_received_total',
+    );
+    expect(received).toMatch(/status="firing",outcome="accepted"\} 1/);
+    expect(received).toMatch(/status="firing",outcome="unchanged"\} 1/);
+
+    t.service.receiveAlerts(notification('resolved'));
+    await t.service.runRound('global');
+    expect(t.seen.at(-1)?.snapshot.hosts.find((h) => h.name === 'a')?.alerted).toBeUndefined();
+    expect(
+      t.journal
+        .events()
+        .filter((e) => e.kind === 'alert')
+        .map((e) => e.after?.status),
+    ).toEqual(['firing', 'resolved']);
+    t.cleanup();
+  });
+
   it('applies the planned actions of a round and counts it as ok', async () => {
     const t = setup({ localActions: [setMem('web1', 1.5 * 2 ** 30)] });
     const r = await t.service.runRound('local');

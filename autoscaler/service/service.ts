@@ -17,6 +17,8 @@ import type { HeldHost, MetricsSource, Observation } from '../sources/source';
 import { historyFromJournal } from './history';
 import type { ServiceMetrics } from './metrics';
 import { freeMemoryBytes } from '../applier/room';
+import type { AlertInbox, ReceiveResult } from '../alerts/inbox';
+import type { WebhookPayload } from '../alerts/webhook';
 
 export type Loop = 'local' | 'global';
 
@@ -40,6 +42,8 @@ export interface ServiceOptions {
   clock?: () => number;
   onEvent?: (ev: JournalEvent) => void;
   onRound?: (r: RoundReport) => void;
+  /** What Alertmanager reported (POST /api/v1/alerts); its hotspot hosts reach the planner. */
+  alerts?: AlertInbox;
   /** The planning functions; default the real planner (tests of loop mechanics script them). */
   planner?: { local: typeof planLocalRound; global: typeof planGlobalRound };
 }
@@ -98,6 +102,31 @@ export class AutoscalerService {
   }
   get dryRun(): boolean {
     return this.dryRunFlag;
+  }
+
+  /**
+   * One Alertmanager notification: the inbox's changes become `alert` events in the journal
+   * (a retry or repeat changes nothing), and hotspot alerts reach the next global round.
+   */
+  receiveAlerts(payload: WebhookPayload): ReceiveResult {
+    if (!this.o.alerts) throw new Error('no alert inbox configured');
+    const now = this.clock();
+    const r = this.o.alerts.receive(payload, now);
+    for (const ev of r.events) {
+      this.o.journal.append(ev);
+      this.o.metrics.tuningEvents.inc({ kind: ev.kind, result: ev.result });
+      this.o.onEvent?.(ev);
+    }
+    payload.alerts.forEach((a, i) =>
+      this.o.metrics.alertsReceived.inc({ status: a.status, outcome: r.outcomes[i] }),
+    );
+    this.o.metrics.alertedHosts.set(this.o.alerts.hotHosts(now).size);
+    if (r.accepted > 0)
+      this.o.log.info(
+        { accepted: r.accepted, unchanged: r.unchanged, ignored: r.ignored, groupKey: payload.groupKey },
+        'Alertmanager notification',
+      );
+    return r;
   }
 
   /** Hosts the hypervisors know (cached; refreshed each round when reachable). */
@@ -193,6 +222,11 @@ export class AutoscalerService {
     }
     const heldSet = new Set(held.map((h) => h.host));
     for (const h of observation.snapshot.hosts) if (heldSet.has(h.name)) h.up = false;
+    const alerted = this.o.alerts?.hotHosts(now);
+    if (alerted) {
+      for (const h of observation.snapshot.hosts) if (alerted.has(h.name)) h.alerted = true;
+      this.o.metrics.alertedHosts.set(alerted.size);
+    }
     const input = {
       snapshot: observation.snapshot,
       // The operator's switches reach the planner too (its plan says it was paused / dry).

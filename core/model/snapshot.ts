@@ -30,6 +30,12 @@ export interface HostSnapshot {
   memoryFreeBytes?: number;
   /** Operator put the host in maintenance: evacuate, never a destination. */
   maintenance?: boolean;
+  /**
+   * Alertmanager reports a hotspot alert firing on this host (POST /api/v1/alerts). The
+   * alert rule already required persistence (k-of-n in its expression, or `for:`), so the
+   * planner does not wait for its own k-of-n; a resource still has to be above `high`.
+   */
+  alerted?: boolean;
   cpus: number;
 }
 

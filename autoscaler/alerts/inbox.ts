@@ -1,0 +1,160 @@
+// What Alertmanager has told the autoscaler: the alerts firing now, by fingerprint. Feeds
+// the planner's hotspot set (a host with a firing hotspot alert counts as overloaded
+// without waiting for the planner's own k-of-n: the alert rule already required
+// persistence, with k-of-n in its expression or a `for:`, see alerts/vmpilot-rules.yml) and the journal (one `alert` event per change of
+// an alert: firing, resolved).
+//
+// Idempotent: Alertmanager retries failed posts and re-sends every group on each
+// group_interval / repeat_interval. An alert is identified by its fingerprint and start
+// time; a notification that changes nothing changes nothing here either (no event).
+// Bounded: alerts not re-sent within `ttlMs` expire (Alertmanager re-sends firing alerts at
+// least every repeat_interval), and at most `maxAlerts` are kept (oldest dropped).
+import { createHash } from 'node:crypto';
+import type { TuningEvent } from '../../core/model/event';
+import type { WebhookAlert, WebhookPayload } from './webhook';
+
+export interface AlertInboxOptions {
+  /** Alert names that mark their `host` as a hotspot. */
+  hotspotAlerts: readonly string[];
+  /** A firing alert not re-sent for this long is forgotten (ms). */
+  ttlMs: number;
+  /** At most this many firing alerts are kept. */
+  maxAlerts?: number;
+}
+
+interface FiringAlert {
+  fingerprint: string;
+  name: string;
+  host: string;
+  startsAt: string;
+  lastSeenMs: number;
+}
+
+export type AlertOutcome = 'accepted' | 'unchanged' | 'ignored';
+
+export interface ReceiveResult {
+  /** What became of each alert of the notification, in its order. */
+  outcomes: AlertOutcome[];
+  /** Alerts that changed state here (each journalled as one event). */
+  accepted: number;
+  /** Alerts this inbox already knew in that state (retries, repeats). */
+  unchanged: number;
+  /** Alerts without a `host` label: nothing to act on. */
+  ignored: number;
+  events: TuningEvent[];
+}
+
+const ZERO_TIME = /^0001-01-01T/;
+
+export class AlertInbox {
+  private readonly firing = new Map<string, FiringAlert>();
+  private readonly hotspotNames: Set<string>;
+  private readonly maxAlerts: number;
+
+  constructor(private readonly o: AlertInboxOptions) {
+    this.hotspotNames = new Set(o.hotspotAlerts);
+    this.maxAlerts = o.maxAlerts ?? 10_000;
+  }
+
+  /** Applies one webhook notification; returns the events to journal. */
+  receive(payload: WebhookPayload, nowMs: number): ReceiveResult {
+    this.expire(nowMs);
+    const out: ReceiveResult = { outcomes: [], accepted: 0, unchanged: 0, ignored: 0, events: [] };
+    const count = (o: AlertOutcome) => {
+      out.outcomes.push(o);
+      out[o]++;
+    };
+    for (const a of payload.alerts) {
+      const host = a.labels.host;
+      if (!host) {
+        count('ignored');
+        continue;
+      }
+      const have = this.firing.get(a.fingerprint);
+      if (a.status === 'firing') {
+        if (have && have.startsAt === a.startsAt) {
+          have.lastSeenMs = nowMs;
+          count('unchanged');
+          continue;
+        }
+        this.firing.set(a.fingerprint, {
+          fingerprint: a.fingerprint,
+          name: a.labels.alertname ?? '(unnamed)',
+          host,
+          startsAt: a.startsAt,
+          lastSeenMs: nowMs,
+        });
+        this.bound();
+      } else {
+        if (!have) {
+          count('unchanged'); // already resolved here, or never seen (nothing to undo)
+          continue;
+        }
+        this.firing.delete(a.fingerprint);
+      }
+      count('accepted');
+      out.events.push(this.event(a, host, nowMs));
+    }
+    return out;
+  }
+
+  /** Hosts with a firing hotspot alert. */
+  hotHosts(nowMs: number): Set<string> {
+    this.expire(nowMs);
+    const hosts = new Set<string>();
+    for (const a of this.firing.values()) if (this.hotspotNames.has(a.name)) hosts.add(a.host);
+    return hosts;
+  }
+
+  /** Number of firing alerts known. */
+  get size(): number {
+    return this.firing.size;
+  }
+
+  private expire(nowMs: number): void {
+    for (const [fp, a] of this.firing) if (nowMs - a.lastSeenMs > this.o.ttlMs) this.firing.delete(fp);
+  }
+
+  private bound(): void {
+    while (this.firing.size > this.maxAlerts) {
+      let oldest: FiringAlert | undefined;
+      for (const a of this.firing.values()) if (!oldest || a.lastSeenMs < oldest.lastSeenMs) oldest = a;
+      if (!oldest) return;
+      this.firing.delete(oldest.fingerprint);
+    }
+  }
+
+  private event(a: WebhookAlert, host: string, nowMs: number): TuningEvent {
+    const name = a.labels.alertname ?? '(unnamed)';
+    const hotspot = this.hotspotNames.has(name);
+    const summary = a.annotations.summary ?? a.annotations.description;
+    const effect =
+      a.status === 'firing'
+        ? hotspot
+          ? `${host} joins the hotspot set`
+          : 'recorded (not a hotspot alert)'
+        : hotspot
+          ? `${host} leaves the hotspot set (unless the planner's own k-of-n still finds it hot)`
+          : 'recorded';
+    const endsAt = ZERO_TIME.test(a.endsAt) ? undefined : a.endsAt;
+    return {
+      // Deterministic: the same notification always names the same event.
+      id: `alert-${createHash('sha256').update(`${a.fingerprint}|${a.startsAt}|${a.status}`).digest('hex').slice(0, 16)}`,
+      time: new Date(nowMs).toISOString(),
+      kind: 'alert',
+      vm: a.labels.domain ?? '',
+      host,
+      action: name,
+      before: { status: a.status === 'firing' ? 'inactive' : 'firing' },
+      after: { status: a.status, startsAt: a.startsAt, ...(endsAt ? { endsAt } : {}) },
+      result: 'completed',
+      reason: {
+        rule: a.status === 'firing' ? 'alert.firing' : 'alert.resolved',
+        text: `Alertmanager: ${name} ${a.status} on ${host}${summary ? ` (${summary})` : ''}: ${effect}`,
+        scores: {},
+        alternatives: [],
+      },
+      phases: [],
+    };
+  }
+}
