@@ -26,12 +26,19 @@ function payload(
   });
 }
 
+/** Receives and commits, as the service does once the events are journalled. */
+function take(i: AlertInbox, p: WebhookPayload, now: number) {
+  const r = i.receive(p, now);
+  r.commit();
+  return r;
+}
+
 const inbox = () => new AlertInbox({ hotspotAlerts: ['VmpilotHostOverloaded'], ttlMs: 60_000 });
 
 describe('AlertInbox', () => {
   it('a firing hotspot alert puts its host in the hotspot set, with one alert event', () => {
     const i = inbox();
-    const r = i.receive(payload([{ status: 'firing', host: 'kvm-a', fp: 'f1' }]), T0);
+    const r = take(i, payload([{ status: 'firing', host: 'kvm-a', fp: 'f1' }]), T0);
     expect(r).toMatchObject({ accepted: 1, unchanged: 0, ignored: 0 });
     expect(r.events).toHaveLength(1);
     expect(r.events[0]).toMatchObject({
@@ -48,11 +55,11 @@ describe('AlertInbox', () => {
 
   it('is idempotent: a retried or repeated notification adds no event', () => {
     const i = inbox();
-    const first = i.receive(payload([{ status: 'firing', host: 'kvm-a', fp: 'f1' }]), T0);
-    const again = i.receive(payload([{ status: 'firing', host: 'kvm-a', fp: 'f1' }]), T0 + 1000);
+    const first = take(i, payload([{ status: 'firing', host: 'kvm-a', fp: 'f1' }]), T0);
+    const again = take(i, payload([{ status: 'firing', host: 'kvm-a', fp: 'f1' }]), T0 + 1000);
     expect(again).toMatchObject({ accepted: 0, unchanged: 1, events: [] });
-    const resolved = i.receive(payload([{ status: 'resolved', host: 'kvm-a', fp: 'f1' }]), T0 + 2000);
-    const resolvedAgain = i.receive(payload([{ status: 'resolved', host: 'kvm-a', fp: 'f1' }]), T0 + 3000);
+    const resolved = take(i, payload([{ status: 'resolved', host: 'kvm-a', fp: 'f1' }]), T0 + 2000);
+    const resolvedAgain = take(i, payload([{ status: 'resolved', host: 'kvm-a', fp: 'f1' }]), T0 + 3000);
     expect(resolved.events).toHaveLength(1);
     expect(resolvedAgain).toMatchObject({ accepted: 0, unchanged: 1, events: [] });
     // The same notification always names the same event.
@@ -62,23 +69,36 @@ describe('AlertInbox', () => {
     expect(resolved.events[0].id).not.toBe(first.events[0].id);
   });
 
+  it('changes nothing until committed, so a notification whose journalling failed is processed again', () => {
+    const i = inbox();
+    const failed = i.receive(payload([{ status: 'firing', host: 'kvm-a', fp: 'f1' }]), T0);
+    expect(failed.accepted).toBe(1);
+    expect(i.hotHosts(T0).size).toBe(0);
+    const retry = take(i, payload([{ status: 'firing', host: 'kvm-a', fp: 'f1' }]), T0 + 1000);
+    expect(retry.accepted).toBe(1);
+    expect(retry.events[0].id).toBe(failed.events[0].id);
+    expect([...i.hotHosts(T0 + 1000)]).toEqual(['kvm-a']);
+  });
+
   it('a resolved alert takes the host out of the hotspot set', () => {
     const i = inbox();
-    i.receive(
+    take(
+      i,
       payload([
         { status: 'firing', host: 'kvm-a', fp: 'f1' },
         { status: 'firing', host: 'kvm-b', fp: 'f2' },
       ]),
       T0,
     );
-    const r = i.receive(payload([{ status: 'resolved', host: 'kvm-a', fp: 'f1' }]), T0 + 1000);
+    const r = take(i, payload([{ status: 'resolved', host: 'kvm-a', fp: 'f1' }]), T0 + 1000);
     expect(r.events[0]).toMatchObject({ after: { status: 'resolved' }, reason: { rule: 'alert.resolved' } });
     expect([...i.hotHosts(T0 + 1000)]).toEqual(['kvm-b']);
   });
 
   it('other alerts are journalled but do not make hotspots; alerts without a host are ignored', () => {
     const i = inbox();
-    const r = i.receive(
+    const r = take(
+      i,
       payload([
         { status: 'firing', host: 'kvm-a', name: 'VmpilotHypervisorDown', fp: 'f1' },
         { status: 'firing', name: 'Watchdog', fp: 'f2' },
@@ -92,12 +112,12 @@ describe('AlertInbox', () => {
 
   it('forgets a firing alert Alertmanager stopped re-sending (bounded in time and size)', () => {
     const i = inbox();
-    i.receive(payload([{ status: 'firing', host: 'kvm-a', fp: 'f1' }]), T0);
+    take(i, payload([{ status: 'firing', host: 'kvm-a', fp: 'f1' }]), T0);
     expect(i.hotHosts(T0 + 59_000).size).toBe(1);
     expect(i.hotHosts(T0 + 61_000).size).toBe(0);
     const small = new AlertInbox({ hotspotAlerts: ['VmpilotHostOverloaded'], ttlMs: 60_000, maxAlerts: 2 });
     for (let k = 0; k < 5; k++)
-      small.receive(payload([{ status: 'firing', host: `h${k}`, fp: `f${k}` }]), T0 + k);
+      take(small, payload([{ status: 'firing', host: `h${k}`, fp: `f${k}` }]), T0 + k);
     expect(small.size).toBe(2);
     expect([...small.hotHosts(T0 + 10)].sort()).toEqual(['h3', 'h4']);
   });

@@ -42,6 +42,11 @@ export interface ReceiveResult {
   /** Alerts without a `host` label: nothing to act on. */
   ignored: number;
   events: TuningEvent[];
+  /**
+   * Makes the changes take effect. The caller journals `events` first: when that fails the
+   * inbox is unchanged, so Alertmanager's retry of the notification is processed again.
+   */
+  commit(): void;
 }
 
 const ZERO_TIME = /^0001-01-01T/;
@@ -56,10 +61,21 @@ export class AlertInbox {
     this.maxAlerts = o.maxAlerts ?? 10_000;
   }
 
-  /** Applies one webhook notification; returns the events to journal. */
+  /** Reads one webhook notification: what it changes, and the events to journal before `commit()`. */
   receive(payload: WebhookPayload, nowMs: number): ReceiveResult {
     this.expire(nowMs);
-    const out: ReceiveResult = { outcomes: [], accepted: 0, unchanged: 0, ignored: 0, events: [] };
+    const staged: (() => void)[] = [];
+    const out: ReceiveResult = {
+      outcomes: [],
+      accepted: 0,
+      unchanged: 0,
+      ignored: 0,
+      events: [],
+      commit: () => {
+        for (const apply of staged.splice(0)) apply();
+        this.bound();
+      },
+    };
     const count = (o: AlertOutcome) => {
       out.outcomes.push(o);
       out[o]++;
@@ -73,24 +89,24 @@ export class AlertInbox {
       const have = this.firing.get(a.fingerprint);
       if (a.status === 'firing') {
         if (have && have.startsAt === a.startsAt) {
-          have.lastSeenMs = nowMs;
+          staged.push(() => (have.lastSeenMs = nowMs));
           count('unchanged');
           continue;
         }
-        this.firing.set(a.fingerprint, {
+        const alert: FiringAlert = {
           fingerprint: a.fingerprint,
           name: a.labels.alertname ?? '(unnamed)',
           host,
           startsAt: a.startsAt,
           lastSeenMs: nowMs,
-        });
-        this.bound();
+        };
+        staged.push(() => this.firing.set(a.fingerprint, alert));
       } else {
         if (!have) {
           count('unchanged'); // already resolved here, or never seen (nothing to undo)
           continue;
         }
-        this.firing.delete(a.fingerprint);
+        staged.push(() => this.firing.delete(a.fingerprint));
       }
       count('accepted');
       out.events.push(this.event(a, host, nowMs));

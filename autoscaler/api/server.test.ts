@@ -40,7 +40,9 @@ describe('HTTP API', () => {
       registry: new Registry(),
       receiveAlerts: (payload) => {
         received.push(payload);
-        return inbox.receive(payload, Date.UTC(2026, 0, 1));
+        const r = inbox.receive(payload, Date.UTC(2026, 0, 1));
+        r.commit();
+        return r;
       },
       token: 's3cret',
       log: pino({ level: 'silent' }),

@@ -120,14 +120,11 @@ export function createApi(d: ApiDeps): express.Express {
     res.status(404).json({ error: `no route ${req.method} ${req.path}` });
   });
   // Unknown errors: logged, answered with a generic 500 (no internals leak). A body that is
-  // not JSON or too large is the client's mistake: 400 / 413 with body-parser's reason.
+  // not JSON or too large is the client's mistake: body-parser's 400 / 413 and its reason.
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const status = (err as { status?: number; type?: string }).status;
-    if (
-      (err as { type?: string }).type?.startsWith('entity.') ||
-      (status !== undefined && status >= 400 && status < 500)
-    ) {
-      res.status(status ?? 400).json({ error: err instanceof Error ? err.message : String(err) });
+    const clientError = err as { status?: number; expose?: boolean };
+    if (clientError.expose && clientError.status !== undefined && clientError.status < 500) {
+      res.status(clientError.status).json({ error: err instanceof Error ? err.message : String(err) });
       return;
     }
     d.log.error({ err: err instanceof Error ? err.message : String(err), path: req.path }, 'API error');

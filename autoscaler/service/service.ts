@@ -112,8 +112,11 @@ export class AutoscalerService {
     if (!this.o.alerts) throw new Error('no alert inbox configured');
     const now = this.clock();
     const r = this.o.alerts.receive(payload, now);
+    // Journal first: if that fails (disk full), the inbox stays as it was and Alertmanager's
+    // retry is processed again (event ids are deterministic, so a re-append is harmless).
+    for (const ev of r.events) this.o.journal.append(ev);
+    r.commit();
     for (const ev of r.events) {
-      this.o.journal.append(ev);
       this.o.metrics.tuningEvents.inc({ kind: ev.kind, result: ev.result });
       this.o.onEvent?.(ev);
     }
