@@ -1,7 +1,15 @@
 // A server binary started by vmpilot (Prometheus, Alertmanager) on 127.0.0.1: spawned in
 // its own process group, ready once GET /-/ready answers 200 (within a deadline), stopped
 // with SIGTERM then SIGKILL of the whole group. stderr is kept, bounded, for error messages.
+//
+// If vmpilot itself dies without stopping it (SIGKILL, OOM killer), the daemon gets
+// SIGTERM from the kernel: it runs under util-linux's `setpriv --pdeathsig SIGTERM`, which
+// sets the parent-death signal and then execs the binary (same pid). Without setpriv (not
+// Debian) a daemon can outlive a killed vmpilot.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+const SETPRIV = '/usr/bin/setpriv';
 
 export interface DaemonOptions {
   /** Name in error messages. */
@@ -46,7 +54,10 @@ async function waitReady(o: DaemonOptions, child: ChildProcess, log: () => strin
 }
 
 export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
-  const child = spawn(o.binary, o.args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  const [cmd, args] = existsSync(SETPRIV)
+    ? [SETPRIV, ['--pdeathsig', 'SIGTERM', '--', o.binary, ...o.args]]
+    : [o.binary, o.args];
+  const child = spawn(cmd, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000); // bounded: last lines only

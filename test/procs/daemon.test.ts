@@ -1,0 +1,51 @@
+// A Prometheus started by vmpilot does not outlive a vmpilot that is killed without a
+// chance to stop it (SIGKILL): the kernel sends it SIGTERM (core/procs/daemon.ts, setpriv
+// --pdeathsig). Real processes: the built module in a node child, Debian's prometheus.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { ensureBuilt, requirePrometheus, waitFor } from '../e2e/helpers';
+
+jest.setTimeout(120_000);
+
+beforeAll(requirePrometheus);
+
+const ROOT = path.join(__dirname, '..', '..');
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    return (await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1000) })).ok;
+  } catch {
+    return false;
+  }
+}
+
+describe('daemons started by vmpilot', () => {
+  it('stop when the vmpilot process that started them is SIGKILLed', async () => {
+    ensureBuilt();
+    const module = path.join(ROOT, 'dist', 'core', 'procs', 'prometheus.js');
+    const owner = spawn(
+      process.execPath,
+      [
+        '-e',
+        `require(${JSON.stringify(module)}).startPrometheus({ scrapeTargets: ['127.0.0.1:9'] })
+           .then((p) => process.stdout.write(p.url + '\\n'));
+         setInterval(() => {}, 1000);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let url = '';
+    owner.stdout.on('data', (d: Buffer) => (url += d.toString()));
+    try {
+      url = await waitFor(
+        'Prometheus started by the owner',
+        () => (url.endsWith('\n') ? url.trim() : undefined),
+        60_000,
+      );
+      expect(await answers(url)).toBe(true);
+      owner.kill('SIGKILL');
+      await waitFor('Prometheus to stop after its owner died', async () => !(await answers(url)), 20_000);
+    } finally {
+      owner.kill('SIGKILL');
+    }
+  });
+});
