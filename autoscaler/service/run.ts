@@ -8,6 +8,7 @@ import { connectHypervisors } from '../../core/hypervisor/connect';
 import type { HypervisorPort } from '../../core/hypervisor/port';
 import type { JournalEvent } from '../applier/applier';
 import { AlertInbox } from '../alerts/inbox';
+import { filePauseStore, pauseStateFileFor } from './pause-state';
 import { createApi, closeServer, listen } from '../api/server';
 import type { LoadedConfig } from '../config/load';
 import { rateWindowOf, splitListen } from '../config/schema';
@@ -119,6 +120,7 @@ export async function startAutoscaler(
       log,
       onEvent: opts.onEvent,
       onRound: opts.onRound,
+      pauseStore: filePauseStore(pauseStateFileFor(cfg.journal)),
       alerts: new AlertInbox({
         hotspotAlerts: cfg.alerts.hotspotAlerts,
         ttlMs: cfg.alerts.ttlSeconds * 1000,

@@ -14,6 +14,7 @@ import { MetricsSourceError, type MetricsSource } from '../sources/source';
 import { ServiceMetrics } from './metrics';
 import { AutoscalerService } from './service';
 import { AlertInbox } from '../alerts/inbox';
+import { filePauseStore, type PauseStore } from './pause-state';
 import { webhookPayloadSchema } from '../alerts/webhook';
 
 const reason = { rule: 'scripted', text: 'test plan' };
@@ -51,6 +52,7 @@ function setup(
     globalActions?: Action[];
     localActions?: Action[];
     alerts?: AlertInbox;
+    pauseStore?: PauseStore;
   } = {},
 ) {
   const dir = mkdtempSync(path.join(tmpdir(), 'vmpilot-service-'));
@@ -89,6 +91,7 @@ function setup(
     metrics,
     log: pino({ level: 'silent' }),
     ...(opts.alerts ? { alerts: opts.alerts } : {}),
+    ...(opts.pauseStore ? { pauseStore: opts.pauseStore } : {}),
     planner: {
       global: planned('global', opts.globalActions ?? []),
       local: planned('local', opts.localActions ?? []),
@@ -114,6 +117,23 @@ const setMem = (vm: string, bytes: number): Action => ({
 });
 
 describe('AutoscalerService', () => {
+  it("keeps the operator's pause across a restart, and the resume too", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'vmpilot-pause-svc-'));
+    const store = filePauseStore(path.join(dir, 'state.json'));
+    const first = setup({ pauseStore: store, localActions: [setMem('web1', 1.5 * 2 ** 30)] });
+    expect(first.service.paused).toBe(false);
+    first.service.setPaused(true);
+    const restarted = setup({ pauseStore: store, localActions: [setMem('web1', 1.5 * 2 ** 30)] });
+    expect(restarted.service.paused).toBe(true);
+    const r = await restarted.service.runRound('local');
+    expect(r.events).toEqual([]);
+    expect(restarted.port.calls).not.toContain('setMemory');
+    restarted.service.setPaused(false);
+    expect(setup({ pauseStore: store }).service.paused).toBe(false);
+    for (const t of [first, restarted]) t.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('journals Alertmanager notifications once and hands their hotspot hosts to the planner', async () => {
     const alerts = new AlertInbox({ hotspotAlerts: ['VmpilotHostOverloaded'], ttlMs: 60_000 });
     const t = setup({ alerts });

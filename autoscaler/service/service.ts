@@ -19,6 +19,7 @@ import type { ServiceMetrics } from './metrics';
 import { freeMemoryBytes } from '../applier/room';
 import type { AlertInbox, ReceiveResult } from '../alerts/inbox';
 import type { WebhookPayload } from '../alerts/webhook';
+import type { PauseStore } from './pause-state';
 
 export type Loop = 'local' | 'global';
 
@@ -42,6 +43,8 @@ export interface ServiceOptions {
   clock?: () => number;
   onEvent?: (ev: JournalEvent) => void;
   onRound?: (r: RoundReport) => void;
+  /** Where the operator's pause/resume is kept across restarts (pause-state.ts). */
+  pauseStore?: PauseStore;
   /** What Alertmanager reported (POST /api/v1/alerts); its hotspot hosts reach the planner. */
   alerts?: AlertInbox;
   /** The planning functions; default the real planner (tests of loop mechanics script them). */
@@ -67,7 +70,13 @@ export class AutoscalerService {
 
   constructor(private readonly o: ServiceOptions) {
     this.clock = o.clock ?? Date.now;
-    this.pausedFlag = o.config.paused || o.config.planner.paused;
+    const kept = o.pauseStore?.load();
+    this.pausedFlag = o.config.paused || o.config.planner.paused || kept?.paused === true;
+    if (kept?.paused)
+      o.log.warn(
+        { since: kept.at, stateFile: o.pauseStore?.file },
+        'paused by operator before this start: still paused (POST /api/v1/resume to resume)',
+      );
     this.dryRunFlag = o.config.dryRun || o.config.planner.dryRun;
     o.metrics.paused.set(this.pausedFlag ? 1 : 0);
     o.metrics.dryRun.set(this.dryRunFlag ? 1 : 0);
@@ -93,6 +102,9 @@ export class AutoscalerService {
     return this.pausedFlag;
   }
   setPaused(p: boolean): void {
+    // Kept first: if it cannot be written, the operator gets an error, not a pause that a
+    // restart would silently undo.
+    this.o.pauseStore?.save(p, new Date(this.clock()));
     this.pausedFlag = p;
     this.o.metrics.paused.set(p ? 1 : 0);
     this.o.log.info(

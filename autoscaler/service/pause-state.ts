@@ -1,0 +1,55 @@
+// The operator's pause survives a restart: POST /api/v1/pause is written to a small state
+// file beside the journal, and a restarted service starts paused until POST
+// /api/v1/resume. (A service that paused for an incident and came back acting after a
+// crash or an upgrade would be a surprise.) Written atomically: temp file, fsync, rename.
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { z } from 'zod';
+
+const stateSchema = z.object({ paused: z.boolean(), at: z.string() });
+
+export interface PauseStore {
+  /** The last pause/resume the operator asked for, if any. */
+  load(): { paused: boolean; at: string } | undefined;
+  save(paused: boolean, at: Date): void;
+  readonly file: string;
+}
+
+/** `<journal>.state.json`: the pause state of the service writing that journal. */
+export function pauseStateFileFor(journal: string): string {
+  return `${journal}.state.json`;
+}
+
+export function filePauseStore(file: string): PauseStore {
+  return {
+    file,
+    load() {
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw new Error(`pause state ${file}: ${(e as Error).message}`, { cause: e });
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch (e) {
+        throw new Error(`pause state ${file} is not JSON (delete it to start unpaused)`, { cause: e });
+      }
+      const r = stateSchema.safeParse(parsed);
+      if (!r.success) throw new Error(`pause state ${file} is malformed (delete it to start unpaused)`);
+      return r.data;
+    },
+    save(paused, at) {
+      const tmp = `${file}.tmp`;
+      const fd = openSync(tmp, 'w');
+      try {
+        writeSync(fd, `${JSON.stringify({ paused, at: at.toISOString() })}\n`);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, file);
+    },
+  };
+}
