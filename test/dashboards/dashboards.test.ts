@@ -34,7 +34,10 @@ function publishedMetrics(): Set<string> {
 
 interface Panel {
   title: string;
-  targets?: { expr: string }[];
+  type: string;
+  options?: Record<string, unknown>;
+  /** Prometheus targets have `expr`; JSON (Infinity) targets for the events API do not. */
+  targets?: { expr?: string }[];
 }
 
 const dashboards = readdirSync(path.join(root, 'dashboards')).filter((f) => f.endsWith('.json'));
@@ -55,12 +58,27 @@ describe('dashboards', () => {
     const unknown: string[] = [];
     for (const p of dash.panels) {
       for (const t of p.targets ?? []) {
-        for (const m of t.expr.matchAll(/\b(vmpilot[:_][a-z0-9_:]+)/g)) {
+        for (const m of (t.expr ?? '').matchAll(/\b(vmpilot[:_][a-z0-9_:]+)/g)) {
           const name = m[1].replace(/_(bucket|sum|count)$/, '');
           if (!known.has(name)) unknown.push(`${p.title}: ${m[1]}`);
         }
       }
     }
     expect(unknown).toEqual([]);
+  });
+
+  it('uses the vmpilot panel plugin by its id, each of its views, with valid options', () => {
+    const plugin = JSON.parse(
+      readFileSync(path.join(root, 'grafana-plugin', 'src', 'plugin.json'), 'utf8'),
+    ) as {
+      id: string;
+    };
+    const views = dashboards.flatMap((file) =>
+      (JSON.parse(readFileSync(path.join(root, 'dashboards', file), 'utf8')) as { panels: Panel[] }).panels
+        .filter((p) => p.type === plugin.id)
+        .map((p) => p.options),
+    );
+    expect(views.map((o) => o?.view).sort()).toEqual(['events', 'migrations', 'points']);
+    for (const o of views) expect(['classic', 'colorblind']).toContain(o?.colorScheme);
   });
 });

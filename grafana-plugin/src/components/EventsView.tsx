@@ -1,0 +1,119 @@
+// Tuning events on the panel's time axis: one lane per kind (local, global, alert), a
+// marker per event coloured by kind; hovering a marker shows the reason and before/after.
+import React, { useState } from 'react';
+import { useTheme2 } from '@grafana/ui';
+import type { ColorScheme } from '../types';
+import type { PanelEvent } from '../data/events';
+import { kindColor } from '../data/colors';
+import { tickAnchor, timeScale } from './time-axis';
+
+interface Props {
+  events: PanelEvent[];
+  width: number;
+  height: number;
+  fromMs: number;
+  toMs: number;
+  colorScheme: ColorScheme;
+}
+
+const KINDS = ['local', 'global', 'alert'];
+const LEFT = 70;
+const AXIS = 20;
+
+const brief = (v: unknown) => (v === null || v === undefined ? '–' : typeof v === 'string' ? v : JSON.stringify(v));
+
+export function EventsView({ events, width, height, fromMs, toMs, colorScheme }: Props) {
+  const theme = useTheme2();
+  const [hover, setHover] = useState<{ e: PanelEvent; x: number; y: number } | null>(null);
+  const scale = timeScale(fromMs, toMs, LEFT, width - 10);
+  const lane = Math.max(14, (height - AXIS) / KINDS.length);
+  const inRange = events.filter((e) => e.timeMs >= fromMs && e.timeMs <= toMs);
+  return (
+    <div style={{ position: 'relative', width, height }}>
+      <svg width={width} height={height} data-testid="vmpilot-events" role="img" aria-label="Tuning events">
+        {KINDS.map((k, i) => (
+          <g key={k}>
+            <line
+              x1={LEFT}
+              x2={width - 10}
+              y1={(i + 0.5) * lane}
+              y2={(i + 0.5) * lane}
+              stroke={theme.colors.border.weak}
+            />
+            <text
+              x={LEFT - 8}
+              y={(i + 0.5) * lane + 4}
+              fontSize={11}
+              textAnchor="end"
+              fill={theme.colors.text.secondary}
+            >
+              {k}
+            </text>
+          </g>
+        ))}
+        {scale.ticks.map((t, i) => (
+          <text
+            key={t.ms}
+            x={t.x}
+            y={height - 4}
+            fontSize={10}
+            textAnchor={tickAnchor(i, scale.ticks.length)}
+            fill={theme.colors.text.secondary}
+          >
+            {t.label}
+          </text>
+        ))}
+        {inRange.map((e) => {
+          const lane_i = Math.max(0, KINDS.indexOf(e.kind));
+          const x = scale.x(e.timeMs);
+          const y = (lane_i + 0.5) * lane;
+          return (
+            <circle
+              key={`${e.id}-${e.result}-${e.timeMs}`}
+              data-testid="vmpilot-event"
+              data-kind={e.kind}
+              data-id={e.id}
+              cx={x}
+              cy={y}
+              r={5}
+              fill={kindColor(theme, colorScheme, e.kind)}
+              stroke={e.result === 'failed' ? theme.colors.error.main : 'none'}
+              strokeWidth={2}
+              onMouseEnter={() => setHover({ e, x, y })}
+              onMouseLeave={() => setHover(null)}
+            />
+          );
+        })}
+      </svg>
+      {hover && (
+        <div
+          data-testid="vmpilot-event-tooltip"
+          style={{
+            position: 'absolute',
+            left: Math.min(hover.x + 10, Math.max(0, width - 280)),
+            top: Math.min(hover.y + 10, Math.max(0, height - 120)),
+            maxWidth: 270,
+            padding: 8,
+            fontSize: 12,
+            background: theme.colors.background.secondary,
+            color: theme.colors.text.primary,
+            border: `1px solid ${theme.colors.border.medium}`,
+            borderRadius: theme.shape.radius.default,
+            boxShadow: theme.shadows.z2,
+            pointerEvents: 'none',
+          }}
+        >
+          <div>
+            <strong>{hover.e.action}</strong> {hover.e.vm} on {hover.e.host}
+            {hover.e.to ? ` → ${hover.e.to}` : ''} ({hover.e.result})
+          </div>
+          <div>{new Date(hover.e.timeMs).toISOString()}</div>
+          <div data-testid="vmpilot-event-reason">{hover.e.reason}</div>
+          <div>
+            before: {brief(hover.e.before)} · after: {brief(hover.e.after)}
+          </div>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,94 @@
+// Migration timelines: one lane per VM, a bar per migration from its start to its end
+// (still growing while it runs), labelled source → destination, coloured by result; a
+// tick at the end marks the downtime when the hypervisor reported it.
+import React from 'react';
+import { useTheme2 } from '@grafana/ui';
+import type { MigrationBar } from '../data/events';
+import { resultColor } from '../data/colors';
+import { tickAnchor, timeScale } from './time-axis';
+
+interface Props {
+  bars: MigrationBar[];
+  width: number;
+  height: number;
+  fromMs: number;
+  toMs: number;
+  /** Where a running migration's bar ends: the end of the panel's time range (usually now). */
+  nowMs: number;
+}
+
+const LEFT = 110;
+const AXIS = 20;
+
+export function MigrationsView({ bars, width, height, fromMs, toMs, nowMs }: Props) {
+  const theme = useTheme2();
+  const vms = [...new Set(bars.map((b) => b.vm))];
+  const lane = Math.max(12, Math.min(28, (height - AXIS) / Math.max(1, vms.length)));
+  const scale = timeScale(fromMs, toMs, LEFT, width - 10);
+  const clampX = (ms: number) => Math.min(width - 10, Math.max(LEFT, scale.x(ms)));
+  return (
+    <svg width={width} height={height} data-testid="vmpilot-migrations" role="img" aria-label="Migration timelines">
+      {vms.map((vm, i) => (
+        <g key={vm} data-testid="vmpilot-lane" data-vm={vm}>
+          <text x={LEFT - 8} y={i * lane + lane * 0.65} fontSize={11} textAnchor="end" fill={theme.colors.text.primary}>
+            {vm}
+          </text>
+          <line x1={LEFT} x2={width - 10} y1={(i + 1) * lane} y2={(i + 1) * lane} stroke={theme.colors.border.weak} />
+        </g>
+      ))}
+      {scale.ticks.map((t, i) => (
+        <text
+          key={t.ms}
+          x={t.x}
+          y={height - 4}
+          fontSize={10}
+          textAnchor={tickAnchor(i, scale.ticks.length)}
+          fill={theme.colors.text.secondary}
+        >
+          {t.label}
+        </text>
+      ))}
+      {bars.map((b) => {
+        const i = vms.indexOf(b.vm);
+        const x0 = clampX(b.startMs);
+        const x1 = Math.max(x0 + 2, clampX(b.endMs ?? nowMs));
+        const y = i * lane + 3;
+        const h = Math.max(4, lane - 6);
+        const label = `${b.from} → ${b.to}`;
+        // Inside the bar when it fits (contrast colour), else right after it (text colour).
+        const inside = x1 - x0 > label.length * 6.5 + 8;
+        return (
+          <g key={b.id} data-testid="vmpilot-migration" data-result={b.result} data-vm={b.vm}>
+            <rect x={x0} y={y} width={x1 - x0} height={h} rx={2} fill={resultColor(theme, b.result)} opacity={0.85}>
+              <title>
+                {`${b.vm}: ${label}, ${b.result}` +
+                  (b.endMs ? `, ${((b.endMs - b.startMs) / 1000).toFixed(1)} s` : '') +
+                  (b.downtimeMs !== undefined ? `, downtime ${b.downtimeMs} ms` : '') +
+                  (b.reason ? `\n${b.reason}` : '')}
+              </title>
+            </rect>
+            {b.downtimeMs !== undefined && (
+              <rect
+                data-testid="vmpilot-downtime"
+                x={x1 - 2}
+                y={y - 2}
+                width={3}
+                height={h + 4}
+                fill={theme.colors.text.primary}
+              />
+            )}
+            <text
+              data-testid="vmpilot-migration-label"
+              x={inside ? x0 + 4 : x1 + 4}
+              y={y + h * 0.75}
+              fontSize={Math.min(11, h)}
+              fill={inside ? theme.colors.getContrastText(resultColor(theme, b.result)) : theme.colors.text.primary}
+            >
+              {label}
+            </text>
+          </g>
+        );
+      })}
+    </svg>
+  );
+}

@@ -1,0 +1,20 @@
+// Maps times to x positions over the panel's time range, and picks tick marks (pure).
+export interface TimeScale {
+  x(ms: number): number;
+  ticks: Array<{ ms: number; x: number; label: string }>;
+}
+
+export function timeScale(fromMs: number, toMs: number, x0: number, x1: number, tickCount = 5): TimeScale {
+  const span = Math.max(1, toMs - fromMs);
+  const x = (ms: number) => x0 + ((ms - fromMs) / span) * (x1 - x0);
+  const ticks = Array.from({ length: tickCount + 1 }, (_, i) => {
+    const ms = fromMs + (span * i) / tickCount;
+    return { ms, x: x(ms), label: new Date(ms).toISOString().slice(11, 19) };
+  });
+  return { x, ticks };
+}
+
+/** Text anchor of tick `i` of `n`: the outer labels stay inside the plot. */
+export function tickAnchor(i: number, n: number): 'start' | 'middle' | 'end' {
+  return i === 0 ? 'start' : i === n - 1 ? 'end' : 'middle';
+}

@@ -1,0 +1,79 @@
+// The browser test page: the panel component in Grafana's light and dark themes, fed
+// fixed data frames, one container per case (no Grafana server exists on this machine).
+import React from 'react';
+import { createRoot } from 'react-dom/client';
+import { LoadingState, ThemeContext, createTheme, type DataFrame } from '@grafana/data';
+import { VmpilotPanel } from '../../src/components/VmpilotPanel';
+import type { VmpilotOptions } from '../../src/types';
+import { eventsFrames, pointsFrames, timeRange } from './fixtures';
+
+(window as unknown as { __grafana_public_path__: string }).__grafana_public_path__ = '/';
+
+interface Case {
+  id: string;
+  mode: 'light' | 'dark';
+  options: VmpilotOptions;
+  series: DataFrame[];
+}
+
+const cases: Case[] = [
+  {
+    id: 'points-light',
+    mode: 'light',
+    options: { view: 'points', hosts: '', colorScheme: 'classic' },
+    series: pointsFrames,
+  },
+  {
+    id: 'points-dark',
+    mode: 'dark',
+    options: { view: 'points', hosts: '', colorScheme: 'colorblind' },
+    series: pointsFrames,
+  },
+  {
+    id: 'points-kvm-a',
+    mode: 'light',
+    options: { view: 'points', hosts: 'kvm-a', colorScheme: 'classic' },
+    series: pointsFrames,
+  },
+  {
+    id: 'events-light',
+    mode: 'light',
+    options: { view: 'events', hosts: '', colorScheme: 'classic' },
+    series: eventsFrames,
+  },
+  {
+    id: 'migrations-dark',
+    mode: 'dark',
+    options: { view: 'migrations', hosts: '', colorScheme: 'classic' },
+    series: eventsFrames,
+  },
+  { id: 'empty', mode: 'light', options: { view: 'points', hosts: '', colorScheme: 'classic' }, series: [] },
+];
+
+function App() {
+  return (
+    <div>
+      {cases.map((c) => {
+        const theme = createTheme({ colors: { mode: c.mode } });
+        return (
+          <ThemeContext.Provider key={c.id} value={theme}>
+            <section
+              data-case={c.id}
+              style={{ background: theme.colors.background.primary, padding: 8, width: 640, height: 240 }}
+            >
+              <VmpilotPanel
+                data={{ series: c.series, state: LoadingState.Done, timeRange }}
+                options={c.options}
+                width={620}
+                height={220}
+                timeRange={timeRange}
+              />
+            </section>
+          </ThemeContext.Provider>
+        );
+      })}
+    </div>
+  );
+}
+
+createRoot(document.getElementById('root') as HTMLElement).render(<App />);
