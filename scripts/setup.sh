@@ -2,12 +2,17 @@
 # Idempotent set-up for a fresh machine (CI runs it as root on a clean checkout).
 # Installs the Debian packages vmpilot's tests and demo start by hand, then npm packages,
 # then builds the TypeScript. Quiet when everything is already there.
+# `--panel` (npm test) also sets up the Grafana panel plugin's package and Chromium for its
+# browser test; the demo does not need them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+panel=0
+if [ "${1:-}" = "--panel" ]; then panel=1; fi
 
 DEB_PKGS=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-dev
   qemu-system-x86 prometheus prometheus-alertmanager prometheus-libvirt-exporter
-  iproute2 procps chromium)
+  iproute2 procps)
+if [ "$panel" -eq 1 ]; then DEB_PKGS+=(chromium); fi
 
 missing=()
 for p in "${DEB_PKGS[@]}"; do
@@ -44,8 +49,8 @@ npm run --silent build
 
 # The Grafana panel plugin is a package of its own (~830 MB of node_modules): installed
 # here so `npm test` can type-check, lint, test, build it and drive it in Chromium.
-if [ ! -d grafana-plugin/node_modules ] ||
-  [ grafana-plugin/package-lock.json -nt grafana-plugin/node_modules/.package-lock.json ]; then
+if [ "$panel" -eq 1 ] && { [ ! -d grafana-plugin/node_modules ] ||
+  [ grafana-plugin/package-lock.json -nt grafana-plugin/node_modules/.package-lock.json ]; }; then
   (cd grafana-plugin &&
     { npm ci --no-audit --no-fund --loglevel=error 2>/dev/null ||
       npm install --no-save --no-audit --no-fund --loglevel=error; })
