@@ -5,7 +5,8 @@ import { useTheme2 } from '@grafana/ui';
 import type { ColorScheme } from '../types';
 import type { PanelEvent } from '../data/events';
 import { kindColor } from '../data/colors';
-import { tickAnchor, timeScale } from './time-axis';
+import { timeScale } from './time-axis';
+import { TimeTicks } from './TimeTicks';
 
 interface Props {
   events: PanelEvent[];
@@ -51,18 +52,7 @@ export function EventsView({ events, width, height, fromMs, toMs, colorScheme }:
             </text>
           </g>
         ))}
-        {scale.ticks.map((t, i) => (
-          <text
-            key={t.ms}
-            x={t.x}
-            y={height - 4}
-            fontSize={10}
-            textAnchor={tickAnchor(i, scale.ticks.length)}
-            fill={theme.colors.text.secondary}
-          >
-            {t.label}
-          </text>
-        ))}
+        <TimeTicks scale={scale} y={height - 4} />
         {inRange.map((e) => {
           const lane_i = Math.max(0, KINDS.indexOf(e.kind));
           const x = scale.x(e.timeMs);

@@ -5,7 +5,8 @@ import React from 'react';
 import { useTheme2 } from '@grafana/ui';
 import type { MigrationBar } from '../data/events';
 import { resultColor } from '../data/colors';
-import { tickAnchor, timeScale } from './time-axis';
+import { timeScale } from './time-axis';
+import { TimeTicks } from './TimeTicks';
 
 interface Props {
   bars: MigrationBar[];
@@ -36,18 +37,7 @@ export function MigrationsView({ bars, width, height, fromMs, toMs, nowMs }: Pro
           <line x1={LEFT} x2={width - 10} y1={(i + 1) * lane} y2={(i + 1) * lane} stroke={theme.colors.border.weak} />
         </g>
       ))}
-      {scale.ticks.map((t, i) => (
-        <text
-          key={t.ms}
-          x={t.x}
-          y={height - 4}
-          fontSize={10}
-          textAnchor={tickAnchor(i, scale.ticks.length)}
-          fill={theme.colors.text.secondary}
-        >
-          {t.label}
-        </text>
-      ))}
+      <TimeTicks scale={scale} y={height - 4} />
       {bars.map((b) => {
         const i = vms.indexOf(b.vm);
         const x0 = clampX(b.startMs);
