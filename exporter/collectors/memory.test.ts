@@ -1,25 +1,11 @@
-import { renderFamilies } from '../metrics';
+import { renderOneVm } from '../testing/collector-input';
 import { memoryCollector } from './memory';
 
 describe('memory collector', () => {
   it('publishes balloon sizes in bytes and leaves out what the guest did not report', () => {
-    const text = renderFamilies(
-      memoryCollector.collect({
-        host: 'h',
-        stats: {
-          host: 'h',
-          collectedAtMs: 0,
-          vms: [
-            {
-              name: 'a',
-              uuid: 'ua',
-              state: 'running',
-              balloon: { currentBytes: 1048576, maximumBytes: 2097152, rssBytes: 4096, unusedBytes: 512 },
-            },
-          ],
-        },
-      }),
-    );
+    const text = renderOneVm(memoryCollector, {
+      balloon: { currentBytes: 1048576, maximumBytes: 2097152, rssBytes: 4096, unusedBytes: 512 },
+    });
     expect(text).toContain(
       'vmpilot_domain_memory_balloon_current_bytes{host="h",domain="a",uuid="ua"} 1048576\n',
     );

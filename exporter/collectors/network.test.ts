@@ -1,36 +1,22 @@
-import { renderFamilies } from '../metrics';
+import { renderOneVm } from '../testing/collector-input';
 import { networkCollector } from './network';
 
 describe('network collector', () => {
   it('publishes per-interface receive/transmit counters', () => {
-    const text = renderFamilies(
-      networkCollector.collect({
-        host: 'h',
-        stats: {
-          host: 'h',
-          collectedAtMs: 0,
-          vms: [
-            {
-              name: 'a',
-              uuid: 'ua',
-              state: 'running',
-              nets: [
-                {
-                  device: 'vnet0',
-                  rxBytes: 10,
-                  rxPackets: 1,
-                  rxDrops: 0,
-                  rxErrors: 2,
-                  txBytes: 20,
-                  txPackets: 3,
-                  txDrops: 4,
-                },
-              ],
-            },
-          ],
+    const text = renderOneVm(networkCollector, {
+      nets: [
+        {
+          device: 'vnet0',
+          rxBytes: 10,
+          rxPackets: 1,
+          rxDrops: 0,
+          rxErrors: 2,
+          txBytes: 20,
+          txPackets: 3,
+          txDrops: 4,
         },
-      }),
-    );
+      ],
+    });
     const l = '{host="h",domain="a",uuid="ua",interface="vnet0"}';
     expect(text).toContain(`vmpilot_domain_network_receive_bytes_total${l} 10\n`);
     expect(text).toContain(`vmpilot_domain_network_receive_packets_total${l} 1\n`);

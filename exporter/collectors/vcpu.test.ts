@@ -1,32 +1,18 @@
-import { renderFamilies } from '../metrics';
+import { renderOneVm } from '../testing/collector-input';
 import { vcpuCollector } from './vcpu';
 
 describe('vcpu collector', () => {
   it('publishes counts and one time series per vCPU', () => {
-    const text = renderFamilies(
-      vcpuCollector.collect({
-        host: 'h',
-        stats: {
-          host: 'h',
-          collectedAtMs: 0,
-          vms: [
-            {
-              name: 'a',
-              uuid: 'ua',
-              state: 'running',
-              vcpu: {
-                current: 2,
-                maximum: 4,
-                perVcpu: [
-                  { id: 0, timeSeconds: 1.5, state: 1 },
-                  { id: 1, timeSeconds: 0.25, state: 2 },
-                ],
-              },
-            },
-          ],
-        },
-      }),
-    );
+    const text = renderOneVm(vcpuCollector, {
+      vcpu: {
+        current: 2,
+        maximum: 4,
+        perVcpu: [
+          { id: 0, timeSeconds: 1.5, state: 1 },
+          { id: 1, timeSeconds: 0.25, state: 2 },
+        ],
+      },
+    });
     expect(text).toContain('vmpilot_domain_vcpus{host="h",domain="a",uuid="ua"} 2\n');
     expect(text).toContain('vmpilot_domain_vcpus_maximum{host="h",domain="a",uuid="ua"} 4\n');
     expect(text).toContain(
