@@ -310,30 +310,16 @@ export async function pinVcpu(
   );
 }
 
-export async function setBlockIoTune(
-  dom: Ptr,
-  disk: string,
-  params: readonly TypedParamInput[],
-): Promise<void> {
-  await checked(
-    `virDomainSetBlockIoTune(${domainName(dom)}, ${disk})`,
-    fn().virDomainSetBlockIoTune,
-    dom,
-    disk,
-    encodeTypedParams(params),
-    params.length,
-    AFFECT_CURRENT,
-  );
-}
-
-export async function setInterfaceParams(
+/** virDomainSetBlockIoTune / virDomainSetInterfaceParameters: typed params on one device. */
+async function setDeviceParams(
+  api: 'virDomainSetBlockIoTune' | 'virDomainSetInterfaceParameters',
   dom: Ptr,
   device: string,
   params: readonly TypedParamInput[],
 ): Promise<void> {
   await checked(
-    `virDomainSetInterfaceParameters(${domainName(dom)}, ${device})`,
-    fn().virDomainSetInterfaceParameters,
+    `${api}(${domainName(dom)}, ${device})`,
+    fn()[api],
     dom,
     device,
     encodeTypedParams(params),
@@ -341,6 +327,12 @@ export async function setInterfaceParams(
     AFFECT_CURRENT,
   );
 }
+
+export const setBlockIoTune = (dom: Ptr, disk: string, params: readonly TypedParamInput[]) =>
+  setDeviceParams('virDomainSetBlockIoTune', dom, disk, params);
+
+export const setInterfaceParams = (dom: Ptr, device: string, params: readonly TypedParamInput[]) =>
+  setDeviceParams('virDomainSetInterfaceParameters', dom, device, params);
 
 // ---- lifecycle -------------------------------------------------------------------------
 
