@@ -10,7 +10,7 @@ import { planGlobalRound, planLocalRound, type PlannerInput } from '../autoscale
 import type { ClusterSnapshot, VmSnapshot, WorkloadKind } from '../core/model/snapshot';
 import { loadScenario } from '../core/sim/loader';
 import { mulberry32 } from '../core/sim/prng';
-import { SIM_MODES, runSimulation, type PlannerBinding } from '../core/sim/runner';
+import { SIM_MODES, runSimulation, type PlannerBinding } from '../autoscaler/simulate/runner';
 
 const NOW = 1_000_000_000;
 const VMS_PER_HOST = 20;

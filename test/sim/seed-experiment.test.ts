@@ -4,10 +4,10 @@
 // current planner are not asserted here; /work/notes/sim.md says which and why (the
 // simulator is not tuned to produce them).
 import { loadScenario } from '../../core/sim/loader';
-import { vmpilotPlanner } from '../../core/sim/planner-binding';
+import { vmpilotPlanner } from '../../autoscaler/strategies/vmpilot';
 import type { TuningEvent } from '../../core/model/event';
 import type { SimResult } from '../../core/sim/results';
-import { runSimulation, type SimMode } from '../../core/sim/runner';
+import { runSimulation, type SimMode } from '../../autoscaler/simulate/runner';
 
 jest.setTimeout(120_000);
 

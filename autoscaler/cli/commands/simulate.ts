@@ -5,9 +5,9 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { TuningEvent } from '../../../core/model/event';
 import { loadScenario, ScenarioError } from '../../../core/sim/loader';
-import { vmpilotPlanner } from '../../../core/sim/planner-binding';
+import { vmpilotPlanner } from '../../strategies/vmpilot';
 import type { SimResult } from '../../../core/sim/results';
-import { runSimulation, SIM_MODES, type SimMode } from '../../../core/sim/runner';
+import { runSimulation, SIM_MODES, type SimMode } from '../../simulate/runner';
 import { CliError } from '../errors';
 
 const f = (x: number, d = 2) => x.toFixed(d);

@@ -11,9 +11,9 @@
 //   — DRS's "risk/cost-benefit" step; at most the shared budget of moves per round;
 // - maintenance mode: VMs of a host entering maintenance are evacuated first, and the
 //   host is never a destination.
-import type { Action, Plan } from '../../model/plan';
-import type { ClusterSnapshot, HostSnapshot, Resource, VmSnapshot } from '../../model/snapshot';
-import { preCopy, PRECOPY_DEFAULTS } from '../migration';
+import type { Action, Plan } from '../../core/model/plan';
+import type { ClusterSnapshot, HostSnapshot, Resource, VmSnapshot } from '../../core/model/snapshot';
+import { preCopy, PRECOPY_DEFAULTS } from '../../core/sim/migration';
 import { freeMemory, heldHosts, latest, memoryOf, movable, usableHosts, type BaselineInput } from './common';
 
 export interface DrsConfig {

@@ -1,7 +1,7 @@
-import { parseScenario } from './loader';
+import { parseScenario } from '../../core/sim/loader';
 import { runSimulation } from './runner';
-import { loadScenario } from './loader';
-import type { TuningEvent } from '../model/event';
+import { loadScenario } from '../../core/sim/loader';
+import type { TuningEvent } from '../../core/model/event';
 
 const small = parseScenario(
   {

@@ -6,7 +6,7 @@ import type {
   ClusterSnapshot,
   HostSnapshot,
   VmSnapshot,
-} from '../../model/snapshot';
+} from '../../core/model/snapshot';
 
 export interface BaselineHistory {
   migrations: { vm: string; from: string; to: string; at: number }[];

@@ -13,8 +13,8 @@
 // Sandpiper has no maintenance mode and no ping-pong guard; maintenance hosts are
 // evacuated by the same greedy rule (operator action shared by every mode) and are never
 // destinations.
-import type { Action, Plan } from '../../model/plan';
-import type { HostSnapshot, VmSnapshot } from '../../model/snapshot';
+import type { Action, Plan } from '../../core/model/plan';
+import type { HostSnapshot, VmSnapshot } from '../../core/model/snapshot';
 import {
   LOAD_RESOURCES,
   freeMemory,

@@ -1,13 +1,9 @@
 // Binds vmpilot's pure planner (autoscaler/decision) to the simulation runner: the same
 // planLocalRound / planGlobalRound that production runs, with the default config (or the
 // one given), so `simulate` measures the real decision code.
-import {
-  defaultPlannerConfig,
-  type PlannerConfig,
-  type PlannerConfigInput,
-} from '../../autoscaler/decision/config';
-import { planGlobalRound, planLocalRound } from '../../autoscaler/decision/planner';
-import type { PlannerBinding } from './runner';
+import { defaultPlannerConfig, type PlannerConfig, type PlannerConfigInput } from '../decision/config';
+import { planGlobalRound, planLocalRound } from '../decision/planner';
+import type { PlannerBinding } from '../simulate/runner';
 
 export function vmpilotPlanner(
   overrides: PlannerConfigInput = {},

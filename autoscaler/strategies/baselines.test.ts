@@ -1,4 +1,4 @@
-import type { ClusterSnapshot, HostSnapshot, ResourceVector, VmSnapshot } from '../../model/snapshot';
+import type { ClusterSnapshot, HostSnapshot, ResourceVector, VmSnapshot } from '../../core/model/snapshot';
 import { defaultDrsConfig, drsRound, imbalance } from './drs';
 import { ar1Forecast, defaultSandpiperConfig, isHotspot, sandpiperRound, volume } from './sandpiper';
 

@@ -6,15 +6,15 @@
 //   sandpiper, drs — the baselines (baselines/), every T1, same migration budget.
 // Every planned action is applied to the model and becomes a TuningEvent. Deterministic:
 // the same scenario, mode and seed give the same result.
-import type { TuningEvent } from '../model/event';
-import type { Action, Plan } from '../model/plan';
-import type { BaselineHistory } from './baselines/common';
-import { defaultDrsConfig, drsRound } from './baselines/drs';
-import { defaultSandpiperConfig, sandpiperRound } from './baselines/sandpiper';
-import { SimDriver } from './driver';
-import { SimError, type SimCluster } from './model';
-import { ResultCollector, type SimResult } from './results';
-import type { Scenario } from './scenario';
+import type { TuningEvent } from '../../core/model/event';
+import type { Action, Plan } from '../../core/model/plan';
+import type { BaselineHistory } from '../strategies/common';
+import { defaultDrsConfig, drsRound } from '../strategies/drs';
+import { defaultSandpiperConfig, sandpiperRound } from '../strategies/sandpiper';
+import { SimDriver } from '../../core/sim/driver';
+import { SimError, type SimCluster } from '../../core/sim/model';
+import { ResultCollector, type SimResult } from '../../core/sim/results';
+import type { Scenario } from '../../core/sim/scenario';
 
 export const SIM_MODES = ['nontuning', 'local', 'global', 'gl', 'sandpiper', 'drs'] as const;
 export type SimMode = (typeof SIM_MODES)[number];
