@@ -2,15 +2,15 @@
 // same flags as `vmpilot exporter`, without loading the rest of the CLI. The benchmark
 // runs the exporter through it as a separate process so its RSS is its own.
 import { Command, CommanderError } from 'commander';
-import { describeError } from '../autoscaler/cli/errors';
+import { describeError } from '../core/cli/errors';
 import { leanHeap, wantsLeanHeap } from './lean-memory';
 
 async function run(argv: string[]): Promise<number> {
   // Before the exporter's modules load (see lean-memory.ts).
   if (wantsLeanHeap(argv)) leanHeap();
-  const { register } = await import('../autoscaler/cli/commands/exporter.js');
+  const { registerExporterCommand } = await import('./command.js');
   const program = new Command('vmpilot-exporter').exitOverride();
-  register(program);
+  registerExporterCommand(program);
   for (const c of program.commands) c.exitOverride();
   try {
     await program.parseAsync([argv[0], argv[1], 'exporter', ...argv.slice(2)]);

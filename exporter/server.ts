@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { parseHypervisorUri, type PortOptions } from '../core/hypervisor/connect';
+import { parseHypervisorUri, type ConnectOptions } from '../core/hypervisor/connect';
 import type { HypervisorPort, StatGroup } from '../core/hypervisor/port';
 import { COLLECTORS, selectCollectors } from './collectors';
 import { renderFamilies, type MetricFamily } from './metrics';
@@ -39,7 +39,7 @@ export interface ExporterOptions {
   hypervisor?: HypervisorPort;
   /** URIs the exporter opens itself, each reconnected with back-off while unreachable. */
   connect?: readonly string[];
-  portOptions?: PortOptions;
+  portOptions?: ConnectOptions;
   deadlineMs?: number;
   logger?: Logger;
   /** Enabled collectors by name (default: every default-enabled collector). */

@@ -4,7 +4,7 @@
 import type { Logger } from 'pino';
 import { connectHypervisors, parseHypervisorUri } from '../core/hypervisor/connect';
 import { isHypervisorError, withDeadline } from '../core/hypervisor/errors';
-import type { ParsedUri, PortOptions } from '../core/hypervisor/connect';
+import type { ConnectOptions, ParsedUri } from '../core/hypervisor/connect';
 import type { HypervisorPort } from '../core/hypervisor/port';
 import { hostNameFromUri } from '../core/libvirt/host-name';
 
@@ -67,7 +67,7 @@ export class FixedTarget implements Target {
 }
 
 export interface ReconnectOptions {
-  portOptions?: PortOptions;
+  portOptions?: ConnectOptions;
   logger?: Logger;
   /** First retry delay; doubles up to maxBackoffMs. */
   initialBackoffMs?: number;

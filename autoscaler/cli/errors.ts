@@ -1,24 +1,3 @@
-// Turning any error into the one line an operator reads on stderr.
-import { HypervisorError } from '../../core/hypervisor/errors';
-
-/** An error whose message is meant for the user as is (bad flag value, missing file…). */
-export class CliError extends Error {
-  override readonly name = 'CliError';
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
-
-export function describeError(e: unknown): string {
-  if (e instanceof HypervisorError) return `${e.message} [${e.code}]`;
-  if (e instanceof Error) {
-    const cause =
-      e.cause instanceof Error && !e.message.includes(e.cause.message) ? `: ${e.cause.message}` : '';
-    return `${e.message}${cause}`;
-  }
-  return String(e);
-}
+// The CLI's errors, defined in core/cli/errors.ts so that the stand-alone exporter
+// (exporter/main.ts) shares them without importing autoscaler/.
+export { CliError, describeError } from '../../core/cli/errors';

@@ -3,21 +3,18 @@
 // qemu+tcp://, qemu+ssh://, qemu+tls://, qemu+unix://) and sim://SCENARIO. A URI may be
 // prefixed `NAME=` to choose the host name vmpilot uses for it.
 import { HypervisorError } from './errors';
+import type { LibvirtPortOptions } from '../libvirt/adapter';
+import type { SimPortOptions } from '../sim/adapter';
 import type { CallOptions, HostInfo, HypervisorPort, VmRef } from './port';
+import type { PortOptions } from './port-options';
 
-export interface PortOptions {
-  /** Deadline for calls that do not pass their own `timeoutMs`. Default 10 s. */
-  defaultTimeoutMs?: number;
-  /** Clock in ms since the epoch; the simulator advances its model to it. Default Date.now. */
-  clock?: () => number;
-  /** Simulator only: workload traces play this many times faster than the clock (demo acceleration). */
-  speed?: number;
-  /**
-   * libvirt only: open a connection of its own instead of sharing the one pooled for the
-   * URI, so this port's calls never wait behind another port's (see core/libvirt/connection.ts).
-   */
-  dedicatedConnection?: boolean;
-}
+/**
+ * Options of `connectHypervisors`. One call may open both kinds of port, so it takes the
+ * common options and each adapter's own; each adapter receives only its own ones.
+ */
+export type ConnectOptions = Omit<PortOptions, 'hostName'> &
+  Pick<SimPortOptions, 'speed'> &
+  Pick<LibvirtPortOptions, 'dedicatedConnection'>;
 
 export interface ParsedUri {
   kind: 'libvirt' | 'sim';
@@ -55,7 +52,7 @@ export function parseHypervisorUri(spec: string): ParsedUri {
 /** Opens one port per URI and returns a single port over all of them. */
 export async function connectHypervisors(
   specs: readonly string[],
-  opts: PortOptions = {},
+  opts: ConnectOptions = {},
 ): Promise<HypervisorPort> {
   if (specs.length === 0) throw new HypervisorError('invalid', 'no hypervisor URI given (use --connect URI)');
   const parsed = specs.map(parseHypervisorUri);
@@ -69,13 +66,19 @@ export async function connectHypervisors(
   return ports.length === 1 ? ports[0] : new MultiHypervisor(ports);
 }
 
-async function openOne(p: ParsedUri, opts: PortOptions): Promise<HypervisorPort> {
+// The adapters load on first use: a simulation never loads libvirt's native bindings.
+async function openOne(p: ParsedUri, opts: ConnectOptions): Promise<HypervisorPort> {
+  const common: PortOptions = {
+    defaultTimeoutMs: opts.defaultTimeoutMs,
+    clock: opts.clock,
+    hostName: p.name,
+  };
   if (p.kind === 'sim') {
     const { openSim } = await import('../sim/adapter.js');
-    return openSim(p.uri, { ...opts, hostName: p.name });
+    return openSim(p.uri, { ...common, speed: opts.speed });
   }
   const { openLibvirt } = await import('../libvirt/adapter.js');
-  return openLibvirt(p.uri, { ...opts, hostName: p.name });
+  return openLibvirt(p.uri, { ...common, dedicatedConnection: opts.dedicatedConnection });
 }
 
 type HostMethod = {

@@ -2,7 +2,7 @@
 // Every method runs under a deadline (CallOptions.timeoutMs, else PortOptions.
 // defaultTimeoutMs, else 10 s), validates its arguments before libvirt sees them, and
 // retries once on a fresh connection when the call failed `unreachable` (libvirtd restart).
-import type { PortOptions } from '../hypervisor/connect';
+import type { PortOptions } from '../hypervisor/port-options';
 import { HypervisorError, isHypervisorError, withDeadline } from '../hypervisor/errors';
 import {
   ALL_STAT_GROUPS,
@@ -33,7 +33,13 @@ const KiB = 1024;
 const DEFAULT_TIMEOUT_MS = 10_000;
 const MIGRATION_POLL_MS = 500;
 
-export type LibvirtPortOptions = PortOptions & { hostName?: string };
+export type LibvirtPortOptions = PortOptions & {
+  /**
+   * Open a connection of its own instead of sharing the one pooled for the URI, so this
+   * port's calls never wait behind another port's (see ./connection.ts).
+   */
+  dedicatedConnection?: boolean;
+};
 
 /** Opens a port on one libvirt URI (test:///default, test:///abs/host.xml, qemu:///system, qemu+ssh://…). */
 export async function openLibvirt(uri: string, opts: LibvirtPortOptions = {}): Promise<HypervisorPort> {

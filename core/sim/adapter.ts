@@ -4,7 +4,7 @@
 // physical; `speed` plays the workload traces faster than the clock. Migrations take
 // model time (pre-copy), so `migrate` resolves once the clock has moved far enough.
 import { readFile, writeFile } from 'node:fs/promises';
-import type { PortOptions } from '../hypervisor/connect';
+import type { PortOptions } from '../hypervisor/port-options';
 import { HypervisorError, withDeadline } from '../hypervisor/errors';
 import {
   ALL_STAT_GROUPS,
@@ -34,7 +34,11 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 /** Real-time poll interval while waiting for a migration to finish in model time. */
 const MIGRATION_POLL_MS = 20;
 
-export type SimPortOptions = PortOptions & { hostName?: string; seed?: number };
+export type SimPortOptions = PortOptions & {
+  /** Workload traces play this many times faster than the clock (demo acceleration). Default 1. */
+  speed?: number;
+  seed?: number;
+};
 
 /** Opens `sim://NAME`, `sim:///abs/file.yaml` or `sim://./rel.yaml`. */
 export async function openSim(uri: string, opts: SimPortOptions = {}): Promise<SimPort> {
