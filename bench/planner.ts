@@ -1,16 +1,14 @@
 // Benchmark of the planner (`npm run bench -- planner`): one global round on a synthetic
 // 1,000-host / 20,000-VM cluster (target < 1 s), how that time grows at 100 / 1,000 /
-// 5,000 hosts, one local round for a 100-VM host (target < 5 ms), and the full 40-minute
-// seed experiment simulated per mode (target < 5 s each). Clusters are built from a seeded
-// generator, so every run plans the same thing. Last line: one JSON object.
+// 5,000 hosts and one local round for a 100-VM host (target < 5 ms). Whole simulations
+// (planner + service + applier) are timed by `npm run bench -- simulate`. Clusters are built
+// from a seeded generator, so every run plans the same thing. Last line: one JSON object.
 import os from 'node:os';
 import { defaultPlannerConfig, type PlannerConfig } from '../autoscaler/decision/config';
 import { GiB, MiB, hostOf, snapshotOf, vec, vmOf } from '../autoscaler/decision/cluster-builder';
 import { planGlobalRound, planLocalRound, type PlannerInput } from '../autoscaler/decision/planner';
 import type { ClusterSnapshot, VmSnapshot, WorkloadKind } from '../core/model/snapshot';
-import { loadScenario } from '../core/sim/loader';
 import { mulberry32 } from '../core/sim/prng';
-import { SIM_MODES, runSimulation, type PlannerBinding } from '../autoscaler/simulate/runner';
 
 const NOW = 1_000_000_000;
 const VMS_PER_HOST = 20;
@@ -119,25 +117,6 @@ function main(): void {
       `${(local.cpu * 1000).toFixed(3)} ms CPU (${localPlan.actions.length} actions)`,
   );
 
-  const binding: PlannerBinding = {
-    config,
-    t1Seconds: config.t1Seconds,
-    t2Seconds: config.t2Seconds,
-    local: (i) => planLocalRound({ ...i, config }),
-    global: (i) => planGlobalRound({ ...i, config }),
-  };
-  const seedExperiment: Record<string, number> = {};
-  const scenario = loadScenario('seed-experiment');
-  for (const mode of SIM_MODES) {
-    const t0 = performance.now();
-    const r = runSimulation(scenario, mode, { planner: binding, seed: scenario.seed });
-    const s = (performance.now() - t0) / 1000;
-    seedExperiment[mode] = s;
-    console.log(
-      `seed experiment (40 min simulated), ${mode}: ${s.toFixed(2)} s wall, throughput ${r.throughput_total.toFixed(0)}, migrations ${r.migrations}`,
-    );
-  }
-
   console.log(
     JSON.stringify({
       bench: 'planner',
@@ -150,8 +129,7 @@ function main(): void {
       load_average_1m: os.loadavg()[0],
       local_round_vms: 100,
       scaling,
-      seed_experiment_s: seedExperiment,
-      targets: { global_round_s: 1, local_round_s: 0.005, seed_experiment_s: 5 },
+      targets: { global_round_s: 1, local_round_s: 0.005 },
     }),
   );
 }

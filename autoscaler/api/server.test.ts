@@ -32,7 +32,11 @@ describe('HTTP API', () => {
   beforeAll(async () => {
     const app = createApi({
       events: () => events,
-      plan: async () => ({ at: 0, held: [{ host: 'a', reason: 'stale' }], actions: [] }),
+      plan: async () => ({
+        at: 0,
+        held: [{ host: 'a', code: 'stale' as const, reason: 'stale' }],
+        actions: [],
+      }),
       setPaused: (p) => (paused = p),
       paused: () => paused,
       dryRun: () => false,
@@ -91,7 +95,10 @@ describe('HTTP API', () => {
 
   it('serves the plan in the SPEC §11 shape', async () => {
     const body = (await (await fetch(`${url}/api/v1/plan`)).json()) as Record<string, unknown>;
-    expect(body).toMatchObject({ held: [{ host: 'a', reason: 'stale' }], actions: [] });
+    expect(body).toMatchObject({
+      held: [{ host: 'a', code: 'stale' as const, reason: 'stale' }],
+      actions: [],
+    });
     expect(typeof body.at).toBe('string');
   });
 

@@ -119,7 +119,7 @@ describe('Applier local actions', () => {
   it('never touches a held host', async () => {
     const t = setup();
     const p = plan(setMem('web1', 1.5 * GiB));
-    p.held.push({ host: 'a', reason: 'stale' });
+    p.held.push({ host: 'a', code: 'stale', reason: 'stale' });
     expect(await t.applier.apply(p, 'local')).toEqual([]);
     expect(t.port.calls).not.toContain('setMemory');
     t.cleanup();

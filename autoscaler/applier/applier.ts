@@ -9,7 +9,7 @@ import { isHypervisorError, withDeadline } from '../../core/hypervisor/errors';
 import type { HypervisorPort, MigrationProgress, VmRef } from '../../core/hypervisor/port';
 import type { EventKind, EventResult, MigrationPhase, TuningEvent } from '../../core/model/event';
 import type { Action, Plan } from '../../core/model/plan';
-import type { Journal } from '../journal/journal';
+import type { EventLog } from '../journal/event-log';
 import type { ServiceMetrics } from '../service/metrics';
 import { LOCAL_HANDLERS, type Values } from './actions';
 import { AbandonedError, locateVm, raceAbandon } from './locate';
@@ -28,7 +28,7 @@ export type JournalEvent = TuningEvent & {
 
 export interface ApplierOptions {
   port: HypervisorPort;
-  journal: Journal;
+  journal: EventLog;
   metrics: ServiceMetrics;
   log: Logger;
   clock: () => number;

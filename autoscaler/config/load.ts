@@ -36,9 +36,15 @@ export function validateConfig(raw: unknown, file = 'config', baseDir = process.
   if (!parsed.success) throw new ConfigError(file, parsed.error.issues.map(formatIssue));
   const cfg = parsed.data;
   const resolve = (p: string) => (path.isAbsolute(p) ? p : path.resolve(baseDir, p));
+  const planner = cfg.planner ?? defaultPlannerConfig();
+  // One switch each: `dryRun`/`paused` at the top level or under `planner` mean the same.
+  const dryRun = cfg.dryRun || planner.dryRun;
+  const paused = cfg.paused || planner.paused;
   return {
     ...cfg,
-    planner: cfg.planner ?? defaultPlannerConfig(),
+    dryRun,
+    paused,
+    planner: { ...planner, dryRun, paused },
     journal: resolve(cfg.journal),
     authTokenFile: cfg.authTokenFile === undefined ? undefined : resolve(cfg.authTokenFile),
     baseDir,

@@ -146,9 +146,12 @@ export const plannerConfigSchema = z
       })
       .strict()
       .prefault({}),
-    /** The applier journals but changes nothing (exposed for the plan's readers). */
+    /**
+     * Same switch as the top-level `dryRun` (either one turns it on; merged when the config
+     * is loaded). The planner never reads it: the applier is the one gate.
+     */
     dryRun: z.boolean().default(false),
-    /** The operator's pause: every host held, no actions. */
+    /** Same switch as the top-level `paused` (merged at load); the service holds every host. */
     paused: z.boolean().default(false),
     /** Data older than this many observation intervals is stale: the host is held. */
     staleIntervals: z.number().positive().default(2),

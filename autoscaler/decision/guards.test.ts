@@ -44,10 +44,18 @@ describe('holdReason', () => {
   it('acts on fresh data', () => {
     expect(holdReason(host, snap, defaultPlannerConfig(), 1_000_000)).toBeUndefined();
   });
-  it('holds a host older than 2 intervals, a down host, and everything when paused', () => {
-    expect(holdReason({ ...host, ageSeconds: 21 }, snap, defaultPlannerConfig(), 1_000_000)).toMatch(/stale/);
-    expect(holdReason(host, snap, defaultPlannerConfig(), 1_025_000)).toMatch(/stale/);
-    expect(holdReason({ ...host, up: false }, snap, defaultPlannerConfig(), 1_000_000)).toMatch(/down/);
-    expect(holdReason(host, snap, defaultPlannerConfig({ paused: true }), 1_000_000)).toMatch(/paused/);
+  it('holds a host older than 2 intervals and a down host, with a code', () => {
+    expect(holdReason({ ...host, ageSeconds: 21 }, snap, defaultPlannerConfig(), 1_000_000)).toEqual({
+      code: 'stale',
+      reason: expect.stringMatching(/stale/),
+    });
+    expect(holdReason(host, snap, defaultPlannerConfig(), 1_025_000)?.code).toBe('stale');
+    expect(holdReason({ ...host, up: false }, snap, defaultPlannerConfig(), 1_000_000)).toEqual({
+      code: 'host_down',
+      reason: expect.stringMatching(/down/),
+    });
+  });
+  it('leaves the pause to the service: the planner config has no say', () => {
+    expect(holdReason(host, snap, defaultPlannerConfig({ paused: true }), 1_000_000)).toBeUndefined();
   });
 });

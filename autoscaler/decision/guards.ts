@@ -1,6 +1,8 @@
 // Guards of the planner (SPEC §7): per-VM cooldown after a migration, no ping-pong (a VM is
-// not moved back to a host it left within N global rounds), stale data → hold, operator
-// pause → hold everything.
+// not moved back to a host it left within N global rounds), stale or down data → hold. The
+// operator's pause and dry-run are not the planner's: the service holds every host while
+// paused and the applier is the one gate for both (autoscaler/applier/).
+import type { HeldHost } from '../../core/model/hold';
 import type { ClusterSnapshot, HostSnapshot } from '../../core/model/snapshot';
 import type { PlannerConfig } from './config';
 
@@ -58,12 +60,11 @@ export function holdReason(
   snapshot: ClusterSnapshot,
   cfg: PlannerConfig,
   now: number,
-): string | undefined {
-  if (cfg.paused) return 'paused by operator';
-  if (!host.up) return 'host down or its data incomplete';
+): Omit<HeldHost, 'host'> | undefined {
+  if (!host.up) return { code: 'host_down', reason: 'host down or its data incomplete' };
   const limit = cfg.staleIntervals * snapshot.intervalSeconds;
   const age = Math.max(host.ageSeconds, (now - snapshot.at) / 1000);
-  if (age > limit) return `stale data: ${age.toFixed(0)} s old (limit ${limit} s)`;
+  if (age > limit) return { code: 'stale', reason: `stale data: ${age.toFixed(0)} s old (limit ${limit} s)` };
   return undefined;
 }
 

@@ -28,8 +28,8 @@ function partitionHosts(input: PlannerInput): { usable: Set<string>; held: Plan[
   const usable = new Set<string>();
   const held: Plan['held'] = [];
   for (const h of input.snapshot.hosts) {
-    const reason = holdReason(h, input.snapshot, input.config, input.now);
-    if (reason) held.push({ host: h.name, reason });
+    const why = holdReason(h, input.snapshot, input.config, input.now);
+    if (why) held.push({ host: h.name, ...why });
     else usable.add(h.name);
   }
   return { usable, held };

@@ -79,7 +79,7 @@ function setup(
         at: input.now,
         held: input.snapshot.hosts
           .filter((h) => !h.up)
-          .map((h) => ({ host: h.name, reason: 'planner: not up' })),
+          .map((h) => ({ host: h.name, code: 'host_down' as const, reason: 'planner: not up' })),
         actions: actions.filter((a) => input.snapshot.hosts.find((h) => h.name === a.from)?.up),
       };
     };
@@ -92,7 +92,8 @@ function setup(
     log: pino({ level: 'silent' }),
     ...(opts.alerts ? { alerts: opts.alerts } : {}),
     ...(opts.pauseStore ? { pauseStore: opts.pauseStore } : {}),
-    planner: {
+    strategy: {
+      name: 'scripted',
       global: planned('global', opts.globalActions ?? []),
       local: planned('local', opts.localActions ?? []),
     },

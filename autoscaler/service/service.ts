@@ -10,9 +10,10 @@ import type { Plan } from '../../core/model/plan';
 import type { ClusterSnapshot } from '../../core/model/snapshot';
 import { Applier, type JournalEvent } from '../applier/applier';
 import type { LoadedConfig } from '../config/load';
-import { planGlobalRound, planLocalRound } from '../decision/planner';
 import { buildRoundView } from '../decision/points';
-import type { Journal } from '../journal/journal';
+import type { EventLog } from '../journal/event-log';
+import type { Strategy } from '../strategies/strategy';
+import { vmpilotStrategy } from '../strategies/vmpilot';
 import type { HeldHost, MetricsSource, Observation } from '../sources/source';
 import { historyFromJournal } from './history';
 import type { ServiceMetrics } from './metrics';
@@ -37,7 +38,7 @@ export interface ServiceOptions {
   config: LoadedConfig;
   port: HypervisorPort;
   source: MetricsSource;
-  journal: Journal;
+  journal: EventLog;
   metrics: ServiceMetrics;
   log: Logger;
   clock?: () => number;
@@ -47,8 +48,11 @@ export interface ServiceOptions {
   pauseStore?: PauseStore;
   /** What Alertmanager reported (POST /api/v1/alerts); its hotspot hosts reach the planner. */
   alerts?: AlertInbox;
-  /** The planning functions; default the real planner (tests of loop mechanics script them). */
-  planner?: { local: typeof planLocalRound; global: typeof planGlobalRound };
+  /**
+   * What plans the rounds: vmpilot's planner by default; simulations run the baselines
+   * through the same service and applier (autoscaler/strategies/registry.ts).
+   */
+  strategy?: Strategy;
 }
 
 const text = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -68,8 +72,11 @@ export class AutoscalerService {
   lastSuccessAt: number | null = null;
   private current: Promise<RoundReport> | null = null;
 
+  private readonly strategy: Strategy;
+
   constructor(private readonly o: ServiceOptions) {
     this.clock = o.clock ?? Date.now;
+    this.strategy = o.strategy ?? vmpilotStrategy();
     const kept = o.pauseStore?.load();
     this.pausedFlag = o.config.paused || o.config.planner.paused || kept?.paused === true;
     if (kept?.paused)
@@ -180,7 +187,11 @@ export class AutoscalerService {
           }
         }
       } catch (e) {
-        held.push({ host: h.name, reason: `hypervisor unreachable: ${text(e)}` });
+        held.push({
+          host: h.name,
+          code: 'hypervisor_unreachable',
+          reason: `hypervisor unreachable: ${text(e)}`,
+        });
         h.up = false;
       }
     }
@@ -222,7 +233,11 @@ export class AutoscalerService {
       const reason = `metrics source: ${text(e)}`;
       const knownHosts = hosts.length ? hosts : [...new Set(this.knownHosts)];
       return {
-        plan: { at: now, held: knownHosts.map((host) => ({ host, reason })), actions: [] },
+        plan: {
+          at: now,
+          held: knownHosts.map((host) => ({ host, code: 'source_down' as const, reason })),
+          actions: [],
+        },
         observation: null,
       };
     }
@@ -230,10 +245,14 @@ export class AutoscalerService {
     const held = [...observation.held];
     const seen = new Set(observation.snapshot.hosts.map((h) => h.name));
     for (const h of hosts)
-      if (!seen.has(h)) held.push({ host: h, reason: 'no data in Prometheus for this host' });
+      if (!seen.has(h))
+        held.push({ host: h, code: 'no_data', reason: 'no data in Prometheus for this host' });
     await this.enrich(observation.snapshot, held);
+    // The pause holds every host here (so a plan says why it is empty); the applier
+    // refuses to start anything while paused, which covers a pause during a round.
     if (this.pausedFlag) {
-      for (const h of observation.snapshot.hosts) held.push({ host: h.name, reason: 'paused by operator' });
+      for (const h of observation.snapshot.hosts)
+        held.push({ host: h.name, code: 'paused', reason: 'paused by operator' });
     }
     const heldSet = new Set(held.map((h) => h.host));
     for (const h of observation.snapshot.hosts) if (heldSet.has(h.name)) h.up = false;
@@ -244,19 +263,13 @@ export class AutoscalerService {
     }
     const input = {
       snapshot: observation.snapshot,
-      // The operator's switches reach the planner too (its plan says it was paused / dry).
-      config: {
-        ...this.o.config.planner,
-        paused: this.o.config.planner.paused || this.pausedFlag,
-        dryRun: this.o.config.planner.dryRun || this.dryRunFlag,
-      },
+      config: this.o.config.planner,
       history: historyFromJournal(this.o.journal.events()),
       now,
     };
     const plans: Plan[] = [];
-    const planner = this.o.planner ?? { local: planLocalRound, global: planGlobalRound };
-    if (loop !== 'local') plans.push(planner.global(input));
-    if (loop !== 'global') plans.push(planner.local(input));
+    if (loop !== 'local' && this.strategy.global) plans.push(this.strategy.global(input));
+    if (loop !== 'global' && this.strategy.local) plans.push(this.strategy.local(input));
     const plan: Plan = {
       at: now,
       held: dedupeHeld([...held, ...plans.flatMap((p) => p.held)]),
@@ -313,9 +326,7 @@ export class AutoscalerService {
         this.lastHeldKey = heldKey;
       }
       const events =
-        this.pausedFlag || plan.actions.length === 0
-          ? []
-          : await this.applier.apply(plan, loop, { background: true });
+        plan.actions.length === 0 ? [] : await this.applier.apply(plan, loop, { background: true });
       const allHeld =
         observation === null ||
         (observation.snapshot.hosts.length > 0 && plan.held.length >= observation.snapshot.hosts.length);
@@ -352,7 +363,7 @@ export class AutoscalerService {
     for (const h of this.knownHosts) m.hostHeld.set({ host: h }, 0);
     for (const h of held) {
       m.hostHeld.set({ host: h.host }, 1);
-      m.heldHosts.inc({ reason: reasonClass(h.reason) });
+      m.heldHosts.inc({ reason: h.code });
     }
   }
 
@@ -366,8 +377,8 @@ export class AutoscalerService {
     this.loopDone = (async () => {
       while (!this.stopped) {
         const t0 = this.clock();
-        if (this.tick % k === 0) await this.runRound('global');
-        if (!this.stopped) await this.runRound('local');
+        if (this.tick % k === 0 && this.strategy.global) await this.runRound('global');
+        if (!this.stopped && this.strategy.local) await this.runRound('local');
         this.tick++;
         const wait = Math.max(0, t0 + t2 - this.clock());
         if (wait === 0) this.o.log.warn({ overrunMs: this.clock() - t0 - t2 }, 'round overran its period');
@@ -410,19 +421,7 @@ export class AutoscalerService {
 }
 
 function dedupeHeld(held: HeldHost[]): HeldHost[] {
-  const m = new Map<string, string>();
-  for (const h of held) if (!m.has(h.host)) m.set(h.host, h.reason);
-  return [...m].map(([host, reason]) => ({ host, reason }));
-}
-
-/** A low-cardinality label for a held reason. */
-export function reasonClass(reason: string): string {
-  if (reason.startsWith('metrics source')) return 'source_down';
-  if (reason.startsWith('stale')) return 'stale';
-  if (reason.startsWith('partial')) return 'partial';
-  if (reason.startsWith('host down') || reason.startsWith('no vmpilot_host_up')) return 'host_down';
-  if (reason.startsWith('paused')) return 'paused';
-  if (reason.startsWith('hypervisor')) return 'hypervisor_unreachable';
-  if (reason.startsWith('no data')) return 'no_data';
-  return 'planner';
+  const m = new Map<string, HeldHost>();
+  for (const h of held) if (!m.has(h.host)) m.set(h.host, h);
+  return [...m.values()];
 }

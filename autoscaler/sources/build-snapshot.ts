@@ -11,6 +11,7 @@ import type {
   VmSnapshot,
   WorkloadKind,
 } from '../../core/model/snapshot';
+import type { HoldCode } from '../../core/model/hold';
 import type { HeldHost, Observation } from './source';
 
 export type Labels = Record<string, string>;
@@ -107,9 +108,9 @@ function rangeByVm(series: RangeSeries[] | undefined): Map<string, Map<number, n
 
 export function buildSnapshot(input: BuildInput): Observation {
   const { now, intervalSeconds } = input;
-  const held = new Map<string, string>();
-  const hold = (host: string, reason: string) => {
-    if (!held.has(host)) held.set(host, reason);
+  const held = new Map<string, HeldHost>();
+  const hold = (host: string, code: HoldCode, reason: string) => {
+    if (!held.has(host)) held.set(host, { host, code, reason });
   };
 
   const up = byHost(input.instant.hostUp);
@@ -156,8 +157,10 @@ export function buildSnapshot(input: BuildInput): Observation {
     const active = state === 'running' || state === 'blocked' || state === 'paused';
     const cpuT = series.vmCpu.get(k);
     const memT = series.vmMemory.get(k);
-    if (active && (!cpuT || cpuT.size === 0)) hold(host, `partial data: no CPU samples for ${name}`);
-    else if (active && (!memT || memT.size === 0)) hold(host, `partial data: no memory samples for ${name}`);
+    if (active && (!cpuT || cpuT.size === 0))
+      hold(host, 'partial', `partial data: no CPU samples for ${name}`);
+    else if (active && (!memT || memT.size === 0))
+      hold(host, 'partial', `partial data: no memory samples for ${name}`);
     const history: ResourceVector[] = [];
     const hh = hostHistory.get(host) ?? new Map<number, ResourceVector>();
     hostHistory.set(host, hh);
@@ -227,16 +230,18 @@ export function buildSnapshot(input: BuildInput): Observation {
     if (up.get(name) !== 1)
       hold(
         name,
+        'host_down',
         up.has(name) ? 'host down: exporter reports vmpilot_host_up = 0' : 'no vmpilot_host_up sample',
       );
     else if (ageSeconds > 2 * intervalSeconds) {
       hold(
         name,
+        'stale',
         `stale: newest sample ${ageSeconds.toFixed(0)} s old (> 2 scrape intervals of ${intervalSeconds} s)`,
       );
     }
     if (!cpus.has(name) || !memory.has(name))
-      hold(name, 'partial data: host CPU count or memory size missing');
+      hold(name, 'partial', 'partial data: host CPU count or memory size missing');
     const hh = hostHistory.get(name) ?? new Map<number, ResourceVector>();
     const usageHistory = grid.map((g) => hh.get(g) ?? zero());
     hosts.push({
@@ -256,6 +261,6 @@ export function buildSnapshot(input: BuildInput): Observation {
   }
   const snapshot: ClusterSnapshot = { at: now, intervalSeconds, hosts, vms };
   const ages = hosts.map((h) => h.ageSeconds);
-  const heldList: HeldHost[] = [...held].map(([host, reason]) => ({ host, reason }));
+  const heldList: HeldHost[] = [...held.values()];
   return { snapshot, held: heldList, ageSeconds: ages.length ? Math.min(...ages) : 0 };
 }

@@ -10,10 +10,16 @@ export class MemorySource implements MetricsSource {
     const snapshot = await this.read(now);
     const held: HeldHost[] = [];
     for (const h of snapshot.hosts) {
-      if (!h.up) held.push({ host: h.name, reason: 'host down: no fresh data from its hypervisor' });
+      if (!h.up)
+        held.push({
+          host: h.name,
+          code: 'host_down',
+          reason: 'host down: no fresh data from its hypervisor',
+        });
       else if (h.ageSeconds > 2 * snapshot.intervalSeconds) {
         held.push({
           host: h.name,
+          code: 'stale',
           reason: `stale: newest sample ${h.ageSeconds.toFixed(0)} s old (> 2 × ${snapshot.intervalSeconds} s)`,
         });
       }

@@ -1,12 +1,10 @@
 // The metrics-source port: one cluster snapshot per round, plus the hosts that must be held
 // (no action on them) and why. Adapters: Prometheus (production) and in-memory (tests,
 // fed by the simulator).
+import type { HeldHost } from '../../core/model/hold';
 import type { ClusterSnapshot } from '../../core/model/snapshot';
 
-export interface HeldHost {
-  host: string;
-  reason: string;
-}
+export type { HeldHost } from '../../core/model/hold';
 
 export interface Observation {
   snapshot: ClusterSnapshot;

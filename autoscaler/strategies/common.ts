@@ -1,5 +1,6 @@
 // Shared pieces of the baseline balancers: they see the same ClusterSnapshot as vmpilot's
 // planner and return the same Plan shape, under the same migration budget.
+import type { HeldHost } from '../../core/model/hold';
 import type {
   Resource,
   ResourceVector,
@@ -54,9 +55,13 @@ export function usableHosts(snapshot: ClusterSnapshot): HostSnapshot[] {
 }
 
 /** Held hosts with the reason, in the Plan's shape. */
-export function heldHosts(snapshot: ClusterSnapshot): { host: string; reason: string }[] {
+export function heldHosts(snapshot: ClusterSnapshot): HeldHost[] {
   const usable = new Set(usableHosts(snapshot).map((h) => h.name));
   return snapshot.hosts
     .filter((h) => !usable.has(h.name))
-    .map((h) => ({ host: h.name, reason: h.up ? 'stale data' : 'host down' }));
+    .map((h) =>
+      h.up
+        ? { host: h.name, code: 'stale' as const, reason: 'stale data' }
+        : { host: h.name, code: 'host_down' as const, reason: 'host down' },
+    );
 }

@@ -1,19 +1,13 @@
-// Binds vmpilot's pure planner (autoscaler/decision) to the simulation runner: the same
-// planLocalRound / planGlobalRound that production runs, with the default config (or the
-// one given), so `simulate` measures the real decision code.
-import { defaultPlannerConfig, type PlannerConfig, type PlannerConfigInput } from '../decision/config';
+// vmpilot's own planner as a strategy: the same planLocalRound / planGlobalRound that
+// production runs; `local` and `global` keep one of the two rounds (the seed experiment's
+// LocalTuning and GlobalTuning scenarios), `gl` both.
 import { planGlobalRound, planLocalRound } from '../decision/planner';
-import type { PlannerBinding } from '../simulate/runner';
+import type { Strategy } from './strategy';
 
-export function vmpilotPlanner(
-  overrides: PlannerConfigInput = {},
-): PlannerBinding & { config: PlannerConfig } {
-  const config = defaultPlannerConfig(overrides);
+export function vmpilotStrategy(rounds: 'gl' | 'local' | 'global' = 'gl'): Strategy {
   return {
-    config,
-    t1Seconds: config.t1Seconds,
-    t2Seconds: config.t2Seconds,
-    local: (input) => planLocalRound({ ...input, config }),
-    global: (input) => planGlobalRound({ ...input, config }),
+    name: rounds,
+    ...(rounds !== 'global' ? { local: planLocalRound } : {}),
+    ...(rounds !== 'local' ? { global: planGlobalRound } : {}),
   };
 }

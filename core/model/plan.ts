@@ -1,4 +1,5 @@
 // A plan: what one planner round wants done, every action with its reason.
+import type { HeldHost } from './hold';
 
 export type ActionKind =
   | 'set_cpu_shares'
@@ -40,6 +41,6 @@ export interface Action {
 export interface Plan {
   at: number;
   /** Hosts the planner refused to act on this round (stale data, paused, …). */
-  held: { host: string; reason: string }[];
+  held: HeldHost[];
   actions: Action[];
 }

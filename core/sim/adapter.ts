@@ -74,13 +74,36 @@ function translate(e: unknown): unknown {
 
 export class SimPort implements HypervisorPort, AppStatsSource {
   private closed = false;
+  /** Virtual time: migrations waiting for the owner to advance the model. */
+  private readonly waiting = new Set<() => void>();
 
+  /**
+   * `time: 'virtual'` — the owner (a simulation) advances the model itself and calls
+   * `advanced()` after each step; a migration then waits for model time, not wall time,
+   * and its timeout counts model time too. Default 'wall': the port follows `clock`.
+   */
   constructor(
     readonly uri: string,
     readonly driver: SimDriver,
     private readonly clock: () => number,
     private readonly timeoutMs: number,
+    private readonly time: 'wall' | 'virtual' = 'wall',
   ) {}
+
+  /** Virtual time only: the model moved on; migrations waiting on it look again. */
+  advanced(): void {
+    for (const wake of [...this.waiting]) wake();
+  }
+
+  private nextStep(): Promise<void> {
+    return new Promise((res) => {
+      const wake = () => {
+        this.waiting.delete(wake);
+        res();
+      };
+      this.waiting.add(wake);
+    });
+  }
 
   get model(): SimCluster {
     return this.driver.model;
@@ -216,6 +239,7 @@ export class SimPort implements HypervisorPort, AppStatsSource {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.advanced(); // waiting migrations see the port closed
   }
 
   // ---- CPU tune, pinning, I/O ---------------------------------------------------------------
@@ -298,19 +322,25 @@ export class SimPort implements HypervisorPort, AppStatsSource {
         maxDowntimeMs: opts?.maxDowntimeMs,
       });
     });
-    const deadline = Date.now() + (opts?.timeoutMs ?? this.timeoutMs * 30);
-    // Wait in real time while the clock carries the model through the pre-copy rounds.
+    const virtual = this.time === 'virtual';
+    const now = virtual ? () => this.model.nowMs : Date.now;
+    const deadline = now() + (opts?.timeoutMs ?? this.timeoutMs * 30);
+    // Wait while the clock (or, in virtual time, the owner) carries the model through the
+    // pre-copy rounds.
     while (job.state === 'running') {
       if (this.closed) throw new HypervisorError('unreachable', `${this.uri}: port closed during migration`);
-      if (Date.now() > deadline) {
+      if (now() > deadline) {
         this.model.abortMigration(this.model.vm(ref.name));
         throw new HypervisorError(
           'timeout',
           `migration of "${ref.name}" to "${target.host}" did not finish in time`,
         );
       }
-      await new Promise((r) => setTimeout(r, MIGRATION_POLL_MS));
-      this.driver.advanceTo(this.clock());
+      if (virtual) await this.nextStep();
+      else {
+        await new Promise((r) => setTimeout(r, MIGRATION_POLL_MS));
+        this.driver.advanceTo(this.clock());
+      }
       opts?.onProgress?.(progressOf(job));
     }
     if (job.state === 'aborted')

@@ -3,11 +3,10 @@
 // response times, SLA violations, migrations and host CPU smoothness (SPEC §10, §11).
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { TuningEvent } from '../../../core/model/event';
 import { loadScenario, ScenarioError } from '../../../core/sim/loader';
-import { vmpilotPlanner } from '../../strategies/vmpilot';
 import type { SimResult } from '../../../core/sim/results';
-import { runSimulation, SIM_MODES, type SimMode } from '../../simulate/runner';
+import { runSimulation } from '../../simulate/runner';
+import { isStrategyName, STRATEGIES, STRATEGY_NAMES } from '../../strategies/registry';
 import { CliError } from '../errors';
 
 const f = (x: number, d = 2) => x.toFixed(d);
@@ -43,46 +42,50 @@ export function register(program: Command): void {
       '-s, --scenario <name|file>',
       'shipped scenario name (e.g. seed-experiment), sim://NAME, or a YAML file',
     )
-    .requiredOption('-m, --mode <mode>', `tuning mode: ${SIM_MODES.join(' | ')}`)
+    .requiredOption(
+      '-m, --mode <mode>',
+      `strategy: ${STRATEGY_NAMES.map((n) => `${n} (${STRATEGIES[n].describe})`).join('; ')}`,
+    )
     .option('--json', 'print one JSON object (SPEC §11 fields first)')
     .option('--seed <n>', "seed for the random traces (default: the scenario's)")
-    .option('--events <file>', 'write every tuning event as one JSON line (TuningEvent shape)')
-    .action((opts: { scenario: string; mode: string; json?: boolean; seed?: string; events?: string }) => {
-      if (!(SIM_MODES as readonly string[]).includes(opts.mode))
-        throw new CliError(`unknown mode "${opts.mode}" (expected one of ${SIM_MODES.join(', ')})`);
-      let seed: number | undefined;
-      if (opts.seed !== undefined) {
-        seed = Number(opts.seed);
-        if (!Number.isInteger(seed)) throw new CliError(`--seed must be an integer, got "${opts.seed}"`);
-      }
-      let scenario;
-      try {
-        scenario = loadScenario(opts.scenario);
-      } catch (e) {
-        if (e instanceof ScenarioError) throw new CliError(e.message, 1, { cause: e });
-        throw e;
-      }
-      const events: TuningEvent[] = [];
-      const started = performance.now();
-      const result = runSimulation(scenario, opts.mode as SimMode, {
-        seed,
-        planner: vmpilotPlanner(),
-        events: (e) => events.push(e),
-      });
-      result.wall_ms = performance.now() - started;
-      if (opts.events) {
-        try {
-          writeFileSync(
-            opts.events,
-            events.map((e) => JSON.stringify(e)).join('\n') + (events.length ? '\n' : ''),
-          );
-        } catch (e) {
-          throw new CliError(`cannot write events file ${opts.events}`, 1, { cause: e });
+    .option(
+      '--events <file>',
+      'write every tuning event the applier journalled as one JSON line (TuningEvent shape)',
+    )
+    .action(
+      async (opts: { scenario: string; mode: string; json?: boolean; seed?: string; events?: string }) => {
+        const mode = opts.mode;
+        if (!isStrategyName(mode))
+          throw new CliError(`unknown mode "${mode}" (expected one of ${STRATEGY_NAMES.join(', ')})`);
+        let seed: number | undefined;
+        if (opts.seed !== undefined) {
+          seed = Number(opts.seed);
+          if (!Number.isInteger(seed)) throw new CliError(`--seed must be an integer, got "${opts.seed}"`);
         }
-      }
-      if (opts.json) {
-        const { host_cpu_per_minute: _perMinute, ...json } = result;
-        process.stdout.write(`${JSON.stringify(json)}\n`);
-      } else process.stdout.write(`${formatResult(result)}\n`);
-    });
+        let scenario;
+        try {
+          scenario = loadScenario(opts.scenario);
+        } catch (e) {
+          if (e instanceof ScenarioError) throw new CliError(e.message, 1, { cause: e });
+          throw e;
+        }
+        const started = performance.now();
+        const { result, events } = await runSimulation(scenario, mode, { seed });
+        result.wall_ms = performance.now() - started;
+        if (opts.events) {
+          try {
+            writeFileSync(
+              opts.events,
+              events.map((e) => JSON.stringify(e)).join('\n') + (events.length ? '\n' : ''),
+            );
+          } catch (e) {
+            throw new CliError(`cannot write events file ${opts.events}`, 1, { cause: e });
+          }
+        }
+        if (opts.json) {
+          const { host_cpu_per_minute: _perMinute, ...json } = result;
+          process.stdout.write(`${JSON.stringify(json)}\n`);
+        } else process.stdout.write(`${formatResult(result)}\n`);
+      },
+    );
 }

@@ -1,0 +1,47 @@
+// The strategies `vmpilot simulate --mode` can run, by name. Each one plans through the
+// same service loop and applier; adding a balancer is one entry here.
+import { defaultDrsConfig, drsRound } from './drs';
+import { defaultSandpiperConfig, sandpiperRound } from './sandpiper';
+import type { Strategy } from './strategy';
+import { vmpilotStrategy } from './vmpilot';
+
+interface StrategyEntry {
+  /** One line for `--help` and the docs. */
+  describe: string;
+  create(): Strategy;
+}
+
+export const STRATEGIES = {
+  nontuning: {
+    describe: 'nothing is tuned or moved (the reference)',
+    create: () => ({ name: 'nontuning' }),
+  },
+  local: { describe: "vmpilot's local rounds only (every T2)", create: () => vmpilotStrategy('local') },
+  global: { describe: "vmpilot's global rounds only (every T1)", create: () => vmpilotStrategy('global') },
+  gl: { describe: "vmpilot's local and global rounds", create: () => vmpilotStrategy('gl') },
+  sandpiper: {
+    describe: 'Sandpiper-style black-box hotspot migration (Wood et al., NSDI 2007), every T1',
+    create: () => {
+      const config = defaultSandpiperConfig();
+      return { name: 'sandpiper', global: (input) => sandpiperRound({ ...input, config }) };
+    },
+  },
+  drs: {
+    describe: 'DRS-style imbalance-driven migration with a cost/benefit filter, every T1',
+    create: () => {
+      const config = defaultDrsConfig();
+      return { name: 'drs', global: (input) => drsRound({ ...input, config }) };
+    },
+  },
+} as const satisfies Record<string, StrategyEntry>;
+
+export type StrategyName = keyof typeof STRATEGIES;
+export const STRATEGY_NAMES = Object.keys(STRATEGIES) as StrategyName[];
+
+export function isStrategyName(s: string): s is StrategyName {
+  return Object.hasOwn(STRATEGIES, s);
+}
+
+export function createStrategy(name: StrategyName): Strategy {
+  return STRATEGIES[name].create();
+}
