@@ -209,8 +209,8 @@ describe('AutoscalerService', () => {
     const r = await t.service.runRound('local');
     expect(r.outcome).toBe('held');
     expect(r.plan.held).toEqual([
-      { host: 'a', reason: expect.stringMatching(/^metrics source: .*ECONNREFUSED/) },
-      { host: 'b', reason: expect.stringMatching(/^metrics source/) },
+      { host: 'a', code: 'source_down', reason: expect.stringMatching(/^metrics source: .*ECONNREFUSED/) },
+      { host: 'b', code: 'source_down', reason: expect.stringMatching(/^metrics source/) },
     ]);
     expect(t.port.calls).not.toContain('setMemory');
     expect(await t.metrics.registry.getSingleMetricAsString('vmpilot_autoscaler_held_hosts')).toMatch(
@@ -227,7 +227,7 @@ describe('AutoscalerService', () => {
     });
     const t = setup({ source, localActions: [setMem('web1', 1.5 * 2 ** 30)] });
     const r = await t.service.runRound('local');
-    expect(r.plan.held).toEqual([{ host: 'a', reason: expect.stringMatching(/^stale/) }]);
+    expect(r.plan.held).toEqual([{ host: 'a', code: 'stale', reason: expect.stringMatching(/^stale/) }]);
     expect(r.plan.actions).toEqual([]);
     expect(t.port.calls).not.toContain('setMemory');
     t.cleanup();
