@@ -3,6 +3,7 @@
 // service-level parameters. Every key has a default, so `defaultPlannerConfig()` is a
 // complete, valid config; the service embeds this schema as the `planner:` section.
 import { z } from 'zod';
+import { PRECOPY_DEFAULTS } from '../../core/model/precopy';
 
 const fraction = z.number().min(0).max(1);
 const nonNegative = z.number().min(0);
@@ -119,16 +120,10 @@ export const plannerConfigSchema = z
     dirtyHeavyBytesPerSecond: nonNegative.default(20 * 1024 ** 2),
     migration: z
       .object({
-        /** Bandwidth assumed for a migration stream when estimating its cost. */
-        bandwidthBytesPerSecond: z
-          .number()
-          .positive()
-          .default(40 * 1024 ** 2),
-        stopBytes: z
-          .number()
-          .positive()
-          .default(48 * 1024 ** 2),
-        maxRounds: z.number().int().positive().default(30),
+        /** Bandwidth assumed for a migration stream when estimating its cost (core/model/precopy.ts). */
+        bandwidthBytesPerSecond: z.number().positive().default(PRECOPY_DEFAULTS.bandwidthBytesPerSecond),
+        stopBytes: z.number().positive().default(PRECOPY_DEFAULTS.stopBytes),
+        maxRounds: z.number().int().positive().default(PRECOPY_DEFAULTS.maxRounds),
       })
       .strict()
       .prefault({}),

@@ -6,12 +6,13 @@
 // cluster model: under `high` on every resource after the move, placement rules kept.
 import { RESOURCES, type Resource, type VmSnapshot } from '../../core/model/snapshot';
 import type { Action, Reason } from '../../core/model/plan';
+import type { PreCopyEstimate } from '../../core/model/precopy';
 import { ClusterModel } from './cluster-model';
 import { matchesVm, type PlannerConfig } from './config';
 import { classifyVm, type VmTraits } from './contention';
 import { inCooldown, inFlightMigration, isPingPong, type MigrationRecord } from './guards';
 import { classifyHost } from './hotspots';
-import { preCopyCost, type PreCopyCost } from './migration-cost';
+import { migrationEstimate } from './migration-cost';
 import type { RoundView, VmView } from './points';
 import { orderMigrations } from './sequence';
 
@@ -32,7 +33,7 @@ export interface GlobalInput {
 interface Candidate {
   view: VmView;
   traits: VmTraits;
-  cost: PreCopyCost;
+  cost: PreCopyEstimate;
   relief: number;
   score: number;
   vsr: number;
@@ -88,16 +89,6 @@ export function volumeToSize(view: VmView): number {
   return vol / Math.max(1, view.vm.memoryBytes);
 }
 
-function migrationCost(view: VmView, cfg: PlannerConfig): PreCopyCost {
-  return preCopyCost({
-    memoryBytes: view.vm.allocation.balloonBytes ?? view.vm.memoryBytes,
-    dirtyRateBytesPerSecond: view.vm.dirtyRateBytesPerSecond ?? 0,
-    bandwidthBytesPerSecond: cfg.migration.bandwidthBytesPerSecond,
-    stopBytes: cfg.migration.stopBytes,
-    maxRounds: cfg.migration.maxRounds,
-  });
-}
-
 /**
  * Relief of moving the VM off a host: the part of each hot resource's excess over `high`
  * its demand removes. Score = relief per second of migration, ×1.25 for CPU/disk-bound
@@ -110,7 +101,7 @@ function rankCandidate(
   excess: Record<Resource, number>,
   cfg: PlannerConfig,
 ): Candidate {
-  const cost = migrationCost(view, cfg);
+  const cost = migrationEstimate(view.vm, cfg.migration);
   let relief = 0;
   for (const r of hot) relief += Math.min(view.points[r] / 100, excess[r]);
   let factor = 1;

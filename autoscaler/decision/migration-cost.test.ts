@@ -1,38 +1,48 @@
-import { preCopyCost } from './migration-cost';
+import { MiB, preCopy, PRECOPY_DEFAULTS } from '../../core/model/precopy';
+import type { VmSnapshot } from '../../core/model/snapshot';
+import { defaultPlannerConfig } from './config';
+import { migrationEstimate } from './migration-cost';
 
-const MiB = 1024 ** 2;
-const base = { bandwidthBytesPerSecond: 100 * MiB, stopBytes: 10 * MiB, maxRounds: 30 };
+const vm = (over: Partial<VmSnapshot> = {}): VmSnapshot => ({
+  name: 'v',
+  host: 'a',
+  state: 'running',
+  vcpus: 1,
+  memoryBytes: 2048 * MiB,
+  workload: 'web',
+  usageHistory: [],
+  allocation: { balloonBytes: 1024 * MiB },
+  ...over,
+});
 
-describe('preCopyCost', () => {
-  it('follows V_i = V_{i-1}·D/B until below the stop threshold', () => {
-    // 1000 MiB, D/B = 0.5: 1000, 500, 250, 125, 62.5, 31.25, 15.625, 7.8125 (stop)
-    const c = preCopyCost({ ...base, memoryBytes: 1000 * MiB, dirtyRateBytesPerSecond: 50 * MiB });
-    expect(c.rounds).toBe(7);
-    expect(c.transferredBytes / MiB).toBeCloseTo(1992.1875);
-    expect(c.migrationSeconds).toBeCloseTo(19.921875);
-    expect(c.downtimeSeconds).toBeCloseTo(0.078125);
+describe('migrationEstimate', () => {
+  const engine = defaultPlannerConfig().migration;
+
+  it('defaults to the calibrated engine parameters of the one pre-copy model', () => {
+    expect(engine).toEqual({ ...PRECOPY_DEFAULTS });
   });
-  it('a guest that dirties faster than the link stops after maxRounds with a big downtime', () => {
-    const c = preCopyCost({
-      ...base,
-      maxRounds: 3,
-      memoryBytes: 100 * MiB,
-      dirtyRateBytesPerSecond: 200 * MiB,
-    });
-    expect(c.rounds).toBe(3);
-    expect(c.transferredBytes / MiB).toBeCloseTo(400);
-    expect(c.downtimeSeconds).toBeCloseTo(1);
+
+  it('is the pre-copy model on the balloon, the dirty rate and the outbound traffic of the VM', () => {
+    const v = vm({ dirtyRateBytesPerSecond: 10 * MiB, netTxBytesPerSecond: 5 * MiB });
+    expect(migrationEstimate(v, engine)).toEqual(
+      preCopy({
+        ...PRECOPY_DEFAULTS,
+        memoryBytes: 1024 * MiB,
+        dirtyRateBytesPerSecond: 10 * MiB,
+        competingBytesPerSecond: 5 * MiB,
+      }),
+    );
   });
-  it('costs grow with memory and with dirty rate', () => {
-    const small = preCopyCost({ ...base, memoryBytes: 512 * MiB, dirtyRateBytesPerSecond: 10 * MiB });
-    const big = preCopyCost({ ...base, memoryBytes: 2048 * MiB, dirtyRateBytesPerSecond: 10 * MiB });
-    const dirty = preCopyCost({ ...base, memoryBytes: 512 * MiB, dirtyRateBytesPerSecond: 80 * MiB });
-    expect(big.migrationSeconds).toBeGreaterThan(small.migrationSeconds);
-    expect(dirty.migrationSeconds).toBeGreaterThan(small.migrationSeconds);
-  });
-  it('rejects a zero bandwidth', () => {
-    expect(() =>
-      preCopyCost({ ...base, bandwidthBytesPerSecond: 0, memoryBytes: 1, dirtyRateBytesPerSecond: 0 }),
-    ).toThrow(/bandwidth/);
+
+  it('copies the configured memory when the balloon is unknown, and a quiet VM costs less', () => {
+    const noBalloon = migrationEstimate(vm({ allocation: {} }), engine);
+    expect(noBalloon.roundBytes[0]).toBe(2048 * MiB);
+    const quiet = migrationEstimate(vm(), engine);
+    const busy = migrationEstimate(
+      vm({ dirtyRateBytesPerSecond: 30 * MiB, netTxBytesPerSecond: 10 * MiB }),
+      engine,
+    );
+    expect(busy.migrationSeconds).toBeGreaterThan(quiet.migrationSeconds);
+    expect(busy.downtimeSeconds).toBeGreaterThan(quiet.downtimeSeconds);
   });
 });

@@ -1,38 +1,17 @@
-// Pre-copy live-migration cost (SPEC §7): round 0 sends the memory M, round i sends what
-// was dirtied during round i−1 (V_i = V_{i−1}·D/B, never more than M), stop-and-copy once
-// a round is below the stop threshold or after maxRounds. Planning uses the total time and
-// bytes as the migration's cost.
+// The planner's migration cost estimate: the one pre-copy model (core/model/precopy.ts,
+// calibrated on seed 004 Table 1, also the simulator's physics) applied to a VM of the
+// snapshot with the planner's engine parameters (`planner.migration`, whose defaults are
+// the model's calibrated ones). Round 0 copies the VM's balloon (its current memory); the
+// VM's own outbound traffic competes with the migration stream.
+import { preCopy, type PreCopyEstimate } from '../../core/model/precopy';
+import type { VmSnapshot } from '../../core/model/snapshot';
+import type { PlannerConfig } from './config';
 
-export interface PreCopyInput {
-  memoryBytes: number;
-  dirtyRateBytesPerSecond: number;
-  bandwidthBytesPerSecond: number;
-  stopBytes: number;
-  maxRounds: number;
-}
-
-export interface PreCopyCost {
-  rounds: number;
-  transferredBytes: number;
-  migrationSeconds: number;
-  downtimeSeconds: number;
-}
-
-export function preCopyCost(p: PreCopyInput): PreCopyCost {
-  if (!(p.bandwidthBytesPerSecond > 0)) throw new RangeError('migration bandwidth must be positive');
-  let volume = p.memoryBytes;
-  let total = volume;
-  let rounds = 0;
-  for (;;) {
-    volume = Math.min((volume * p.dirtyRateBytesPerSecond) / p.bandwidthBytesPerSecond, p.memoryBytes);
-    total += volume;
-    rounds++;
-    if (volume < p.stopBytes || rounds >= p.maxRounds) break;
-  }
-  return {
-    rounds,
-    transferredBytes: total,
-    migrationSeconds: total / p.bandwidthBytesPerSecond,
-    downtimeSeconds: volume / p.bandwidthBytesPerSecond,
-  };
+export function migrationEstimate(vm: VmSnapshot, engine: PlannerConfig['migration']): PreCopyEstimate {
+  return preCopy({
+    ...engine,
+    memoryBytes: vm.allocation.balloonBytes ?? vm.memoryBytes,
+    dirtyRateBytesPerSecond: vm.dirtyRateBytesPerSecond ?? 0,
+    competingBytesPerSecond: vm.netTxBytesPerSecond ?? 0,
+  });
 }

@@ -13,7 +13,7 @@
 //   host is never a destination.
 import type { Action, Plan } from '../../core/model/plan';
 import type { ClusterSnapshot, HostSnapshot, Resource, VmSnapshot } from '../../core/model/snapshot';
-import { preCopy, PRECOPY_DEFAULTS } from '../../core/sim/migration';
+import { preCopy, PRECOPY_DEFAULTS } from '../../core/model/precopy';
 import { freeMemory, heldHosts, latest, memoryOf, movable, usableHosts, type BaselineInput } from './common';
 
 export interface DrsConfig {
@@ -67,14 +67,13 @@ function hostLoads(
   return load;
 }
 
-/** Migration cost of a VM in seconds (pre-copy model with its dirty rate). */
+/** Migration cost of a VM in seconds (the one pre-copy model, calibrated defaults). */
 function migrationSeconds(v: VmSnapshot): number {
   return preCopy({
+    ...PRECOPY_DEFAULTS,
     memoryBytes: memoryOf(v),
     dirtyRateBytesPerSecond: v.dirtyRateBytesPerSecond ?? 0,
-    bandwidthBytesPerSecond: PRECOPY_DEFAULTS.bandwidthBytesPerSecond,
-    stopBytes: PRECOPY_DEFAULTS.stopBytes,
-    maxRounds: PRECOPY_DEFAULTS.maxRounds,
+    competingBytesPerSecond: v.netTxBytesPerSecond ?? 0,
   }).migrationSeconds;
 }
 

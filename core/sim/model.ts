@@ -8,7 +8,9 @@
 // method here; the adapter, the runner and the baselines all drive this one model.
 import type { BlockIoTune, CpuCap, NetBandwidth, VmState } from '../hypervisor/port';
 import { cpuLimitCores, proportionalShare } from './cpu';
-import { MIGRATION_CALIBRATION, MIGRATION_CPU_COST, type MigrationProfile } from './migration';
+import { MIGRATION_CALIBRATION, type MigrationProfile } from '../model/precopy-calibration';
+import { dirtiedBytes, stopAndCopyNext, streamBandwidth } from '../model/precopy';
+import { MIGRATION_CPU_COST } from './migration';
 import { deriveSeed, mulberry32 } from './prng';
 import type { HostSpec, Scenario, SimWorkload, VmSpec, WebSpec } from './scenario';
 import { compileTrace, type Trace } from './traces';
@@ -519,10 +521,9 @@ export class SimCluster {
       const dst = this.host(job.to);
       const engine = this.scenario.migration;
       // The migration stream shares the NICs and competes with the guest's own traffic.
-      const ownTx = vm.workload === 'web' || vm.workload === 'net' ? vm.last.netTxBytesPerSecond : 0;
-      const bw = Math.max(
-        1024 * 1024,
-        Math.min(job.bandwidthLimit, src.netBandwidth, dst.netBandwidth) - ownTx,
+      const bw = streamBandwidth(
+        Math.min(job.bandwidthLimit, src.netBandwidth, dst.netBandwidth),
+        vm.last.netTxBytesPerSecond,
       );
       const dirty = vm.state === 'running' ? this.dirtyRate(vm) : 0;
       job.lastBandwidth = bw;
@@ -547,13 +548,13 @@ export class SimCluster {
           break;
         }
         // Next round: the pages dirtied while this one was sent (bounded by memory).
-        const next = Math.min(dirty * job.roundElapsed, vm.balloonBytes);
+        const next = dirtiedBytes(dirty, job.roundElapsed, vm.balloonBytes);
         job.round += 1;
         job.roundBytes = next;
         job.roundSent = 0;
         job.roundElapsed = 0;
-        const downtimeOk = job.maxDowntimeSeconds === undefined || next / bw <= job.maxDowntimeSeconds;
-        if ((next < engine.stopBytes && downtimeOk) || job.round >= engine.maxRounds) job.stopAndCopy = true;
+        const engineNow = { ...engine, maxDowntimeSeconds: job.maxDowntimeSeconds };
+        if (stopAndCopyNext(next, job.round, bw, engineNow).stop) job.stopAndCopy = true;
       }
       if (pausedHere > 0) paused.set(vm.name, pausedHere);
     }

@@ -2,7 +2,7 @@
 // A scenario is the whole simulated world: hosts, VMs with their workload traces, run
 // length, step, seed, SLA targets and migration engine parameters.
 import { z } from 'zod';
-import { PRECOPY_DEFAULTS } from './migration';
+import { PRECOPY_DEFAULTS } from '../model/precopy';
 import { traceSchema } from './traces';
 import { quantitySchema } from './units';
 

@@ -1,0 +1,116 @@
+// The one pre-copy live-migration model (SPEC §7). The planner's cost estimate
+// (autoscaler/decision/migration-cost.ts), the DRS baseline and the simulator's running
+// migration job (core/sim/model.ts) all use it: the estimate runs it round by round here
+// (`preCopy`); the simulator advances the same per-round rule in time steps, with the
+// bandwidth and dirty rate of the moment (`streamBandwidth`, `dirtiedBytes`,
+// `stopAndCopyNext`). With constant inputs both give the same rounds, time and downtime
+// (core/sim/migration.test.ts checks it).
+//
+// Round 0 sends the whole memory M. Round i sends the pages dirtied while round i−1 was
+// sent: V_i = min(D·t_{i−1}, W, M) with t_{i−1} = V_{i−1}/B, i.e. V_i = min(V_{i−1}·D/B, W, M)
+// (W: writable working set, default M — a guest cannot dirty more than its memory). B is
+// the link's bandwidth minus the guest's own outbound traffic on it (never below 1 MiB/s).
+// Once a round would send less than the stop threshold S (and, when a maximum downtime is
+// set, would take no longer than it), or once round `maxRounds` is reached, the VM is
+// paused and that round is the stop-and-copy: downtime = V_last/B, migration time =
+// Σ V_j/B (downtime included). The defaults below are calibrated on seed 004 Table 1
+// (core/model/precopy-calibration.ts says how).
+
+export const MiB = 1024 * 1024;
+
+/** Engine parameters, calibrated on seed 004 Table 1 (see precopy-calibration.ts). */
+export const PRECOPY_DEFAULTS = {
+  /** Effective migration bandwidth of the paper's testbed (1 GiB VM, SPEC-CPU ≈ pure round 0). */
+  bandwidthBytesPerSecond: 40 * MiB,
+  stopBytes: 48 * MiB,
+  maxRounds: 30,
+} as const;
+
+/** The slowest a migration stream goes, however much the guest's own traffic competes. */
+export const MIN_STREAM_BYTES_PER_SECOND = MiB;
+
+export interface PreCopyEngine {
+  /** Link bandwidth available to migrations, bytes/second. */
+  bandwidthBytesPerSecond: number;
+  /** Stop-and-copy once a round would send less than this. */
+  stopBytes: number;
+  /** Round index at which stop-and-copy is forced (round 0 is the full copy). */
+  maxRounds: number;
+  /** Stop-and-copy only when the last round takes at most this long (libvirt's max downtime). */
+  maxDowntimeSeconds?: number;
+}
+
+export interface PreCopyParams extends PreCopyEngine {
+  memoryBytes: number;
+  dirtyRateBytesPerSecond: number;
+  /** The guest's own outbound traffic sharing the link with the migration stream. */
+  competingBytesPerSecond?: number;
+  /** Writable working set bound on one round's volume (default: memoryBytes). */
+  wwsBytes?: number;
+}
+
+export interface PreCopyEstimate {
+  /** Bytes per round, round 0 first, the stop-and-copy round last. */
+  roundBytes: number[];
+  /** Number of rounds, round 0 and the stop-and-copy round included. */
+  rounds: number;
+  transferredBytes: number;
+  migrationSeconds: number;
+  downtimeSeconds: number;
+  /** Stop-and-copy came from the stop threshold, not from `maxRounds`. */
+  converged: boolean;
+}
+
+/**
+ * Bandwidth of the migration stream: the link minus the guest's own outbound traffic, never
+ * below MIN_STREAM_BYTES_PER_SECOND (or the link itself, when slower than that).
+ */
+export function streamBandwidth(linkBytesPerSecond: number, competingBytesPerSecond = 0): number {
+  const floor = Math.min(linkBytesPerSecond, MIN_STREAM_BYTES_PER_SECOND);
+  return Math.max(floor, linkBytesPerSecond - competingBytesPerSecond);
+}
+
+/** Next round's volume: what the guest dirtied while the last round was sent, bounded. */
+export function dirtiedBytes(
+  dirtyRateBytesPerSecond: number,
+  roundSeconds: number,
+  boundBytes: number,
+): number {
+  return Math.min(dirtyRateBytesPerSecond * roundSeconds, boundBytes);
+}
+
+/** Whether round `round`, of `bytes`, is the stop-and-copy one; `converged` when by threshold. */
+export function stopAndCopyNext(
+  bytes: number,
+  round: number,
+  bandwidthBytesPerSecond: number,
+  engine: PreCopyEngine,
+): { stop: boolean; converged: boolean } {
+  const downtimeOk =
+    engine.maxDowntimeSeconds === undefined || bytes / bandwidthBytesPerSecond <= engine.maxDowntimeSeconds;
+  const converged = bytes < engine.stopBytes && downtimeOk;
+  return { stop: converged || round >= engine.maxRounds, converged };
+}
+
+/** The whole migration, round by round, with constant dirty rate and bandwidth. */
+export function preCopy(p: PreCopyParams): PreCopyEstimate {
+  if (!(p.bandwidthBytesPerSecond > 0)) throw new RangeError('pre-copy needs a positive bandwidth');
+  const bw = streamBandwidth(p.bandwidthBytesPerSecond, p.competingBytesPerSecond);
+  const bound = Math.min(p.wwsBytes ?? p.memoryBytes, p.memoryBytes);
+  const roundBytes = [p.memoryBytes];
+  let last: { stop: boolean; converged: boolean };
+  do {
+    const next = dirtiedBytes(p.dirtyRateBytesPerSecond, roundBytes[roundBytes.length - 1] / bw, bound);
+    roundBytes.push(next);
+    last = stopAndCopyNext(next, roundBytes.length - 1, bw, p);
+  } while (!last.stop);
+  const transferredBytes = roundBytes.reduce((a, b) => a + b, 0);
+  return {
+    roundBytes,
+    rounds: roundBytes.length,
+    transferredBytes,
+    migrationSeconds: transferredBytes / bw,
+    downtimeSeconds: roundBytes[roundBytes.length - 1] / bw,
+    converged: last.converged,
+  };
+}
