@@ -1,7 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
-import { layering } from './eslint.layering.mjs';
+import { layering } from './eslint/layering.mjs';
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'grafana-plugin/', 'coverage/', '**/*.js', '!bin/*.js'] },

@@ -1,13 +1,14 @@
 // Layering rules (README.md, "Layering: which folder may import which"): which top-level
 // folder may import which, and no import cycles. `layering(root)` returns flat-config
 // objects whose folders are relative to `root`; eslint.config.mjs applies them to the
-// repository and test/lint/layering.test.ts to a small fixture tree.
+// repository and test/lint/layering.test.ts to small fixture trees.
 //
-// Cycles: `import-x/no-cycle` follows value imports, static and dynamic (`await import()`);
-// it does not follow type-only imports (`import type`, or `{ type A }` only), which vanish
-// from the compiled JavaScript and so cannot create a load-order cycle.
+// Cycles: every import counts, type-only ones too. `import-x/no-cycle` reports a cycle of
+// value imports (static or `await import()`); `layering/no-type-import-cycle`
+// (./no-type-import-cycle.mjs) reports a type-only import that closes a cycle.
 import path from 'node:path';
 import importX, { createNodeResolver } from 'eslint-plugin-import-x';
+import { noTypeImportCycle } from './no-type-import-cycle.mjs';
 
 /** Our top-level folders; npm packages are outside the zones. */
 const OURS = ['core', 'autoscaler', 'exporter', 'lab', 'bench', 'test', 'bin'];
@@ -62,23 +63,30 @@ export function layering(root) {
       ],
     },
   ];
+  // Sources import siblings without an extension or, in `await import()`, as './x.js'.
+  const resolver = createNodeResolver({
+    extensions: ['.ts', '.d.ts', '.js', '.json', '.node'],
+    extensionAlias: { '.js': ['.ts', '.js'] },
+  });
+  const plugin = {
+    meta: { name: 'layering' },
+    rules: { 'no-type-import-cycle': noTypeImportCycle(resolver) },
+  };
   return [
     {
       basePath: root,
       files: ['**/*.ts', '**/*.mts', '**/*.cts'],
-      plugins: { 'import-x': importX },
+      plugins: { 'import-x': importX, layering: plugin },
       settings: {
-        // Sources import siblings without an extension or, in `await import()`, as './x.js'.
-        'import-x/resolver-next': [
-          createNodeResolver({
-            extensions: ['.ts', '.d.ts', '.js', '.json', '.node'],
-            extensionAlias: { '.js': ['.ts', '.js'] },
-          }),
-        ],
+        'import-x/resolver-next': [resolver],
+        // Without these import-x does not parse .ts dependencies, and no-cycle sees no cycle.
+        'import-x/extensions': ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'],
+        'import-x/parsers': { '@typescript-eslint/parser': ['.ts', '.mts', '.cts'] },
       },
       rules: {
         'import-x/no-restricted-paths': ['error', { basePath: path.resolve(root), zones }],
         'import-x/no-cycle': ['error', { ignoreExternal: true }],
+        'layering/no-type-import-cycle': 'error',
       },
     },
     {
