@@ -412,7 +412,7 @@ function vmStats(v: SimVm, groups: ReadonlySet<string>): VmStats {
       availableBytes: v.balloonBytes,
       unusedBytes: Math.max(0, v.balloonBytes - inRam),
       usableBytes: Math.max(0, v.balloonBytes - inRam),
-      rssBytes: v.state === 'shutoff' ? 0 : v.balloonBytes,
+      rssBytes: v.state === 'shutoff' ? 0 : v.state === 'paused' ? v.balloonBytes : inRam,
     };
   }
   if (groups.has('block'))

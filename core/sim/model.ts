@@ -328,13 +328,27 @@ export class SimCluster {
     return (this.nowMs - this.startMs) / 1000;
   }
 
-  /** Memory promised to guests on a host: balloons of resident VMs + incoming migrations. */
+  /**
+   * Host memory a VM's guest really holds: what it touched, min(working set, balloon) — KVM
+   * backs guest RAM lazily and a balloon is a ceiling, not an allocation (the same count as
+   * the host-overcommit physics in stepHost and core/model/footprint.ts). A paused VM keeps
+   * its whole balloon (stepHost counts it so).
+   */
+  residentMemory(v: SimVm): number {
+    if (v.state === 'shutoff') return 0;
+    if (v.state === 'paused') return v.balloonBytes;
+    return Math.min(v.last.workingSetBytes, v.balloonBytes);
+  }
+
+  /**
+   * Memory in use on a host: resident memory of its VMs and of the VMs migrating to it —
+   * what a real host's MemFree leaves out (the libvirt adapter reports free + buffers +
+   * cached from virNodeGetMemoryStats).
+   */
   committedMemory(host: string): number {
     let sum = 0;
-    for (const v of this.vms.values()) {
-      if (v.state === 'shutoff') continue;
-      if (v.host === host || v.job?.to === host) sum += v.balloonBytes;
-    }
+    for (const v of this.vms.values())
+      if (v.host === host || v.job?.to === host) sum += this.residentMemory(v);
     return sum;
   }
 
