@@ -18,6 +18,9 @@ export const DEFAULT_QUERIES = {
   vmMemoryMax: 'sum by (host, domain) (vmpilot_domain_memory_balloon_maximum_bytes)',
   /** Current balloon in bytes. */
   vmBalloon: 'sum by (host, domain) (vmpilot_domain_memory_balloon_current_bytes)',
+  /** Guest memory the balloon driver reports unused, and the host RSS (the footprint rule). */
+  vmMemoryUnused: 'sum by (host, domain) (vmpilot_domain_memory_balloon_unused_bytes)',
+  vmMemoryRss: 'sum by (host, domain) (vmpilot_domain_memory_balloon_rss_bytes)',
   vmVcpus: 'sum by (host, domain) (vmpilot_domain_vcpus)',
   /** Disk demand in bytes/second (read + write over all devices). */
   vmDisk:

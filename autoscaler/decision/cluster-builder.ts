@@ -29,7 +29,10 @@ export function hostOf(
   };
 }
 
-/** A running VM observed `samples` times at `usage`. */
+/**
+ * A running VM observed `samples` times at `usage`; its balloon driver reports unused what
+ * `usage.mem` leaves of the balloon (as the exporter's balloon statistics would).
+ */
 export function vmOf(
   name: string,
   host: string,
@@ -37,7 +40,7 @@ export function vmOf(
   extra: Partial<VmSnapshot> = {},
   samples = 5,
 ): VmSnapshot {
-  return {
+  const vm: VmSnapshot = {
     name,
     host,
     state: 'running',
@@ -48,6 +51,10 @@ export function vmOf(
     allocation: { cpuShares: 1024, balloonBytes: 2 * GiB },
     ...extra,
   };
+  const balloon = vm.allocation.balloonBytes;
+  if (!('memoryUnusedBytes' in extra) && balloon !== undefined)
+    vm.memoryUnusedBytes = Math.max(0, balloon - usage.mem);
+  return vm;
 }
 
 /**

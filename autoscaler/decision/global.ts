@@ -4,7 +4,8 @@
 // relief per pre-copy cost (CPU/disk-bound preferred, memory-dirtying and network-heavy
 // penalised, Sandpiper VSR as a tie-break); the destination is checked on the forked
 // cluster model: under `high` on every resource after the move, placement rules kept.
-import { RESOURCES, type Resource, type VmSnapshot } from '../../core/model/snapshot';
+import { vmFootprintBytes } from '../../core/model/footprint';
+import { RESOURCES, type Resource } from '../../core/model/snapshot';
 import type { Action, Reason } from '../../core/model/plan';
 import type { PreCopyEstimate } from '../../core/model/precopy';
 import { ClusterModel } from './cluster-model';
@@ -222,18 +223,6 @@ function migrateAction(
  * touched). A VM still in flight (see inFlightMigration) also reserves its demand and tags
  * on its destination, as a phantom `name@inflight` that is never moved.
  */
-/**
- * Memory a VM occupies on its destination: the peak of its recent used memory (what the
- * applier's pre-condition checks, live, against the destination's free memory), else its
- * balloon, else its maximum. Not the balloon first: local tuning hands a host's spare
- * memory to its balloons, so counting balloons would leave no room for any migration.
- */
-function memoryFootprint(vm: VmSnapshot): number {
-  let peak: number | undefined;
-  for (const u of vm.usageHistory) peak = Math.max(peak ?? 0, u.mem);
-  return peak ?? vm.allocation.balloonBytes ?? vm.memoryBytes;
-}
-
 export function buildModel(
   view: RoundView,
   cfg: PlannerConfig,
@@ -248,7 +237,9 @@ export function buildModel(
     const t = classifyVm(v, view.hosts.get(v.vm.host)?.host.capacity ?? v.demand, cfg);
     traits.set(name, t);
     const tags = tagsOf(v, t, cfg);
-    const memory = memoryFootprint(v.vm);
+    // The one footprint rule (core/model/footprint.ts), as the applier's pre-condition
+    // counts it against the same free-memory figure (applier/room.ts freeMemoryBytes).
+    const memory = vmFootprintBytes(v.vm);
     model.addVm({ name, host: v.vm.host, demand: v.demand, tags, memory });
     const past = historyByVm.get(name);
     const flight = past && inFlightMigration(name, v.vm.host, past, now, cfg.cooldownSeconds);

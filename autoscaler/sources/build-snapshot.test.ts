@@ -96,6 +96,23 @@ describe('buildSnapshot', () => {
   });
 });
 
+describe('buildSnapshot: memory readings of the footprint rule (core/model/footprint.ts)', () => {
+  it("carries the balloon driver's unused memory and the host RSS of each VM, when scraped", () => {
+    const { snapshot } = buildSnapshot(
+      input({
+        vmBalloon: [{ labels: vmL('a', 'web1'), value: 4e8, timeMs: NOW }],
+        vmMemoryUnused: [{ labels: vmL('a', 'web1'), value: 3e8, timeMs: NOW }],
+        vmMemoryRss: [{ labels: vmL('a', 'web1'), value: 3.5e8, timeMs: NOW }],
+      }),
+    );
+    const web1 = snapshot.vms.find((v) => v.name === 'web1')!;
+    expect(web1).toMatchObject({ memoryUnusedBytes: 3e8, memoryRssBytes: 3.5e8 });
+    const db1 = snapshot.vms.find((v) => v.name === 'db1')!;
+    expect(db1.memoryUnusedBytes).toBeUndefined();
+    expect(db1.memoryRssBytes).toBeUndefined();
+  });
+});
+
 describe('describePromError', () => {
   it('turns prometheus-query plain-object rejections into one readable line', () => {
     expect(

@@ -31,6 +31,8 @@ export type InstantName =
   | 'vmInfo'
   | 'vmMemoryMax'
   | 'vmBalloon'
+  | 'vmMemoryUnused'
+  | 'vmMemoryRss'
   | 'vmVcpus'
   | 'vmDirtyRate'
   | 'vmCacheMpki'
@@ -135,6 +137,8 @@ export function buildSnapshot(input: BuildInput): Observation {
 
   const memMax = byVm(input.instant.vmMemoryMax);
   const balloon = byVm(input.instant.vmBalloon);
+  const unused = byVm(input.instant.vmMemoryUnused);
+  const rss = byVm(input.instant.vmMemoryRss);
   const vcpus = byVm(input.instant.vmVcpus);
   const dirty = byVm(input.instant.vmDirtyRate);
   const mpki = byVm(input.instant.vmCacheMpki);
@@ -198,6 +202,8 @@ export function buildSnapshot(input: BuildInput): Observation {
     };
     if (info.labels.uuid) vm.uuid = info.labels.uuid;
     if (dirty.has(k)) vm.dirtyRateBytesPerSecond = dirty.get(k);
+    if (unused.has(k)) vm.memoryUnusedBytes = unused.get(k);
+    if (rss.has(k)) vm.memoryRssBytes = rss.get(k);
     const rx = series.rx.get(k);
     const tx = series.tx.get(k);
     const lastT = grid[grid.length - 1];

@@ -40,6 +40,8 @@ const INSTANT: InstantName[] = [
   'vmInfo',
   'vmMemoryMax',
   'vmBalloon',
+  'vmMemoryUnused',
+  'vmMemoryRss',
   'vmVcpus',
   'vmDirtyRate',
   'vmCacheMpki',

@@ -58,6 +58,10 @@ export interface VmSnapshot {
   usageHistory: ResourceVector[];
   /** Memory dirty rate in bytes/second, when known. */
   dirtyRateBytesPerSecond?: number;
+  /** Guest memory the balloon driver reports unused (bytes), when known (core/model/footprint.ts). */
+  memoryUnusedBytes?: number;
+  /** Host-side resident memory of the VM's process (bytes), when known (core/model/footprint.ts). */
+  memoryRssBytes?: number;
   netRxBytesPerSecond?: number;
   netTxBytesPerSecond?: number;
   /** LLC misses per kilo-instruction, when perf counters are on. */
