@@ -19,7 +19,7 @@ describe('migrationEstimate', () => {
   const engine = defaultPlannerConfig().migration;
 
   it('defaults to the calibrated engine parameters of the one pre-copy model', () => {
-    expect(engine).toEqual({ ...PRECOPY_DEFAULTS });
+    expect(engine).toMatchObject({ ...PRECOPY_DEFAULTS });
   });
 
   it('is the pre-copy model on the balloon, the dirty rate and the outbound traffic of the VM', () => {

@@ -9,7 +9,9 @@ import type { PlannerConfig } from './config';
 
 export function migrationEstimate(vm: VmSnapshot, engine: PlannerConfig['migration']): PreCopyEstimate {
   return preCopy({
-    ...engine,
+    bandwidthBytesPerSecond: engine.bandwidthBytesPerSecond,
+    stopBytes: engine.stopBytes,
+    maxRounds: engine.maxRounds,
     memoryBytes: vm.allocation.balloonBytes ?? vm.memoryBytes,
     dirtyRateBytesPerSecond: vm.dirtyRateBytesPerSecond ?? 0,
     competingBytesPerSecond: vm.netTxBytesPerSecond ?? 0,
