@@ -31,6 +31,21 @@ describe('vmpilot.yaml validation', () => {
     expect(cfg.planner).toBeDefined();
   });
 
+  it('one switch each: dryRun/paused at the top or under planner; one migration timeout for applier and planner', () => {
+    const cfg = parseConfigText(
+      'hypervisors: [sim://seed-experiment]\nplanner: {dryRun: true}\npaused: true\napplier: {migrationTimeoutSeconds: 90}\n',
+    );
+    expect([cfg.dryRun, cfg.planner.dryRun, cfg.paused, cfg.planner.paused]).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
+    expect(cfg.planner.migration.timeoutSeconds).toBe(90);
+    const plain = parseConfigText('hypervisors: [sim://seed-experiment]\n');
+    expect([plain.dryRun, plain.paused, plain.planner.migration.timeoutSeconds]).toEqual([false, false, 300]);
+  });
+
   it('names every wrong field with its path and reason', () => {
     const problems = problemsOf(
       [

@@ -44,7 +44,13 @@ export function validateConfig(raw: unknown, file = 'config', baseDir = process.
     ...cfg,
     dryRun,
     paused,
-    planner: { ...planner, dryRun, paused },
+    planner: {
+      ...planner,
+      dryRun,
+      paused,
+      // The planner does not plan what the applier would abort: one timeout for both.
+      migration: { ...planner.migration, timeoutSeconds: cfg.applier.migrationTimeoutSeconds },
+    },
     journal: resolve(cfg.journal),
     authTokenFile: cfg.authTokenFile === undefined ? undefined : resolve(cfg.authTokenFile),
     baseDir,

@@ -4,6 +4,7 @@
 // complete, valid config; the service embeds this schema as the `planner:` section.
 import { z } from 'zod';
 import { PRECOPY_DEFAULTS } from '../../core/model/precopy';
+import { DEFAULT_STALE_INTERVALS } from '../../core/model/staleness';
 
 const fraction = z.number().min(0).max(1);
 const nonNegative = z.number().min(0);
@@ -124,6 +125,12 @@ export const plannerConfigSchema = z
         bandwidthBytesPerSecond: z.number().positive().default(PRECOPY_DEFAULTS.bandwidthBytesPerSecond),
         stopBytes: z.number().positive().default(PRECOPY_DEFAULTS.stopBytes),
         maxRounds: z.number().int().positive().default(PRECOPY_DEFAULTS.maxRounds),
+        /**
+         * The applier's migration timeout: a move the model estimates longer than this is not
+         * planned (it would be aborted). Set from `applier.migrationTimeoutSeconds` when a
+         * service config is loaded — one setting for both.
+         */
+        timeoutSeconds: z.number().positive().default(300),
       })
       .strict()
       .prefault({}),
@@ -149,7 +156,7 @@ export const plannerConfigSchema = z
     /** Same switch as the top-level `paused` (merged at load); the service holds every host. */
     paused: z.boolean().default(false),
     /** Data older than this many observation intervals is stale: the host is held. */
-    staleIntervals: z.number().positive().default(2),
+    staleIntervals: z.number().positive().default(DEFAULT_STALE_INTERVALS),
   })
   .strict()
   .superRefine((c, ctx) => {

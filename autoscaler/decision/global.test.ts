@@ -139,6 +139,16 @@ describe('global round: where to', () => {
       rejected: expect.stringMatching(/^cpu would be/),
     });
   });
+  it("plans no move the pre-copy model says would outlast the applier's migration timeout", () => {
+    const normal = plan(hotCluster());
+    expect(normal.actions).toHaveLength(1);
+    const est = normal.actions[0].reason.scores?.migrationSeconds ?? 0;
+    expect(est).toBeGreaterThan(1);
+    const tight = plan(hotCluster(), { migration: { timeoutSeconds: 1 } });
+    expect(tight.actions).toEqual([]);
+    const justEnough = plan(hotCluster(), { migration: { timeoutSeconds: est + 1 } });
+    expect(justEnough.actions[0].vm).toBe(normal.actions[0].vm);
+  });
   it('never uses a maintenance or held host as a destination', () => {
     expect(plan(hotCluster(), { maintenanceHosts: ['h2'] }).actions[0].to).toBe('h3');
     const stale = hotCluster([], { h2: { ageSeconds: 100 } });

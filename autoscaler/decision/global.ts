@@ -317,6 +317,16 @@ export function planGlobal(input: GlobalInput): Action[] {
         continue;
       }
       const c = rankCandidate(v, traits.get(v.vm.name) as VmTraits, verdict.hot, excess, cfg);
+      // A move the pre-copy model says would outlast the applier's migration timeout would
+      // be aborted there: not planned (else it is retried after every cooldown, in vain).
+      if (c.cost.migrationSeconds > cfg.migration.timeoutSeconds) {
+        if (skipped.length < MAX_ALTERNATIVES)
+          skipped.push({
+            candidate: v.vm.name,
+            rejected: `estimated migration ${c.cost.migrationSeconds.toFixed(0)} s > timeout ${cfg.migration.timeoutSeconds} s`,
+          });
+        continue;
+      }
       if (c.relief > 0) candidates.push(c);
     }
     candidates.sort(byScoreThenVsr);

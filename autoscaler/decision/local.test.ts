@@ -196,6 +196,6 @@ describe('local round: caps, memory, I/O', () => {
     const s = snapshotOf([hostOf('h', 8, 16, undefined, { up: false })], [vmOf('a', 'h', vec(3, 0))], NOW);
     const p = plan(s);
     expect(p.actions).toHaveLength(0);
-    expect(p.held).toEqual([{ host: 'h', reason: expect.stringMatching(/down/) }]);
+    expect(p.held).toEqual([{ host: 'h', code: 'host_down', reason: expect.stringMatching(/down/) }]);
   });
 });

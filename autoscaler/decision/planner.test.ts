@@ -46,7 +46,7 @@ describe('planner entry points', () => {
     };
     expect(planGlobalRound(oneDown).actions).toEqual([]);
     const local = planLocalRound(oneDown);
-    expect(local.held).toEqual([{ host: 'h2', reason: expect.stringMatching(/down/) }]);
+    expect(local.held).toEqual([{ host: 'h2', code: 'host_down', reason: expect.stringMatching(/down/) }]);
     expect(local.actions.length).toBeGreaterThan(0);
     expect(local.actions.every((a) => a.from === 'h1')).toBe(true);
   });
