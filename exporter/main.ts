@@ -2,7 +2,7 @@
 // same flags as `vmpilot exporter`, without loading the rest of the CLI. The benchmark
 // runs the exporter through it as a separate process so its RSS is its own.
 import { Command, CommanderError } from 'commander';
-import { describeError } from '../core/cli/errors';
+import { CliError, describeError } from '../core/cli/errors';
 import { leanHeap, wantsLeanHeap } from './lean-memory';
 
 async function run(argv: string[]): Promise<number> {
@@ -18,7 +18,7 @@ async function run(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;
     process.stderr.write(`vmpilot exporter: ${describeError(e)}\n`);
-    return 1;
+    return e instanceof CliError ? e.exitCode : 1; // 2 for a bad flag value, as `vmpilot exporter`
   }
 }
 
