@@ -15,7 +15,7 @@ import ts from 'typescript';
  * @returns {import('eslint').Rule.RuleModule}
  */
 export function noTypeImportCycle(resolver) {
-  /** @type {Map<string, string | null>} */
+  /** Resolutions found: our file, or null for a package. @type {Map<string, string | null>} */
   const resolved = new Map();
   /** @type {Map<string, { mtimeMs: number, deps: string[] }>} */
   const graph = new Map();
@@ -24,12 +24,13 @@ export function noTypeImportCycle(resolver) {
   function resolveOurs(spec, from) {
     if (!spec.startsWith('.') && !spec.startsWith('/')) return null;
     const key = `${from}\0${spec}`;
-    if (!resolved.has(key)) {
-      const r = resolver.resolve(spec, from);
-      const p = r.found && r.path && !r.path.includes('/node_modules/') ? r.path : null;
-      resolved.set(key, p);
-    }
-    return resolved.get(key) ?? null;
+    const hit = resolved.get(key);
+    if (hit !== undefined) return hit;
+    const r = resolver.resolve(spec, from);
+    const p = r.found && r.path && !r.path.includes('/node_modules/') ? r.path : null;
+    // A miss is not kept: the file may be created later in a long-running editor session.
+    if (p !== null || r.found) resolved.set(key, p);
+    return p;
   }
 
   /** Every module of ours that `file` imports, in any way. */
