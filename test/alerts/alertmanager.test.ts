@@ -15,6 +15,7 @@ import { findAlertmanager, startAlertmanager, type RunningAlertmanager } from '.
 import { validateConfig } from '../../autoscaler/config/load';
 import { startAutoscaler, type RunningAutoscaler } from '../../autoscaler/service/run';
 import { MemorySource } from '../../autoscaler/sources/memory';
+import { pollUntil } from '../helpers/poll';
 
 jest.setTimeout(120_000);
 
@@ -38,16 +39,6 @@ function snapshot(now: number): ClusterSnapshot {
     ],
     vms: [],
   };
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 describe('alerts/alertmanager.yml', () => {
@@ -113,6 +104,12 @@ describe('Alertmanager → POST /api/v1/alerts (real Alertmanager, real autoscal
     const m = await (await fetch(`${autoscaler.apiUrl}/metrics`)).text();
     return Number(/^vmpilot_autoscaler_alerted_hosts (\S+)$/m.exec(m)?.[1]);
   };
+  const alertmanagerCounter = async (name: string) => {
+    const m = await (await fetch(`${alertmanager.url}/metrics`)).text();
+    const v = new RegExp(`^${name} (\\S+)$`, 'm').exec(m)?.[1];
+    if (v === undefined) throw new Error(`Alertmanager's /metrics has no ${name}`);
+    return Number(v);
+  };
   const pushToAlertmanager = async (endsAt?: string) => {
     const r = await fetch(`${alertmanager.url}/api/v2/alerts`, {
       method: 'POST',
@@ -131,10 +128,13 @@ describe('Alertmanager → POST /api/v1/alerts (real Alertmanager, real autoscal
 
   it('journals a firing alert once and puts its host in the hotspot set', async () => {
     await pushToAlertmanager();
-    const [ev] = await waitFor('the alert event', async () => {
-      const evs = await alertEvents();
-      return evs.length > 0 ? evs : undefined;
-    });
+    const [ev] = await pollUntil(
+      async () => {
+        const evs = await alertEvents();
+        return evs.length > 0 && evs;
+      },
+      { what: 'the alert event' },
+    );
     expect(ev).toMatchObject({
       kind: 'alert',
       host: 'rack',
@@ -148,14 +148,24 @@ describe('Alertmanager → POST /api/v1/alerts (real Alertmanager, real autoscal
     expect(observation?.snapshot.hosts.find((h) => h.name === 'rack')?.alerted).toBe(true);
     // The same alert again (Prometheus re-sends firing alerts every evaluation): nothing new.
     await pushToAlertmanager();
-    await new Promise((r) => setTimeout(r, 4000));
+    // Two flushes of the alert's group after the re-send (each flush queries the
+    // notification log once) show Alertmanager has had its chance to notify again.
+    const flushes = await alertmanagerCounter('alertmanager_nflog_queries_total');
+    await pollUntil(
+      async () => (await alertmanagerCounter('alertmanager_nflog_queries_total')) >= flushes + 2,
+      {
+        what: "two of Alertmanager's group flushes after the re-sent alert",
+      },
+    );
     expect(await alertEvents()).toHaveLength(1);
   });
 
   it('takes the host out of the hotspot set when Alertmanager resolves the alert', async () => {
     await pushToAlertmanager(new Date(Date.now() - 1000).toISOString());
-    const resolved = await waitFor('the resolved event', async () =>
-      (await alertEvents()).find((e) => (e.after as { status?: string } | null)?.status === 'resolved'),
+    const resolved = await pollUntil(
+      async () =>
+        (await alertEvents()).find((e) => (e.after as { status?: string } | null)?.status === 'resolved'),
+      { what: 'the resolved event' },
     );
     expect(resolved).toMatchObject({ host: 'rack', reason: { rule: 'alert.resolved' } });
     expect(await alertedHosts()).toBe(0);

@@ -8,8 +8,9 @@
 // the autoscaler and reconciliation would find the VM on the destination (unit-tested in
 // autoscaler/journal/reconcile.test.ts).
 import type { TuningEvent } from '../../core/model/event';
-import { getJson, getText, waitFor, requirePrometheus } from './helpers';
+import { getJson, getText, requirePrometheus } from './helpers';
 import { journalLines, startService, useServiceWithPrometheus } from './service-setup';
+import { pollUntil } from '../helpers/poll';
 
 jest.setTimeout(300_000); // real processes: Prometheus, the CLI, simulated migrations
 
@@ -19,11 +20,9 @@ describe('autoscaler killed during a migration', () => {
   const rig = useServiceWithPrometheus('crash');
 
   it('reconciles the interrupted migration on restart: one event, closed, not repeated', async () => {
-    const started = await waitFor(
-      'a migration journalled as started',
+    const started = await pollUntil(
       () => journalLines(rig.setup.journal).find((e) => e.action === 'migrate' && e.result === 'started'),
-      90000,
-      50,
+      { what: 'a migration journalled as started', timeoutMs: 90000, intervalMs: 50 },
     );
     rig.service?.kill('SIGKILL');
     await rig.service?.exited;
@@ -41,11 +40,10 @@ describe('autoscaler killed during a migration', () => {
     expect(rig.service.stderr()).toMatch(/reconciled at start-up/);
 
     // The true outcome: the restarted cluster (read through the exporter) has the VM on the source.
-    const metrics = await waitFor(
-      'the exporter',
-      () => getText(`http://127.0.0.1:${rig.setup.ports.exporter}/metrics`),
-      10000,
-    );
+    const metrics = await pollUntil(() => getText(`http://127.0.0.1:${rig.setup.ports.exporter}/metrics`), {
+      what: 'the exporter',
+      timeoutMs: 10000,
+    });
     const info = metrics
       .split('\n')
       .filter((l) => l.startsWith('vmpilot_domain_info{') && l.includes(`domain="${started.vm}"`));
@@ -64,15 +62,13 @@ describe('autoscaler killed during a migration', () => {
 
   it('on SIGTERM during a migration closes it in the journal and exits cleanly', async () => {
     // The small host is still overloaded: the restarted service moves another VM.
-    const next = await waitFor(
-      'another migration journalled as started',
+    const next = await pollUntil(
       () => {
         const lines = journalLines(rig.setup.journal);
         const closed = new Set(lines.filter((e) => e.result !== 'started').map((e) => e.id));
         return lines.find((e) => e.action === 'migrate' && e.result === 'started' && !closed.has(e.id));
       },
-      90000,
-      50,
+      { what: 'another migration journalled as started', timeoutMs: 90000, intervalMs: 50 },
     );
     rig.service?.kill('SIGTERM'); // --grace 5: a ~10 s migration cannot finish, so it is abandoned
     expect(await rig.service?.exited).toEqual({ code: 0, signal: null });

@@ -18,11 +18,11 @@ import {
   killPrometheusOnPort,
   processRunning,
   spawnVmpilot,
-  waitFor,
   within,
   type Spawned,
   requirePrometheus,
 } from './helpers';
+import { GiveUp, pollUntil } from '../helpers/poll';
 
 const run = promisify(execFile);
 const SCENARIO = path.join(__dirname, 'fixtures', 'hotspot.yaml');
@@ -67,13 +67,12 @@ describe('vmpilot demo: sim → exporter → Prometheus → autoscaler → sim',
       '--duration',
       '240',
     ]);
-    await waitFor(
-      'the demo API',
+    await pollUntil(
       async () => {
-        if (demo.child.exitCode !== null) throw new Error(`demo exited: ${demo.stderr()}`);
+        if (demo.child.exitCode !== null) throw new GiveUp(`demo exited: ${demo.stderr()}`);
         return (await fetch(`${api}/healthz`)).ok;
       },
-      60000,
+      { what: 'the demo API', timeoutMs: 60000 },
     );
   });
 
@@ -89,8 +88,7 @@ describe('vmpilot demo: sim → exporter → Prometheus → autoscaler → sim',
   });
 
   it('`vmpilot plan --json` on the demo cluster prints actions, each with a reason', async () => {
-    const plan = await waitFor(
-      'a plan with actions',
+    const plan = await pollUntil(
       async () => {
         const { stdout } = await run(
           process.execPath,
@@ -106,8 +104,7 @@ describe('vmpilot demo: sim → exporter → Prometheus → autoscaler → sim',
         };
         return p.actions.length > 0 ? p : undefined;
       },
-      60000,
-      1000,
+      { what: 'a plan with actions', timeoutMs: 60000, intervalMs: 1000 },
     );
     expect(Object.keys(plan)).toEqual(expect.arrayContaining(['at', 'held', 'actions']));
     for (const a of plan.actions) {
@@ -118,14 +115,12 @@ describe('vmpilot demo: sim → exporter → Prometheus → autoscaler → sim',
   });
 
   it('migrates a VM off the overloaded host: seen in the events API and in the exporter', async () => {
-    const migration = await waitFor(
-      'a completed migration in the events API',
+    const migration = await pollUntil(
       async () => {
         const page = await getJson<EventsPage>(`${api}/api/v1/events?kind=global&limit=1000`);
         return page.events.find((e) => e.action === 'migrate' && e.result === 'completed');
       },
-      120000,
-      500,
+      { what: 'a completed migration in the events API', timeoutMs: 120000, intervalMs: 500 },
     );
     expect(migration.host).toBe('small');
     expect(migration.to).toBe('big');

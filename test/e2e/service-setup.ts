@@ -7,7 +7,8 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import type { TuningEvent } from '../../core/model/event';
 import { startPrometheus, type RunningPrometheus } from '../../core/procs/prometheus';
-import { ensureBuilt, freePort, spawnVmpilot, waitFor, within, type Spawned } from './helpers';
+import { ensureBuilt, freePort, spawnVmpilot, within, type Spawned } from './helpers';
+import { GiveUp, pollUntil } from '../helpers/poll';
 
 export const SCENARIO = path.join(__dirname, 'fixtures', 'hotspot.yaml');
 
@@ -57,13 +58,12 @@ export function startPrometheusFor(s: ServiceSetup, workdir: string): Promise<Ru
 
 export async function startService(s: ServiceSetup): Promise<Spawned> {
   const p = spawnVmpilot(['autoscaler', '--config', s.configFile, '--log-level', 'info', '--grace', '5']);
-  await waitFor(
-    'the autoscaler API',
+  await pollUntil(
     async () => {
-      if (p.child.exitCode !== null) throw new Error(`autoscaler exited: ${p.stderr()}`);
+      if (p.child.exitCode !== null) throw new GiveUp(`autoscaler exited: ${p.stderr()}`);
       return (await fetch(`${s.api}/healthz`)).ok;
     },
-    30000,
+    { what: 'the autoscaler API', timeoutMs: 30000 },
   );
   return p;
 }

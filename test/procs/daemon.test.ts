@@ -3,7 +3,8 @@
 // --pdeathsig). Real processes: the built module in a node child, Debian's prometheus.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { ensureBuilt, requirePrometheus, waitFor } from '../e2e/helpers';
+import { ensureBuilt, requirePrometheus } from '../e2e/helpers';
+import { pollUntil } from '../helpers/poll';
 
 jest.setTimeout(120_000);
 
@@ -36,14 +37,16 @@ describe('daemons started by vmpilot', () => {
     let url = '';
     owner.stdout.on('data', (d: Buffer) => (url += d.toString()));
     try {
-      url = await waitFor(
-        'Prometheus started by the owner',
-        () => (url.endsWith('\n') ? url.trim() : undefined),
-        60_000,
-      );
+      url = await pollUntil(() => (url.endsWith('\n') ? url.trim() : undefined), {
+        what: 'Prometheus started by the owner',
+        timeoutMs: 60_000,
+      });
       expect(await answers(url)).toBe(true);
       owner.kill('SIGKILL');
-      await waitFor('Prometheus to stop after its owner died', async () => !(await answers(url)), 20_000);
+      await pollUntil(async () => !(await answers(url)), {
+        what: 'Prometheus to stop after its owner died',
+        timeoutMs: 20_000,
+      });
     } finally {
       owner.kill('SIGKILL');
     }
