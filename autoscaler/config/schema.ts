@@ -71,7 +71,7 @@ export const serviceConfigSchema = z
         url: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:9090'),
         /** Deadline of each query. */
         timeoutSeconds: z.number().positive().max(300).default(5),
-        /** Prometheus' scrape interval of the exporter; data older than 2 of these is stale. */
+        /** Prometheus' scrape interval of the exporter; data older than `planner.staleIntervals` of these is stale. */
         scrapeIntervalSeconds: z.number().positive().max(3600).default(15),
         /** Observations per resource for k-of-n hotspot detection (range query points). */
         historyPoints: z.number().int().min(1).max(120).default(5),

@@ -55,6 +55,15 @@ describe('holdReason', () => {
       reason: expect.stringMatching(/down/),
     });
   });
+  it('lets older data through when planner.staleIntervals is raised', () => {
+    const three = defaultPlannerConfig({ staleIntervals: 3 });
+    expect(holdReason({ ...host, ageSeconds: 21 }, snap, three, 1_000_000)).toBeUndefined();
+    expect(holdReason(host, snap, three, 1_025_000)).toBeUndefined();
+    expect(holdReason({ ...host, ageSeconds: 31 }, snap, three, 1_000_000)).toEqual({
+      code: 'stale',
+      reason: 'stale data: 31 s old (limit 30 s)',
+    });
+  });
   it('leaves the pause to the service: the planner config has no say', () => {
     expect(holdReason(host, snap, defaultPlannerConfig({ paused: true }), 1_000_000)).toBeUndefined();
   });

@@ -4,6 +4,7 @@
 // paused and the applier is the one gate for both (autoscaler/applier/).
 import type { HeldHost } from '../../core/model/hold';
 import type { ClusterSnapshot, HostSnapshot } from '../../core/model/snapshot';
+import { staleHold } from '../../core/model/staleness';
 import type { PlannerConfig } from './config';
 
 export interface MigrationRecord {
@@ -58,14 +59,12 @@ export function indexHistory(history: readonly MigrationRecord[]): Map<string, M
 export function holdReason(
   host: HostSnapshot,
   snapshot: ClusterSnapshot,
-  cfg: PlannerConfig,
+  cfg: Pick<PlannerConfig, 'staleIntervals'>,
   now: number,
 ): Omit<HeldHost, 'host'> | undefined {
   if (!host.up) return { code: 'host_down', reason: 'host down or its data incomplete' };
-  const limit = cfg.staleIntervals * snapshot.intervalSeconds;
   const age = Math.max(host.ageSeconds, (now - snapshot.at) / 1000);
-  if (age > limit) return { code: 'stale', reason: `stale data: ${age.toFixed(0)} s old (limit ${limit} s)` };
-  return undefined;
+  return staleHold(age, snapshot.intervalSeconds, cfg.staleIntervals);
 }
 
 /**

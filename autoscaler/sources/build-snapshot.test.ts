@@ -5,10 +5,11 @@ const NOW = 1_000_000_000_000;
 const t = (i: number) => NOW - (2 - i) * 15000;
 const vmL = (host: string, domain: string) => ({ host, domain });
 
-function input(over: Partial<BuildInput['instant']> = {}): BuildInput {
+function input(over: Partial<BuildInput['instant']> = {}, staleIntervals = 2): BuildInput {
   return {
     now: NOW,
     intervalSeconds: 15,
+    staleIntervals,
     instant: {
       vmInfo: [
         { labels: { ...vmL('a', 'web1'), uuid: 'u1', state: 'running' }, value: 1, timeMs: NOW },
@@ -73,26 +74,41 @@ describe('buildSnapshot', () => {
         ],
       }),
     );
-    expect(held).toEqual([{ host: 'a', reason: expect.stringMatching(/host down/) }]);
+    expect(held).toEqual([{ host: 'a', code: 'host_down', reason: expect.stringMatching(/host down/) }]);
     expect(snapshot.hosts.find((h) => h.name === 'a')!.up).toBe(false);
   });
 
-  it('holds a host whose newest sample is older than 2 scrape intervals', () => {
-    const { held } = buildSnapshot(
-      input({
-        hostSampleTime: [
-          { labels: { host: 'a' }, value: NOW / 1000 - 31, timeMs: NOW },
-          { labels: { host: 'b' }, value: NOW / 1000 - 29, timeMs: NOW },
-        ],
-      }),
+  const aged = (staleIntervals?: number) =>
+    buildSnapshot(
+      input(
+        {
+          hostSampleTime: [
+            { labels: { host: 'a' }, value: NOW / 1000 - 31, timeMs: NOW },
+            { labels: { host: 'b' }, value: NOW / 1000 - 29, timeMs: NOW },
+          ],
+        },
+        staleIntervals,
+      ),
     );
-    expect(held).toEqual([{ host: 'a', reason: expect.stringMatching(/^stale: newest sample 31 s old/) }]);
+
+  it('holds a host whose newest sample is older than staleIntervals (2) scrape intervals', () => {
+    const { held, snapshot } = aged();
+    expect(held).toEqual([{ host: 'a', code: 'stale', reason: 'stale data: 31 s old (limit 30 s)' }]);
+    expect(snapshot.hosts.find((h) => h.name === 'a')!.up).toBe(false);
+  });
+
+  it('lets older data through when staleIntervals is raised', () => {
+    const { held, snapshot } = aged(3);
+    expect(held).toEqual([]);
+    expect(snapshot.hosts.every((h) => h.up)).toBe(true);
   });
 
   it('holds a host with a running VM that has no CPU samples (partial data)', () => {
     const i = input();
     i.range.vmCpu = i.range.vmCpu!.filter((s) => s.labels.domain !== 'db1');
-    expect(buildSnapshot(i).held).toEqual([{ host: 'b', reason: 'partial data: no CPU samples for db1' }]);
+    expect(buildSnapshot(i).held).toEqual([
+      { host: 'b', code: 'partial', reason: 'partial data: no CPU samples for db1' },
+    ]);
   });
 });
 

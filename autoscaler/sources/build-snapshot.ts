@@ -1,7 +1,8 @@
 // Pure assembly of a ClusterSnapshot from PromQL results (instant vectors and range
 // matrices), with the hold rules: a host is held when its `up` gauge is 0 or missing, when
-// its newest sample is older than 2 scrape intervals, or when a VM on it lacks CPU or memory
-// samples (partial data). Tested on literal query results (build-snapshot.test.ts).
+// its newest sample is older than `staleIntervals` scrape intervals (core/model/staleness.ts),
+// or when a VM on it lacks CPU or memory samples (partial data). Tested on literal query
+// results (build-snapshot.test.ts).
 import { VM_STATES, type VmState } from '../../core/hypervisor/port';
 import type {
   ClusterSnapshot,
@@ -12,6 +13,7 @@ import type {
   WorkloadKind,
 } from '../../core/model/snapshot';
 import type { HoldCode } from '../../core/model/hold';
+import { staleHold } from '../../core/model/staleness';
 import type { HeldHost, Observation } from './source';
 
 export type Labels = Record<string, string>;
@@ -56,6 +58,8 @@ export interface VmOverride {
 export interface BuildInput {
   now: number;
   intervalSeconds: number;
+  /** `planner.staleIntervals`: data older than this many intervals holds the host. */
+  staleIntervals: number;
   instant: Partial<Record<InstantName, InstantSample[]>>;
   range: Partial<Record<RangeName, RangeSeries[]>>;
   capacity: {
@@ -239,12 +243,9 @@ export function buildSnapshot(input: BuildInput): Observation {
         'host_down',
         up.has(name) ? 'host down: exporter reports vmpilot_host_up = 0' : 'no vmpilot_host_up sample',
       );
-    else if (ageSeconds > 2 * intervalSeconds) {
-      hold(
-        name,
-        'stale',
-        `stale: newest sample ${ageSeconds.toFixed(0)} s old (> 2 scrape intervals of ${intervalSeconds} s)`,
-      );
+    else {
+      const stale = staleHold(ageSeconds, intervalSeconds, input.staleIntervals);
+      if (stale) hold(name, stale.code, stale.reason);
     }
     if (!cpus.has(name) || !memory.has(name))
       hold(name, 'partial', 'partial data: host CPU count or memory size missing');

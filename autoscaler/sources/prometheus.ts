@@ -3,6 +3,7 @@
 // every rejection is wrapped into a MetricsSourceError naming the query.
 import { PrometheusDriver, type QueryResult } from 'prometheus-query';
 import { withDeadline } from '../../core/hypervisor/errors';
+import { DEFAULT_STALE_INTERVALS } from '../../core/model/staleness';
 import { expandQuery, type QueryName } from '../config/queries';
 import {
   buildSnapshot,
@@ -24,6 +25,8 @@ export interface PrometheusSourceOptions {
   rateWindow: string;
   queries: Record<QueryName, string>;
   capacity: BuildInput['capacity'];
+  /** `planner.staleIntervals` (default: its default, core/model/staleness.ts). */
+  staleIntervals?: number;
   vms: Record<
     string,
     {
@@ -205,6 +208,7 @@ export class PrometheusSource implements MetricsSource {
     const obs = buildSnapshot({
       now,
       intervalSeconds: this.o.scrapeIntervalSeconds,
+      staleIntervals: this.o.staleIntervals ?? DEFAULT_STALE_INTERVALS,
       instant,
       range,
       capacity: this.o.capacity,

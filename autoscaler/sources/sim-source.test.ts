@@ -40,4 +40,18 @@ describe('simulator-fed in-memory source', () => {
     expect(obs.held.map((h) => h.host).sort()).toEqual(['big', 'small']);
     expect(obs.held[0].reason).toMatch(/^stale/);
   });
+
+  it('lets data 3 intervals old through when staleIntervals is 4', async () => {
+    const start = 1_700_000_000_000;
+    const driver = new SimDriver(loadScenario(SCENARIO), { startMs: start });
+    await simulatorSource(driver).observe(start + 60_000);
+    const aged = () => {
+      const s = driver.snapshot();
+      return { ...s, hosts: s.hosts.map((h) => ({ ...h, ageSeconds: 3 * s.intervalSeconds })) };
+    };
+    expect((await new MemorySource(aged).observe(start + 120_000)).held).toHaveLength(2);
+    expect((await new MemorySource(aged, { staleIntervals: 4 }).observe(start + 120_000)).held).toEqual([]);
+    const fresh = await simulatorSource(driver, { staleIntervals: 4 }).observe(start + 120_000);
+    expect(fresh.held).toEqual([]);
+  });
 });

@@ -48,11 +48,12 @@ const snap = (hosts: HostSnapshot[], vms: VmSnapshot[]): ClusterSnapshot => ({
   hosts,
   vms,
 });
-const input = <C>(snapshot: ClusterSnapshot, config: C) => ({
+const input = <C>(snapshot: ClusterSnapshot, config: C, staleIntervals = 2) => ({
   snapshot,
   config,
   history: { migrations: [] },
   now: 0,
+  staleIntervals,
 });
 
 describe('Sandpiper baseline', () => {
@@ -152,5 +153,31 @@ describe('DRS baseline', () => {
       input(snap([a, b], vms), { ...defaultDrsConfig(), benefitHorizonSeconds: 1e9 }),
     );
     expect(withoutCost.actions.map((x) => x.vm)).toEqual(['huge']);
+  });
+});
+
+describe("baselines: held hosts by the planner's rule (planner.staleIntervals)", () => {
+  const a = host('a', 4, [3.6, 3.6, 3.6, 3.6, 3.6]);
+  const b = host('b', 4, [0.2, 0.2, 0.2, 0.2, 0.2], { ageSeconds: 25 });
+  const vms = [vm('v1', 'a', 1.8, GiB), vm('v2', 'a', 1.8, GiB), vm('z', 'b', 0.2, GiB)];
+
+  it('holds a host older than 2 intervals by default and moves nothing to it', () => {
+    for (const plan of [
+      sandpiperRound(input(snap([a, b], vms), defaultSandpiperConfig())),
+      drsRound(input(snap([a, b], vms), defaultDrsConfig())),
+    ]) {
+      expect(plan.held).toEqual([{ host: 'b', code: 'stale', reason: 'stale data: 25 s old (limit 20 s)' }]);
+      expect(plan.actions).toEqual([]);
+    }
+  });
+
+  it('uses the host again when staleIntervals is raised', () => {
+    for (const plan of [
+      sandpiperRound(input(snap([a, b], vms), defaultSandpiperConfig(), 3)),
+      drsRound(input(snap([a, b], vms), defaultDrsConfig(), 3)),
+    ]) {
+      expect(plan.held).toEqual([]);
+      expect(plan.actions.map((x) => x.to)).toEqual(['b']);
+    }
   });
 });

@@ -1,6 +1,7 @@
 // Shared pieces of the baseline balancers: they see the same ClusterSnapshot as vmpilot's
 // planner and return the same Plan shape, under the same migration budget.
 import type { HeldHost } from '../../core/model/hold';
+import { holdReason } from '../decision/guards';
 import type {
   Resource,
   ResourceVector,
@@ -18,6 +19,8 @@ export interface BaselineInput<C> {
   config: C;
   history: BaselineHistory;
   now: number;
+  /** `planner.staleIntervals`: the baselines hold stale hosts by the planner's own rule. */
+  staleIntervals: number;
 }
 
 export const LOAD_RESOURCES: readonly Resource[] = ['cpu', 'mem', 'net'];
@@ -49,19 +52,20 @@ export function freeMemory(snapshot: ClusterSnapshot, h: HostSnapshot): number {
   return h.capacity.mem - used;
 }
 
+/** The planner's hold rule (down or stale data, `staleIntervals`), for a baseline's round. */
+function holdOf(h: HostSnapshot, input: BaselineInput<unknown>): Omit<HeldHost, 'host'> | undefined {
+  return holdReason(h, input.snapshot, { staleIntervals: input.staleIntervals }, input.now);
+}
+
 /** Hosts the baseline may act on (fresh data), and may use as destinations (also not in maintenance). */
-export function usableHosts(snapshot: ClusterSnapshot): HostSnapshot[] {
-  return snapshot.hosts.filter((h) => h.up && h.ageSeconds <= 2 * snapshot.intervalSeconds);
+export function usableHosts(input: BaselineInput<unknown>): HostSnapshot[] {
+  return input.snapshot.hosts.filter((h) => holdOf(h, input) === undefined);
 }
 
 /** Held hosts with the reason, in the Plan's shape. */
-export function heldHosts(snapshot: ClusterSnapshot): HeldHost[] {
-  const usable = new Set(usableHosts(snapshot).map((h) => h.name));
-  return snapshot.hosts
-    .filter((h) => !usable.has(h.name))
-    .map((h) =>
-      h.up
-        ? { host: h.name, code: 'stale' as const, reason: 'stale data' }
-        : { host: h.name, code: 'host_down' as const, reason: 'host down' },
-    );
+export function heldHosts(input: BaselineInput<unknown>): HeldHost[] {
+  return input.snapshot.hosts.flatMap((h) => {
+    const why = holdOf(h, input);
+    return why ? [{ host: h.name, ...why }] : [];
+  });
 }

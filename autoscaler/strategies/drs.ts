@@ -79,7 +79,7 @@ function migrationSeconds(v: VmSnapshot): number {
 
 export function drsRound(input: BaselineInput<DrsConfig>): Plan {
   const { snapshot, config: c } = input;
-  const hosts = usableHosts(snapshot);
+  const hosts = usableHosts(input);
   const active = hosts.filter((h) => !h.maintenance);
   const load = hostLoads(snapshot, hosts);
   const free = new Map(hosts.map((h) => [h.name, freeMemory(snapshot, h)]));
@@ -147,7 +147,7 @@ export function drsRound(input: BaselineInput<DrsConfig>): Plan {
       },
     });
   }
-  return { at: input.now, held: heldHosts(snapshot), actions };
+  return { at: input.now, held: heldHosts(input), actions };
 }
 
 function moved(actions: readonly Action[], v: VmSnapshot): boolean {

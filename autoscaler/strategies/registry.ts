@@ -23,14 +23,20 @@ export const STRATEGIES = {
     describe: 'Sandpiper-style black-box hotspot migration (Wood et al., NSDI 2007), every T1',
     create: () => {
       const config = defaultSandpiperConfig();
-      return { name: 'sandpiper', global: (input) => sandpiperRound({ ...input, config }) };
+      return {
+        name: 'sandpiper',
+        global: (input) => sandpiperRound({ ...input, config, staleIntervals: input.config.staleIntervals }),
+      };
     },
   },
   drs: {
     describe: 'DRS-style imbalance-driven migration with a cost/benefit filter, every T1',
     create: () => {
       const config = defaultDrsConfig();
-      return { name: 'drs', global: (input) => drsRound({ ...input, config }) };
+      return {
+        name: 'drs',
+        global: (input) => drsRound({ ...input, config, staleIntervals: input.config.staleIntervals }),
+      };
     },
   },
 } as const satisfies Record<string, StrategyEntry>;

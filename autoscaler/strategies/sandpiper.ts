@@ -82,7 +82,7 @@ function vmUtil(v: VmSnapshot, h: HostSnapshot) {
 
 export function sandpiperRound(input: BaselineInput<SandpiperConfig>): Plan {
   const { snapshot, config: c } = input;
-  const hosts = usableHosts(snapshot);
+  const hosts = usableHosts(input);
   const actions: Action[] = [];
   const sources = hosts
     .filter((h) => h.maintenance || isHotspot(h, c))
@@ -135,5 +135,5 @@ export function sandpiperRound(input: BaselineInput<SandpiperConfig>): Plan {
       break;
     }
   }
-  return { at: input.now, held: heldHosts(snapshot), actions };
+  return { at: input.now, held: heldHosts(input), actions };
 }

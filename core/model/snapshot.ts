@@ -92,7 +92,7 @@ export interface VmSnapshot {
 export interface ClusterSnapshot {
   /** Time of the snapshot, ms since the epoch. */
   at: number;
-  /** Scrape/observation interval in seconds (stale = older than 2 of these). */
+  /** Scrape/observation interval in seconds (stale = older than `planner.staleIntervals` of these). */
   intervalSeconds: number;
   hosts: HostSnapshot[];
   vms: VmSnapshot[];
