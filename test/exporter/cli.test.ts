@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { register } from '../../autoscaler/cli/commands/exporter';
 import { CliError } from '../../autoscaler/cli/errors';
 import { startExporter } from '../../exporter/server';
+import { pollUntil } from '../helpers/poll';
 import { getMetrics, sampleValue } from './scrape-text';
 
 const RACK_A = `test://${path.join(__dirname, '..', 'fixtures', 'hosts', 'rack-a.xml')}`;
@@ -65,17 +66,16 @@ describe('vmpilot exporter CLI', () => {
       'silent',
     );
     try {
-      let url: string | undefined;
-      for (let i = 0; i < 100 && !url; i++) {
-        url = /listening on (http:\/\/\S+)\/metrics/.exec(writes.join(''))?.[1];
-        if (!url) await new Promise((r) => setTimeout(r, 50));
-      }
-      expect(url).toBeDefined();
+      const url = await pollUntil(() => /listening on (http:\/\/\S+)\/metrics/.exec(writes.join(''))?.[1], {
+        what: 'the exporter to log its listening URL',
+        timeoutMs: 5000,
+        intervalMs: 50,
+      });
       const landing = await (await fetch(`${url}/`)).text();
       expect(landing).toContain('<a href="metrics">/metrics</a>');
       expect(landing).toContain('<code>host</code> (disabled)');
       expect(await (await fetch(`${url}/healthz`)).text()).toBe('ok\n');
-      const { text } = await getMetrics(url as string);
+      const { text } = await getMetrics(url);
       expect(sampleValue(text, 'vmpilot_host_up{host="rack-a"}')).toBe(1);
       expect(text).not.toContain('vmpilot_host_cpus');
     } finally {

@@ -3,33 +3,29 @@
 // libvirtd is stopped and started again (QEMU and its cgroup outlive libvirtd, and the
 // exporter reconnects), and the series keeps the same label set.
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { startExporter, type RunningExporter } from '../../exporter/server';
-import {
-  disklessDomainXml,
-  missingLibvirtd,
-  startPrivateLibvirtd,
-  type PrivateLibvirtd,
-} from '../helpers/libvirtd';
+import { disklessDomainXml, startPrivateLibvirtd, type PrivateLibvirtd } from '../helpers/libvirtd';
+import { pollUntil } from '../helpers/poll';
 import { getMetrics, sampleValue } from './scrape-text';
 
 const run = promisify(execFile);
 const NAME = 'exporter-counters';
 
 describe('counters across a libvirtd restart', () => {
-  const why = missingLibvirtd();
+  let dir: string | undefined;
   let daemon: PrivateLibvirtd | undefined;
   let exporter: RunningExporter | undefined;
   const virsh = (...a: string[]) =>
     run('virsh', ['-c', (daemon as PrivateLibvirtd).uri, ...a], { timeout: 60_000 });
 
   beforeAll(async () => {
-    if (why) return;
-    daemon = await startPrivateLibvirtd();
-    const xml = path.join(tmpdir(), `${NAME}-${process.pid}.xml`);
+    daemon = await startPrivateLibvirtd(); // fails naming what is missing when libvirt is not set up
+    dir = mkdtempSync(path.join(tmpdir(), 'vmpilot-counters-'));
+    const xml = path.join(dir, `${NAME}.xml`);
     writeFileSync(xml, disklessDomainXml(NAME, { memoryMiB: 32 }));
     await virsh('create', xml);
     exporter = await startExporter({
@@ -42,6 +38,7 @@ describe('counters across a libvirtd restart', () => {
     await exporter?.close();
     if (daemon) await virsh('destroy', NAME).catch(() => undefined);
     await daemon?.dispose();
+    if (dir) rmSync(dir, { recursive: true, force: true });
   }, 90_000);
 
   async function cpuSeconds(): Promise<{ value?: number; up?: number }> {
@@ -56,28 +53,25 @@ describe('counters across a libvirtd restart', () => {
   }
 
   it('never decreases and keeps its labels', async () => {
-    if (why) {
-      console.warn(`real libvirtd unavailable (${why}): test skipped`);
-      return;
-    }
-    // Poll: on a loaded machine the first inline read of a TCG domain can take seconds.
-    const readWhenUp = async () => {
-      let r: { value?: number; up?: number } = {};
-      const until = Date.now() + 60_000;
-      while (!(r.up === 1 && r.value !== undefined) && Date.now() < until) {
-        r = await cpuSeconds();
-        if (!(r.up === 1 && r.value !== undefined)) await new Promise((res) => setTimeout(res, 500));
-      }
-      return r;
-    };
-    const before = await readWhenUp();
-    expect(before.up).toBe(1);
-    expect(before.value).toBeGreaterThan(0);
+    // Poll: on a loaded machine the first inline read of a TCG domain can take seconds,
+    // and a freshly started guest may not have accumulated CPU time yet.
+    const before = await pollUntil(
+      async () => {
+        const r = await cpuSeconds();
+        return r.up === 1 && r.value !== undefined && r.value > 0 && r;
+      },
+      { what: "the domain's CPU time above 0 with host_up 1", timeoutMs: 60_000, intervalMs: 500 },
+    );
     const d = daemon as PrivateLibvirtd;
     await d.stop();
     await d.start();
-    const after = await readWhenUp();
-    expect(after.up).toBe(1);
+    const after = await pollUntil(
+      async () => {
+        const r = await cpuSeconds();
+        return r.up === 1 && r.value !== undefined && r;
+      },
+      { what: 'host_up 1 and the CPU time after the restart', timeoutMs: 60_000, intervalMs: 500 },
+    );
     expect(after.value).toBeGreaterThanOrEqual(before.value as number);
   }, 120_000);
 });

@@ -7,7 +7,8 @@ import path from 'node:path';
 import { connectHypervisors } from '../../core/hypervisor/connect';
 import type { HypervisorPort } from '../../core/hypervisor/port';
 import { startExporter, type RunningExporter } from '../../exporter/server';
-import { getMetrics, havePromtool, promtoolCheck, stableLines } from './scrape-text';
+import { requireTool } from '../helpers/require-tool';
+import { getMetrics, PROMTOOL, promtoolCheck, stableLines } from './scrape-text';
 
 const ROOT = path.join(__dirname, '..', '..');
 const FIXTURES = path.join(ROOT, 'exporter', 'fixtures');
@@ -70,10 +71,7 @@ describe.each(CASES)('golden /metrics: $name', ({ name, uri, advanceSeconds }) =
   });
 
   it('passes promtool check metrics with zero complaints', async () => {
-    if (!havePromtool()) {
-      console.warn('promtool not installed (apt-get install prometheus): lint skipped');
-      return;
-    }
+    requireTool(PROMTOOL, 'prometheus');
     const r = await promtoolCheck(text);
     expect(r.output).toBe('');
     expect(r.code).toBe(0);

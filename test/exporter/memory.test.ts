@@ -9,6 +9,7 @@ import { openLibvirt } from '../../core/libvirt/adapter';
 import { trimNativeHeap } from '../../core/libvirt/ffi';
 import { freePort } from '../../core/procs/prometheus';
 import { testDriverHostXml } from '../../exporter/testing/test-driver-host';
+import { GiveUp, pollUntil } from '../helpers/poll';
 import { getMetrics, sampleValue } from './scrape-text';
 
 jest.setTimeout(120_000);
@@ -28,18 +29,14 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function waitHealthy(url: string, child: ChildProcess): Promise<void> {
-  const until = Date.now() + 30_000;
-  while (Date.now() < until) {
-    if (child.exitCode !== null) throw new Error(`exporter exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('exporter did not answer /healthz within 30 s');
+function waitHealthy(url: string, child: ChildProcess): Promise<boolean> {
+  return pollUntil(
+    async () => {
+      if (child.exitCode !== null) throw new GiveUp(`exporter exited with ${child.exitCode}`);
+      return (await fetch(`${url}/healthz`)).ok;
+    },
+    { what: "the exporter's /healthz", timeoutMs: 30_000, intervalMs: 200 },
+  );
 }
 
 /** Runs the CLI exporter, scrapes it `n` times, returns its young generation size as it reports it. */

@@ -7,8 +7,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connectHypervisors } from '../../core/hypervisor/connect';
 import type { HypervisorPort } from '../../core/hypervisor/port';
-import { findBinary, startPrometheus, type RunningPrometheus } from '../../core/procs/prometheus';
+import { startPrometheus, type RunningPrometheus } from '../../core/procs/prometheus';
 import { startExporter, type RunningExporter } from '../../exporter/server';
+import { pollUntil } from '../helpers/poll';
+import { requireTool } from '../helpers/require-tool';
 
 interface VectorResult {
   metric: Record<string, string>;
@@ -24,22 +26,6 @@ async function query(url: string, promql: string): Promise<VectorResult[]> {
   return body.data?.result ?? [];
 }
 
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 40_000,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-const havePrometheus = findBinary('prometheus') !== undefined;
-
 describe('exporter scraped by a real Prometheus', () => {
   let port: HypervisorPort;
   let exporter: RunningExporter;
@@ -47,7 +33,7 @@ describe('exporter scraped by a real Prometheus', () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'vmpilot-exporter-prom-'));
 
   beforeAll(async () => {
-    if (!havePrometheus) return;
+    requireTool('prometheus', 'prometheus');
     port = await connectHypervisors(['sim://seed-experiment']);
     exporter = await startExporter({ hypervisor: port, listen: { host: '127.0.0.1', port: 0 } });
     prom = await startPrometheus({
@@ -64,23 +50,25 @@ describe('exporter scraped by a real Prometheus', () => {
   }, 60_000);
 
   it('sees up == 1 and a per-VM CPU rate', async () => {
-    if (!havePrometheus) {
-      console.warn('prometheus not installed (apt-get install prometheus): test skipped');
-      return;
-    }
     const p = prom as RunningPrometheus;
-    const up = await eventually('up == 1', async () => {
-      const r = await query(p.url, 'up{job="vmpilot"}');
-      return r.length === 1 && r[0].value[1] === '1' ? r : undefined;
-    });
+    const up = await pollUntil(
+      async () => {
+        const r = await query(p.url, 'up{job="vmpilot"}');
+        return r.length === 1 && r[0].value[1] === '1' && r;
+      },
+      { what: 'up == 1', timeoutMs: 40_000, intervalMs: 500 },
+    );
     expect(up[0].metric.instance).toBe(`127.0.0.1:${exporter.port}`);
 
     const vms = await port.listHosts().then((hs) => Promise.all(hs.map((h) => port.listVms(h.name))));
     const running = vms.flat().filter((v) => v.state === 'running').length;
-    const rates = await eventually('per-VM CPU rates', async () => {
-      const r = await query(p.url, 'rate(vmpilot_domain_cpu_time_seconds_total[5s])');
-      return r.length >= running && r.some((s) => Number(s.value[1]) > 0) ? r : undefined;
-    });
+    const rates = await pollUntil(
+      async () => {
+        const r = await query(p.url, 'rate(vmpilot_domain_cpu_time_seconds_total[5s])');
+        return r.length >= running && r.some((s) => Number(s.value[1]) > 0) && r;
+      },
+      { what: 'per-VM CPU rates', timeoutMs: 40_000, intervalMs: 500 },
+    );
     const keys = new Set(rates.map((s) => `${s.metric.host}/${s.metric.domain}/${s.metric.uuid}`));
     expect(keys.size).toBe(rates.length); // one series per VM
     for (const s of rates) {
@@ -90,7 +78,6 @@ describe('exporter scraped by a real Prometheus', () => {
   }, 60_000);
 
   it('restarts on the same port and data directory', async () => {
-    if (!havePrometheus) return;
     const p = prom as RunningPrometheus;
     await p.stop();
     prom = await startPrometheus({

@@ -1,7 +1,6 @@
 // Helpers of the exporter's integration suites: fetch /metrics, drop what changes from run
 // to run (durations, process metrics), and lint with `promtool check metrics`.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 
 export async function getMetrics(url: string, timeoutMs = 15_000): Promise<{ text: string; ms: number }> {
   const t0 = Date.now();
@@ -30,7 +29,6 @@ export function sampleValue(text: string, series: string): number | undefined {
 }
 
 export const PROMTOOL = '/usr/bin/promtool';
-export const havePromtool = () => existsSync(PROMTOOL);
 
 /** Output of `promtool check metrics` on `text` (empty when clean). */
 export function promtoolCheck(text: string): Promise<{ code: number; output: string }> {
