@@ -16,6 +16,7 @@ import { AutoscalerService } from './service';
 import { AlertInbox } from '../alerts/inbox';
 import { filePauseStore, type PauseStore } from './pause-state';
 import { webhookPayloadSchema } from '../alerts/webhook';
+import { pollUntil } from '../../test/helpers/poll';
 
 const reason = { rule: 'scripted', text: 'test plan' };
 
@@ -269,12 +270,13 @@ describe('AutoscalerService', () => {
       }
     };
     t.service.start();
-    await new Promise((r) => setTimeout(r, 400));
+    await pollUntil(() => t.seen.length >= 5, { what: 'five rounds', timeoutMs: 10_000, intervalMs: 10 });
     await t.service.stop(1000);
     const loops = t.seen.map((s) => s.loop);
     expect(loops.slice(0, 5)).toEqual(['global', 'local', 'local', 'global', 'local']);
     expect(maxRunning).toBe(1);
     const after = t.seen.length;
+    // Nothing to poll for: no round may start after stop, checked over three T2 periods (50 ms).
     await new Promise((r) => setTimeout(r, 150));
     expect(t.seen.length).toBe(after);
     t.cleanup();
@@ -286,7 +288,7 @@ describe('AutoscalerService', () => {
     });
     t.port.migrationGate = new Promise(() => undefined); // the migration never finishes by itself
     t.service.start();
-    await new Promise((r) => setTimeout(r, 200));
+    await pollUntil(() => t.journal.inFlight().length > 0, { what: 'the migration journalled as started' });
     expect(t.journal.inFlight().map((e) => e.action)).toEqual(['migrate']);
     await t.service.stop(100);
     expect(t.port.calls).toContain('abortJob');
