@@ -1,5 +1,8 @@
 // A plan: what one planner round wants done, every action with its reason.
 import type { HeldHost } from './hold';
+import type { Reason } from './reason';
+
+export type { Reason } from './reason';
 
 export type ActionKind =
   | 'set_cpu_shares'
@@ -10,14 +13,6 @@ export type ActionKind =
   | 'set_block_iotune'
   | 'set_net_bandwidth'
   | 'migrate';
-
-/** Machine-readable reason: which rule fired, on which scores, which alternatives lost. */
-export interface Reason {
-  rule: string;
-  text: string;
-  scores?: Record<string, number>;
-  alternatives?: { candidate: string; score?: number; rejected?: string }[];
-}
 
 export interface Action {
   kind: ActionKind;
