@@ -29,6 +29,7 @@ import type { AppStat, AppStatsSource } from './app-stats';
 import { SimDriver } from './driver';
 import { loadScenario, ScenarioError } from './loader';
 import { SimError, type MigrationJob, type SimCluster, type SimVm } from './model';
+import { balloonReading, reportedFreeMemory } from './readings';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 /** Real-time poll interval while waiting for a migration to finish in model time. */
@@ -151,7 +152,7 @@ export class SimPort implements HypervisorPort, AppStatsSource {
       cpus: h.cpus,
       mhz: h.mhz,
       memoryBytes: h.memoryBytes,
-      memoryFreeBytes: Math.max(0, this.model.freeMemory(h.name)),
+      memoryFreeBytes: reportedFreeMemory(this.model, h.name),
       cpuSecondsByMode: { ...h.cpuSeconds },
     };
   }
@@ -404,17 +405,7 @@ function vmStats(v: SimVm, groups: ReadonlySet<string>): VmStats {
         .slice(0, v.vcpus)
         .map((t, id) => ({ id, timeSeconds: t, state: v.state === 'running' ? 1 : 0 })),
     };
-  if (groups.has('balloon')) {
-    const inRam = Math.min(v.last.workingSetBytes, v.balloonBytes);
-    s.balloon = {
-      currentBytes: v.balloonBytes,
-      maximumBytes: v.maxMemoryBytes,
-      availableBytes: v.balloonBytes,
-      unusedBytes: Math.max(0, v.balloonBytes - inRam),
-      usableBytes: Math.max(0, v.balloonBytes - inRam),
-      rssBytes: v.state === 'shutoff' ? 0 : v.state === 'paused' ? v.balloonBytes : inRam,
-    };
-  }
+  if (groups.has('balloon')) s.balloon = balloonReading(v);
   if (groups.has('block'))
     s.blocks = [
       {

@@ -4,6 +4,7 @@
 // scrape interval would give). The runner and the autoscaler's in-memory source use it.
 import type { ClusterSnapshot, ResourceVector, VmSnapshot } from '../model/snapshot';
 import type { SimCluster, SimHost, SimVm } from './model';
+import { balloonReading, reportedFreeMemory } from './readings';
 
 interface VmSample {
   usage: ResourceVector;
@@ -126,6 +127,8 @@ export class ObservationRecorder {
       usageHistory: [...(this.hostHistory.get(h.name) ?? [])],
       up: (this.hostHistory.get(h.name)?.length ?? 0) > 0,
       ageSeconds: Number.isFinite(age) ? age : 1e9,
+      // As the production service enriches a snapshot: the free memory the port reports.
+      memoryFreeBytes: reportedFreeMemory(model, h.name),
       maintenance: h.maintenance || undefined,
     }));
     const vms: VmSnapshot[] = [...model.vms.values()].map((v) =>
@@ -138,6 +141,8 @@ export class ObservationRecorder {
 function vmSnapshot(v: SimVm, history: VmSample[], hostCpus: number): VmSnapshot {
   const last = history[history.length - 1];
   const inMigration = v.job?.state === 'running';
+  // The balloon statistics the exporter publishes (vmMemoryUnused, vmMemoryRss), read now.
+  const balloon = balloonReading(v);
   return {
     name: v.name,
     uuid: v.uuid,
@@ -149,6 +154,8 @@ function vmSnapshot(v: SimVm, history: VmSample[], hostCpus: number): VmSnapshot
     workload: v.workload,
     usageHistory: history.map((s) => ({ ...s.usage })),
     dirtyRateBytesPerSecond: last?.dirtyRate,
+    memoryUnusedBytes: balloon.unusedBytes,
+    memoryRssBytes: balloon.rssBytes,
     netRxBytesPerSecond: last?.netRx,
     netTxBytesPerSecond: last?.netTx,
     cacheMissesPerKiloInstruction: last?.missesPerKiloInstruction,
