@@ -15,6 +15,7 @@
 //   the backend's error is the `cause`.
 // - "Required" methods work on every adapter. "Optional" methods may reject with
 //   `unsupported` when the backend cannot do it; the contract suite asserts which.
+import type { MigrationProgress } from '../model/migration-progress';
 
 export type VmState =
   'running' | 'blocked' | 'paused' | 'shutdown' | 'shutoff' | 'crashed' | 'pmsuspended' | 'nostate';
@@ -190,16 +191,8 @@ export interface MigrationTarget {
   uri: string;
 }
 
-export interface MigrationProgress {
-  /** Elapsed time of the job in seconds. */
-  elapsedSeconds: number;
-  dataTotalBytes?: number;
-  dataProcessedBytes?: number;
-  dataRemainingBytes?: number;
-  memDirtyRateBytesPerSecond?: number;
-  /** Completed pre-copy iterations, when known. */
-  iteration?: number;
-}
+/** Progress of a running migration (defined with the tuning event: core/model/migration-progress.ts). */
+export type { MigrationProgress };
 
 export interface MigrationOptions extends CallOptions {
   /** Live (pre-copy) migration; default true. */
