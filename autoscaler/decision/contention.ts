@@ -2,7 +2,7 @@
 // cache-intensive (many LLC misses per kilo-instruction) or io-bound, and pin vCPUs so
 // that two cache-intensive VMs do not share a core when the host has cores enough to
 // separate them (pinning beats sharing while their vCPUs fit in the cores).
-import type { Action } from '../../core/model/plan';
+import type { ActionOf } from '../../core/model/plan';
 import type { HostSnapshot } from '../../core/model/snapshot';
 import type { PlannerConfig } from './config';
 import type { VmView } from './points';
@@ -48,7 +48,11 @@ function sameCpus(a: readonly number[] | undefined, b: readonly number[]): boole
  * emitted with fewer than two cache-intensive VMs, or when their vCPUs do not fit in the
  * cores (no alternative to sharing), or for a vCPU already pinned that way.
  */
-export function planPinning(host: HostSnapshot, vms: readonly VmView[], cfg: PlannerConfig): Action[] {
+export function planPinning(
+  host: HostSnapshot,
+  vms: readonly VmView[],
+  cfg: PlannerConfig,
+): ActionOf<'pin_vcpus'>[] {
   const running = vms.filter((v) => v.vm.state === 'running');
   const traits = new Map(running.map((v) => [v.vm.name, classifyVm(v, host.capacity, cfg)]));
   const cache = running
@@ -57,7 +61,7 @@ export function planPinning(host: HostSnapshot, vms: readonly VmView[], cfg: Pla
   if (cache.length < 2) return [];
   const needed = cache.reduce((s, v) => s + v.vm.vcpus, 0);
   if (needed > host.cpus) return [];
-  const actions: Action[] = [];
+  const actions: ActionOf<'pin_vcpus'>[] = [];
   let next = 0;
   for (const v of cache) {
     const cores = Array.from({ length: v.vm.vcpus }, (_, i) => next + i);
@@ -80,7 +84,13 @@ export function planPinning(host: HostSnapshot, vms: readonly VmView[], cfg: Pla
   return actions;
 }
 
-function pinAction(v: VmView, vcpu: number, cpus: number[], hostCpus: number, cacheVms: number): Action {
+function pinAction(
+  v: VmView,
+  vcpu: number,
+  cpus: number[],
+  hostCpus: number,
+  cacheVms: number,
+): ActionOf<'pin_vcpus'> {
   const before = v.vm.allocation.pinning?.[vcpu];
   return {
     kind: 'pin_vcpus',

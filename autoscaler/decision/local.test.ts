@@ -3,6 +3,7 @@ import { GiB, MiB, hostOf, snapshotOf, vec, vmOf } from './cluster-builder';
 import { levelModel } from './local';
 import { buildRoundView } from './points';
 import { planLocalRound } from './planner';
+import type { Action, ActionKind } from '../../core/model/plan';
 import type { ClusterSnapshot } from '../../core/model/snapshot';
 
 const NOW = 1_000_000;
@@ -15,7 +16,8 @@ function plan(snapshot: ClusterSnapshot, cfg: PlannerConfigInput = {}) {
     now: NOW,
   });
 }
-const ofKind = (p: ReturnType<typeof plan>, kind: string) => p.actions.filter((a) => a.kind === kind);
+const ofKind = <K extends ActionKind>(p: ReturnType<typeof plan>, kind: K) =>
+  p.actions.filter((a): a is Extract<Action, { kind: K }> => a.kind === kind);
 
 describe('local round: CPU shares', () => {
   it('sets shares in proportion to points, 1024 per VM on average', () => {

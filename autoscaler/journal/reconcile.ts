@@ -4,11 +4,10 @@
 //   migration: a job still running → wait for it (bounded); then where is the VM? On the
 //              destination → completed; on the source → failed; on neither → failed.
 //   local:     read the value back; it matches what was asked → completed, else failed.
-import type { Logger } from 'pino';
+import pino, { type Logger } from 'pino';
 import { isHypervisorError } from '../../core/hypervisor/errors';
 import type { HypervisorPort } from '../../core/hypervisor/port';
-import type { Action } from '../../core/model/plan';
-import { LOCAL_HANDLERS } from '../applier/actions';
+import { TUNE_HANDLERS, tunePostcondition } from '../applier/actions';
 import type { JournalEvent } from '../applier/applier';
 import { locateVm } from '../applier/locate';
 import type { Journal } from './journal';
@@ -32,6 +31,7 @@ export interface ReconcileOutcome {
   note: string;
 }
 
+const SILENT = pino({ level: 'silent' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const text = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
@@ -101,26 +101,25 @@ async function reconcileLocal(
   ev: JournalEvent,
 ): Promise<Omit<ReconcileOutcome, 'id' | 'vm' | 'action'>> {
   if (ev.result === 'planned') return { result: 'failed', note: 'never started' };
-  const handler = (LOCAL_HANDLERS as Record<string, (typeof LOCAL_HANDLERS)['set_memory'] | undefined>)[
-    ev.action
-  ];
-  if (!handler || !ev.params)
+  if (!(ev.action in TUNE_HANDLERS) || !ev.params)
     return { result: 'failed', note: `unknown action ${ev.action}; outcome not verifiable` };
-  const action: Action = {
-    kind: ev.action as Action['kind'],
-    vm: ev.vm,
-    from: ev.host,
-    params: ev.params,
-    reason: typeof ev.reason === 'string' ? { rule: 'journal', text: ev.reason } : ev.reason,
-  };
   try {
-    const cur = await handler.read(o.port, { host: ev.host, name: ev.vm }, action, {
-      timeoutMs: o.callTimeoutMs,
-    });
-    if (cur === null) return { result: 'failed', note: 'interrupted; value cannot be read back' };
-    return handler.matches(cur, action)
-      ? { result: 'completed', note: `read back ${JSON.stringify(cur)}` }
-      : { result: 'failed', note: `interrupted; read back ${JSON.stringify(cur)}` };
+    // The record is checked by its kind's schema, as the applier checks a plan's action.
+    const post = await tunePostcondition(
+      { port: o.port, callTimeoutMs: o.callTimeoutMs, log: o.log ?? SILENT },
+      {
+        kind: ev.action,
+        vm: ev.vm,
+        from: ev.host,
+        params: ev.params,
+        reason: typeof ev.reason === 'string' ? { rule: 'journal', text: ev.reason } : ev.reason,
+      },
+    );
+    if (post.ok && !post.verified)
+      return { result: 'failed', note: 'interrupted; value cannot be read back' };
+    return post.ok
+      ? { result: 'completed', note: `read back ${JSON.stringify(post.after)}` }
+      : { result: 'failed', note: `interrupted; ${post.error}` };
   } catch (e) {
     return { result: 'failed', note: `cannot read back: ${text(e)}` };
   }

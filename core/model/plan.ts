@@ -1,37 +1,44 @@
 // A plan: what one planner round wants done, every action with its reason.
+import type { ActionKind, ActionParams, TuneKind } from './action';
 import type { HeldHost } from './hold';
 import type { Reason } from './reason';
 
 export type { Reason } from './reason';
 
-export type ActionKind =
-  | 'set_cpu_shares'
-  | 'set_cpu_cap'
-  | 'set_memory'
-  | 'set_vcpus'
-  | 'pin_vcpus'
-  | 'set_block_iotune'
-  | 'set_net_bandwidth'
-  | 'migrate';
+export {
+  ACTION_KINDS,
+  ACTION_PARAMS,
+  ACTION_SCHEMAS,
+  actionError,
+  type ActionKind,
+  type ActionParams,
+  type TuneKind,
+} from './action';
 
-export interface Action {
-  kind: ActionKind;
+interface ActionOfKind<K extends ActionKind> {
+  kind: K;
   vm: string;
   /** Host the VM is on. */
   from: string;
-  /** Destination host (migrations only). */
-  to?: string;
-  /**
-   * Kind-specific parameters (every applier reads exactly these keys):
-   *   set_cpu_shares {shares} · set_cpu_cap {periodUs, quotaUs} · set_memory {bytes} ·
-   *   set_vcpus {count} · pin_vcpus {vcpu, cpus} · set_block_iotune {device, totalBytesSec} ·
-   *   set_net_bandwidth {device, inboundBytesSec, outboundBytesSec} · migrate {} (see `to`)
-   */
-  params: Record<string, number | string | boolean | number[]>;
+  /** Kind-specific parameters (core/model/action.ts ACTION_PARAMS). */
+  params: ActionParams<K>;
   /** Values before the action, when known, in the same keys as params. */
-  before?: Record<string, number | string | boolean | number[]>;
+  before?: ActionParams<K>;
   reason: Reason;
 }
+
+/** The action of one kind: a migration names its destination, a tune has none. */
+export type ActionOf<K extends ActionKind> = ActionOfKind<K> &
+  (K extends 'migrate' ? { /** Destination host. */ to: string } : { to?: undefined });
+
+/** A live migration of `vm` from `from` to `to`. */
+export type MigrateAction = ActionOf<'migrate'>;
+
+/** A change of one VM's resources on its host (every kind but migration). */
+export type TuneAction = { [K in TuneKind]: ActionOf<K> }[TuneKind];
+
+/** One planned action, discriminated on `kind`. */
+export type Action = TuneAction | MigrateAction;
 
 export interface Plan {
   at: number;
