@@ -181,3 +181,27 @@ describe("baselines: held hosts by the planner's rule (planner.staleIntervals)",
     }
   });
 });
+
+describe('baselines: destination fit by the footprint rule against the reported free memory', () => {
+  const a = host('a', 4, [3.6, 3.6, 3.6, 3.6, 3.6]);
+  // Each VM's guest uses 1 GiB of its 2 GiB balloon.
+  const vms = [
+    vm('v1', 'a', 1.8, 2 * GiB, { memoryUnusedBytes: GiB }),
+    vm('v2', 'a', 1.8, 2 * GiB, { memoryUnusedBytes: GiB }),
+    vm('z', 'b', 0.2, GiB),
+  ];
+  const rounds = (b: HostSnapshot) => [
+    sandpiperRound(input(snap([a, b], vms), defaultSandpiperConfig())),
+    drsRound(input(snap([a, b], vms), defaultDrsConfig())),
+  ];
+
+  it('moves a VM whose footprint (balloon − unused) fits in what the hypervisor reports free', () => {
+    for (const plan of rounds(host('b', 4, [0.2, 0.2, 0.2, 0.2, 0.2], { memoryFreeBytes: 1.5 * GiB })))
+      expect(plan.actions.map((x) => x.to)).toEqual(['b']);
+  });
+
+  it('moves nothing when the footprint exceeds it', () => {
+    for (const plan of rounds(host('b', 4, [0.2, 0.2, 0.2, 0.2, 0.2], { memoryFreeBytes: 0.5 * GiB })))
+      expect(plan.actions).toEqual([]);
+  });
+});

@@ -1,5 +1,6 @@
 // Shared pieces of the baseline balancers: they see the same ClusterSnapshot as vmpilot's
 // planner and return the same Plan shape, under the same migration budget.
+import { vmFootprintBytes } from '../../core/model/footprint';
 import type { HeldHost } from '../../core/model/hold';
 import { holdReason } from '../decision/guards';
 import type {
@@ -40,15 +41,22 @@ export function movable(snapshot: ClusterSnapshot, host: string): VmSnapshot[] {
   return snapshot.vms.filter((v) => v.host === host && v.state === 'running');
 }
 
-/** Memory the VM holds on its host (balloon, else configured). */
+/** The VM's memory size (balloon, else configured): what pre-copy copies, Sandpiper's "size". */
 export function memoryOf(v: VmSnapshot): number {
   return v.allocation.balloonBytes ?? v.memoryBytes;
 }
 
-/** Memory free on a host for guests: capacity minus the balloons of the VMs placed there. */
+/** Memory the VM will occupy on a destination: the one footprint rule (core/model/footprint.ts). */
+export const footprintOf = vmFootprintBytes;
+
+/**
+ * Memory free on a host for an incoming VM, as the planner and the applier count it: the
+ * hypervisor's figure when the snapshot has it, else capacity minus the footprints there.
+ */
 export function freeMemory(snapshot: ClusterSnapshot, h: HostSnapshot): number {
+  if (h.memoryFreeBytes !== undefined) return h.memoryFreeBytes;
   let used = 0;
-  for (const v of snapshot.vms) if (v.host === h.name && v.state !== 'shutoff') used += memoryOf(v);
+  for (const v of snapshot.vms) if (v.host === h.name && v.state !== 'shutoff') used += footprintOf(v);
   return h.capacity.mem - used;
 }
 

@@ -14,7 +14,16 @@
 import type { Action, Plan } from '../../core/model/plan';
 import type { ClusterSnapshot, HostSnapshot, Resource, VmSnapshot } from '../../core/model/snapshot';
 import { preCopy, PRECOPY_DEFAULTS } from '../../core/model/precopy';
-import { freeMemory, heldHosts, latest, memoryOf, movable, usableHosts, type BaselineInput } from './common';
+import {
+  footprintOf,
+  freeMemory,
+  heldHosts,
+  latest,
+  memoryOf,
+  movable,
+  usableHosts,
+  type BaselineInput,
+} from './common';
 
 export interface DrsConfig {
   targetImbalance: number;
@@ -100,7 +109,7 @@ export function drsRound(input: BaselineInput<DrsConfig>): Plan {
         const d = latest(v.usageHistory);
         const cost = migrationSeconds(v);
         for (const to of active) {
-          if (to.name === from.name || (free.get(to.name) ?? 0) < memoryOf(v)) continue;
+          if (to.name === from.name || (free.get(to.name) ?? 0) < footprintOf(v)) continue;
           const lt = load.get(to.name)!;
           if (DRS_RESOURCES.some((r) => (lt[r] + d[r]) / to.capacity[r] > c.maxHostLoad)) continue;
           const lf = load.get(from.name)!;
@@ -131,7 +140,7 @@ export function drsRound(input: BaselineInput<DrsConfig>): Plan {
       lf[r] -= d[r];
       lt[r] += d[r];
     }
-    free.set(best.to.name, (free.get(best.to.name) ?? 0) - memoryOf(best.v));
+    free.set(best.to.name, (free.get(best.to.name) ?? 0) - footprintOf(best.v));
     actions.push({
       kind: 'migrate',
       vm: best.v.name,

@@ -17,6 +17,7 @@ import type { Action, Plan } from '../../core/model/plan';
 import type { HostSnapshot, VmSnapshot } from '../../core/model/snapshot';
 import {
   LOAD_RESOURCES,
+  footprintOf,
   freeMemory,
   heldHosts,
   latest,
@@ -102,7 +103,7 @@ export function sandpiperRound(input: BaselineInput<SandpiperConfig>): Plan {
     for (const { v, vsr } of candidates) {
       const demand = latest(v.usageHistory);
       const dests = hosts
-        .filter((d) => d.name !== src.name && !d.maintenance && (free.get(d.name) ?? 0) >= memoryOf(v))
+        .filter((d) => d.name !== src.name && !d.maintenance && (free.get(d.name) ?? 0) >= footprintOf(v))
         .filter((d) => {
           const l = load.get(d.name)!;
           return LOAD_RESOURCES.every((r) => (l[r] + demand[r]) / d.capacity[r] <= c.threshold);
@@ -131,7 +132,7 @@ export function sandpiperRound(input: BaselineInput<SandpiperConfig>): Plan {
       });
       const l = load.get(best.d.name)!;
       for (const r of LOAD_RESOURCES) l[r] += demand[r];
-      free.set(best.d.name, (free.get(best.d.name) ?? 0) - memoryOf(v));
+      free.set(best.d.name, (free.get(best.d.name) ?? 0) - footprintOf(v));
       break;
     }
   }
