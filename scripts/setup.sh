@@ -46,6 +46,9 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
     npm install --no-save --no-audit --no-fund --loglevel=error
 fi
 npm run --silent build
+# The lab's guest image (vmpilot lab, test/lab): a kernel and initramfs built from Debian
+# packages into /var/cache/vmpilot/lab, nothing installed; a lookup once cached.
+if [ "$(id -u)" -eq 0 ]; then node bin/vmpilot.js lab image >/dev/null; fi
 
 # The Grafana panel plugin is a package of its own (~830 MB of node_modules): installed
 # here so `npm test` can type-check, lint, test, build it and drive it in Chromium.
