@@ -65,6 +65,7 @@ export function sourceFromConfig(cfg: LoadedConfig): PrometheusSource {
     queries: cfg.prometheus.queries,
     capacity: cfg.capacity,
     vms: cfg.vms,
+    staleIntervals: cfg.planner.staleIntervals,
   });
 }
 

@@ -69,7 +69,7 @@ export async function runSimulation(
   const service = new AutoscalerService({
     config,
     port,
-    source: simulatorSource(driver),
+    source: simulatorSource(driver, { staleIntervals: config.planner.staleIntervals }),
     journal: log,
     metrics: new ServiceMetrics({ processMetrics: false }),
     log: pino({ level: 'silent' }),
