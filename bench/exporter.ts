@@ -16,6 +16,7 @@ import { connectHypervisors } from '../core/hypervisor/connect';
 import type { StatGroup } from '../core/hypervisor/port';
 import { findBinary, freePort } from '../core/procs/prometheus';
 import { testDriverHostXml } from '../exporter/testing/test-driver-host';
+import { retry, settledPool } from './pool';
 
 const run = promisify(execFile);
 const PREFIX = 'exporter-bench-';
@@ -97,28 +98,25 @@ async function benchDomains(): Promise<string[]> {
 
 async function cleanup(): Promise<void> {
   const names = await benchDomains();
-  await pool(names, 4, async (n) => {
+  await settledPool(names, 4, async (n) => {
     await virsh('destroy', n).catch(() => undefined);
     await virsh('undefine', n).catch(() => undefined);
   });
 }
 
-async function pool<T>(items: T[], width: number, work: (t: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      while (next < items.length) await work(items[next++]);
-    }),
-  );
-}
-
 async function startDomains(dir: string, n: number): Promise<void> {
   const names = Array.from({ length: n }, (_, i) => `${PREFIX}${String(i).padStart(4, '0')}`);
   const t0 = Date.now();
-  await pool(names, 4, async (name) => {
+  await settledPool(names, 4, async (name) => {
     const file = path.join(dir, `${name}.xml`);
     writeFileSync(file, domainXml(name));
-    await virsh('create', file); // transient: gone once destroyed
+    // transient: gone once destroyed. A failed create is retried after removing what it left.
+    await retry(
+      `virsh create ${name}`,
+      3,
+      () => virsh('create', file),
+      () => virsh('destroy', name).then(() => undefined),
+    );
     await virsh('suspend', name);
   });
   say(`started and paused ${n} diskless TCG domains in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -362,7 +360,7 @@ async function main(): Promise<void> {
 
     if (RUNNING) {
       const names = await benchDomains();
-      await pool(names, 4, (n) => virsh('resume', n).then(() => undefined));
+      await settledPool(names, 4, (n) => virsh('resume', n).then(() => undefined));
       await sleep(10_000);
       const load = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
       const o2: Side = { ...ours, times: [] };
@@ -377,7 +375,7 @@ async function main(): Promise<void> {
         running_peer_median_s: r3(median(p2.times)),
         running_load: Number(load),
       });
-      await pool(names, 4, (n) => virsh('suspend', n).then(() => undefined));
+      await settledPool(names, 4, (n) => virsh('suspend', n).then(() => undefined));
     }
     killGroup(ours.child);
     killGroup(peerChild);

@@ -9,10 +9,22 @@
 // suite creates are its own to remove.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { retry } from '../../bench/pool';
+import { GiveUp, pollUntil } from './poll';
+import { missingToolError } from './require-tool';
 
 const run = promisify(execFile);
 
@@ -30,8 +42,9 @@ export type LibvirtdStatus = { ok: true } | { ok: false; reason: string };
 export function missingLibvirtd(): string | null {
   const missing = BINARIES.filter((b) => !existsSync(b));
   if (missing.length > 0)
-    return `not installed: ${missing.join(', ')} (apt-get install libvirt-daemon-driver-qemu qemu-system-x86)`;
-  if (process.getuid?.() !== 0) return 'qemu:///system needs root to start libvirtd';
+    return missingToolError(missing.join(', '), 'Debian packages libvirt-daemon-driver-qemu qemu-system-x86')
+      .message;
+  if (process.getuid?.() !== 0) return 'qemu:///system needs root to start libvirtd: run the tests as root';
   return null;
 }
 
@@ -87,18 +100,31 @@ export async function ensureLibvirtd(): Promise<void> {
   mkdirSync('/var/log/libvirt/qemu', { recursive: true });
   if (!(await running('virtlogd'))) await run('virtlogd', ['-d']);
   if (!(await running('libvirtd'))) await run('libvirtd', ['-d']);
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (await answers()) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error('libvirtd was started but qemu:///system did not answer within 30 s');
+  await pollUntil(answers, {
+    what: 'the started libvirtd to answer on qemu:///system',
+    timeoutMs: 30_000,
+    intervalMs: 250,
+  });
 }
 
 /** Runs virsh on qemu:///system (test set-up and clean-up, independent of the adapter under test). */
 export async function virsh(...args: string[]): Promise<string> {
   const { stdout } = await run('virsh', ['-c', QEMU_SYSTEM, ...args], { timeout: 60_000 });
   return stdout;
+}
+
+/**
+ * Starts the defined domain `name` on `uri` (default qemu:///system), retrying a failed
+ * start (a loaded machine sometimes loses one to a QEMU or cgroup hiccup) after destroying
+ * whatever it left; rejects with the last error after three attempts.
+ */
+export function startDefinedDomain(name: string, uri: string = QEMU_SYSTEM): Promise<string> {
+  return retry(
+    `virsh start ${name}`,
+    3,
+    () => virsh('-c', uri, 'start', name),
+    () => virsh('-c', uri, 'destroy', name).then(() => undefined),
+  );
 }
 
 /** XML of a diskless TCG domain: no OS, so it idles in firmware, but it has real CPU and balloon stats. */
@@ -202,14 +228,14 @@ export async function startPrivateLibvirtd(opts: PrivateLibvirtdOptions = {}): P
       stdio: ['ignore', log, log],
     });
     closeSync(log);
-    const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline) {
-      if (child.exitCode !== null)
-        throw new Error(`private libvirtd exited (${child.exitCode}); see ${dir}/libvirtd.log`);
-      if (await answersAt()) return;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new Error(`private libvirtd did not answer within 30 s; see ${dir}/libvirtd.log`);
+    const started = child;
+    await pollUntil(
+      async () => {
+        if (started.exitCode !== null) throw new GiveUp(`it exited with ${started.exitCode}`);
+        return answersAt();
+      },
+      { what: 'the private libvirtd to answer', timeoutMs: 30_000, intervalMs: 200 },
+    );
   };
   const stop = async () => {
     const c = child;
@@ -221,14 +247,28 @@ export async function startPrivateLibvirtd(opts: PrivateLibvirtdOptions = {}): P
     await exited;
     clearTimeout(timer);
   };
-  await start();
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  try {
+    await start();
+  } catch (e) {
+    // Nothing left behind: the log goes into the error, then the directory goes.
+    let log = '';
+    try {
+      log = readFileSync(path.join(dir, 'libvirtd.log'), 'utf8').trim().split('\n').slice(-5).join(' | ');
+    } catch {
+      // no log written
+    }
+    await stop();
+    remove();
+    throw new Error(`${(e as Error).message}${log ? `; libvirtd.log: ${log}` : ''}`, { cause: e });
+  }
   return {
     uri,
     start,
     stop,
     dispose: async () => {
       await stop();
-      rmSync(dir, { recursive: true, force: true });
+      remove();
     },
   };
 }
