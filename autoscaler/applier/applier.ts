@@ -11,16 +11,15 @@
 // metrics), never on the journal or the service, which depend on it.
 import type { Logger } from 'pino';
 import type { HypervisorPort } from '../../core/hypervisor/port';
-import type { EventKind } from '../../core/model/event';
+import type { EventKind, TuningEvent } from '../../core/model/event';
 import { actionError, type Action, type ActionOf, type Plan, type TuneKind } from '../../core/model/plan';
 import { migrateHandler, TUNE_HANDLERS } from './actions';
 import { errorText, type HandlerContext } from './handler';
 import type { ApplierMetrics, EventSink } from './ports';
-import { EventRecorder, type JournalEvent } from './recorder';
+import { EventRecorder } from './recorder';
 import { MigrationRunner } from './run-migration';
 import { runTune } from './run-tune';
 
-export type { JournalEvent } from './recorder';
 export type { ApplierMetrics, EventSink } from './ports';
 
 export interface ApplierOptions {
@@ -38,7 +37,7 @@ export interface ApplierOptions {
   dryRun: () => boolean;
   paused: () => boolean;
   /** Called after each journal append (the demo prints decisions from it). */
-  onEvent?: (ev: JournalEvent) => void;
+  onEvent?: (ev: TuningEvent) => void;
 }
 
 export class Applier {
@@ -67,7 +66,7 @@ export class Applier {
     });
   }
 
-  /** Migrations running now. */
+  /** Migrations under way (from their pre-condition to their end). */
   get inFlight(): number {
     return this.migrations.size;
   }
@@ -107,11 +106,10 @@ export class Applier {
    * are logged and counted (`actions_total{result="skipped"}`), not journalled: nothing
    * about them was decided in the hypervisor's name.
    */
-  async apply(plan: Plan, kind: EventKind, opts: { background?: boolean } = {}): Promise<JournalEvent[]> {
+  async apply(plan: Plan, kind: EventKind, opts: { background?: boolean } = {}): Promise<TuningEvent[]> {
     const held = new Set(plan.held.map((h) => h.host));
-    const out: JournalEvent[] = [];
-    const migrations: Promise<JournalEvent>[] = [];
-    let slots = this.o.maxConcurrentMigrations - this.migrations.size;
+    const out: TuningEvent[] = [];
+    const migrations: Promise<TuningEvent>[] = [];
     for (const action of plan.actions) {
       const invalid = actionError(action);
       if (invalid !== null) {
@@ -141,7 +139,7 @@ export class Applier {
       }
       if (action.kind === 'migrate') {
         const migrationKind = kind === 'local' ? 'global' : kind;
-        if (opts.background && slots <= 0) {
+        if (opts.background && this.migrations.size >= this.o.maxConcurrentMigrations) {
           this.o.log.info(
             { action: action.kind, vm: action.vm },
             'no free migration slot: migration not started',
@@ -149,7 +147,6 @@ export class Applier {
           out.push(this.migrations.recordNoSlot(action, migrationKind));
           continue;
         }
-        slots--;
         const p = this.migrations.run(action, migrationKind);
         if (opts.background)
           p.catch((e: unknown) => this.o.log.error({ err: errorText(e) }, 'migration crashed'));
@@ -163,7 +160,7 @@ export class Applier {
     return out;
   }
 
-  private tune<K extends TuneKind>(action: ActionOf<K>, kind: EventKind): Promise<JournalEvent | null> {
+  private tune<K extends TuneKind>(action: ActionOf<K>, kind: EventKind): Promise<TuningEvent | null> {
     const handler = TUNE_HANDLERS[action.kind as K];
     return runTune(
       { ctx: this.ctx, recorder: this.recorder, metrics: this.o.metrics, dryRun: this.o.dryRun },
@@ -174,11 +171,11 @@ export class Applier {
   }
 
   /** An action its schema refuses: journalled as failed with the first offending field. */
-  private recordInvalid(action: Action, kind: EventKind, error: string): JournalEvent {
+  private recordInvalid(action: Action, kind: EventKind, error: string): TuningEvent {
     // The action failed its schema: read its fields as unknowns, not as the types it claims.
     const a = action as unknown as Record<string, unknown>;
     const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : '?');
-    const ev: JournalEvent = {
+    const ev: TuningEvent = {
       ...this.recorder.create(action, kind, null, null),
       vm: text(a.vm),
       host: text(a.from),

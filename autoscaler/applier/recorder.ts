@@ -2,21 +2,10 @@
 // state appended to the sink, counted in the metrics once it is closed, and passed to the
 // optional listener (the demo prints decisions from it).
 import { randomUUID } from 'node:crypto';
-import type { MigrationProgress } from '../../core/hypervisor/port';
-import type { EventKind, EventResult, TuningEvent } from '../../core/model/event';
-import type { Action, ActionKind, Reason } from '../../core/model/plan';
+import type { EventKind, EventParams, EventResult, TuningEvent } from '../../core/model/event';
+import type { ActionKind, Reason } from '../../core/model/plan';
 import type { Values } from './handler';
 import type { ApplierMetrics, EventSink } from './ports';
-
-/** A journalled event: the shared TuningEvent plus what the applier knows about it. */
-export type JournalEvent = TuningEvent & {
-  /** Why the action failed or was skipped (schema, pre-condition, hypervisor error, post-condition, no slot). */
-  error?: string;
-  /** The planned parameters. */
-  params?: Action['params'];
-  /** Last progress of a running migration. */
-  progress?: MigrationProgress;
-};
 
 /** What an event is made from: any action, of a known kind or not (a generic handler's). */
 export interface ActionFields {
@@ -24,7 +13,7 @@ export interface ActionFields {
   vm: string;
   from: string;
   to?: string;
-  params: object;
+  params: EventParams;
   reason: Reason;
 }
 
@@ -33,7 +22,7 @@ export class EventRecorder {
     private readonly sink: EventSink,
     private readonly metrics: ApplierMetrics,
     private readonly clock: () => number,
-    private readonly onEvent?: (ev: JournalEvent) => void,
+    private readonly onEvent?: (ev: TuningEvent) => void,
   ) {}
 
   now(): string {
@@ -41,7 +30,7 @@ export class EventRecorder {
   }
 
   /** The event of an action, not yet journalled: planned, with its reason and parameters. */
-  create(action: ActionFields, kind: EventKind, before: Values | null, after: Values | null): JournalEvent {
+  create(action: ActionFields, kind: EventKind, before: Values | null, after: Values | null): TuningEvent {
     return {
       id: randomUUID(),
       time: this.now(),
@@ -54,14 +43,14 @@ export class EventRecorder {
       result: 'planned',
       reason: action.reason,
       phases: [],
-      params: action.params as Action['params'],
+      params: action.params,
       ...(action.to !== undefined ? { to: action.to } : {}),
     };
   }
 
   /** Journals the event in its new state; closed states are counted by kind and result. */
-  record(ev: JournalEvent, result: EventResult, extra: Partial<JournalEvent> = {}): JournalEvent {
-    const next: JournalEvent = { ...ev, ...extra, result };
+  record(ev: TuningEvent, result: EventResult, extra: Partial<TuningEvent> = {}): TuningEvent {
+    const next: TuningEvent = { ...ev, ...extra, result };
     this.sink.append(next);
     if (result !== 'started' && result !== 'planned') {
       this.metrics.tuningEvents.inc({ kind: ev.kind, result });

@@ -5,12 +5,12 @@
 // (a lost reply may hide a success). Running migrations are tracked so shutdown can wait
 // for them or abandon them (abort their hypervisor jobs).
 import type { MigrationProgress, MigrationResult, VmRef } from '../../core/hypervisor/port';
-import type { EventKind, MigrationPhase } from '../../core/model/event';
+import type { EventKind, MigrationPhase, TuningEvent } from '../../core/model/event';
 import type { MigrateAction } from '../../core/model/plan';
 import { errorText, type ActionHandler, type HandlerContext } from './handler';
 import { AbandonedError } from './locate';
 import type { ApplierMetrics, MigrationLabels } from './ports';
-import type { EventRecorder, JournalEvent } from './recorder';
+import type { EventRecorder } from './recorder';
 import { Semaphore } from './semaphore';
 
 export interface MigrationEnv {
@@ -32,13 +32,16 @@ interface Running {
 
 export class MigrationRunner {
   private readonly slots: Semaphore;
-  /** Migrations running now, by event id. */
+  /** Migrations from their pre-condition to their end, by event id. */
   private readonly running = new Map<string, Running>();
+  /** Migrations past their pre-condition, holding a slot (the in-flight gauge). */
+  private executing = 0;
 
   constructor(private readonly env: MigrationEnv) {
     this.slots = new Semaphore(env.maxConcurrent);
   }
 
+  /** Migrations under way (a slot is theirs once their pre-condition holds). */
   get size(): number {
     return this.running.size;
   }
@@ -47,7 +50,7 @@ export class MigrationRunner {
     return new Set([...this.running.values()].map((r) => r.ref.name));
   }
 
-  /** Settles when every migration running now has ended. */
+  /** Settles when every migration under way now has ended. */
   settled(): Promise<unknown> {
     return Promise.allSettled([...this.running.values()].map((r) => r.done));
   }
@@ -57,37 +60,63 @@ export class MigrationRunner {
   }
 
   /** The event of a migration planned while every slot was busy: skipped, with why. */
-  recordNoSlot(action: MigrateAction, kind: EventKind): JournalEvent {
+  recordNoSlot(action: MigrateAction, kind: EventKind): TuningEvent {
     const { recorder } = this.env;
     const ev = recorder.create(action, kind, { host: action.from }, { host: action.to });
-    const error = `no free migration slot: ${this.running.size} of ${this.env.maxConcurrent} running; not started (the plan would be stale by the time a slot frees)`;
+    const error = `no free migration slot: ${this.running.size} of ${this.env.maxConcurrent} under way; not started (the plan would be stale by the time a slot frees)`;
     return recorder.record(ev, 'skipped', { phases: [{ phase: 'planned', time: ev.time }], error });
   }
 
-  async run(action: MigrateAction, kind: EventKind): Promise<JournalEvent> {
-    const { ctx, handler, recorder, metrics } = this.env;
-    const planned = recorder.create(action, kind, { host: action.from }, { host: action.to });
+  /**
+   * Runs one migration to its end. It counts as under way from this call on (synchronously),
+   * so the next action of the same plan already sees its slot taken and its VM migrating.
+   */
+  async run(action: MigrateAction, kind: EventKind): Promise<TuningEvent> {
+    const planned = this.env.recorder.create(action, kind, { host: action.from }, { host: action.to });
     planned.phases = [{ phase: 'planned', time: planned.time }];
-    const pre = await handler.precondition(ctx, action);
-    if (!pre.ok) {
-      const error = `pre-condition: ${pre.error}`;
-      return recorder.record(planned, 'failed', {
-        error,
-        phases: [...planned.phases, { phase: 'failed', time: recorder.now(), error }],
-      });
-    }
-    if (this.env.dryRun()) return recorder.record(planned, 'dry-run');
-    const release = await this.slots.acquire();
-    const startedAt = this.env.clock();
     let finish: (v: unknown) => void = () => undefined;
     const done = new Promise((res) => (finish = res));
+    let gaveUp = false;
     let abandon: () => void = () => undefined;
     const abandoned = new Promise<never>((_, reject) => {
-      abandon = () => reject(new AbandonedError(`migration of ${action.vm} abandoned at shutdown`));
+      abandon = () => {
+        gaveUp = true;
+        reject(new AbandonedError(`migration of ${action.vm} abandoned at shutdown`));
+      };
     });
     abandoned.catch(() => undefined);
     this.running.set(planned.id, { ref: { host: action.from, name: action.vm }, done, abandon });
-    metrics.migrationsInFlight.set(this.running.size);
+    try {
+      return await this.lifecycle(action, planned, abandoned, () => gaveUp);
+    } finally {
+      this.running.delete(planned.id);
+      finish(undefined);
+    }
+  }
+
+  private async lifecycle(
+    action: MigrateAction,
+    planned: TuningEvent,
+    abandoned: Promise<never>,
+    gaveUp: () => boolean,
+  ): Promise<TuningEvent> {
+    const { ctx, handler, recorder, metrics } = this.env;
+    const fail = (error: string) =>
+      recorder.record(planned, 'failed', {
+        error,
+        phases: [...planned.phases, { phase: 'failed', time: recorder.now(), error }],
+      });
+    const pre = await handler.precondition(ctx, action);
+    if (!pre.ok) return fail(`pre-condition: ${pre.error}`);
+    if (this.env.dryRun()) return recorder.record(planned, 'dry-run');
+    const release = await this.slots.acquire();
+    if (gaveUp()) {
+      release();
+      return fail(`migration of ${action.vm} abandoned at shutdown before it started`);
+    }
+    const startedAt = this.env.clock();
+    this.executing++;
+    metrics.migrationsInFlight.set(this.executing);
     const labels: MigrationLabels = { domain: action.vm, from: action.from, to: action.to };
     try {
       const started = recorder.record(planned, 'started', {
@@ -139,9 +168,8 @@ export class MigrationRunner {
     } finally {
       metrics.migrationRemaining.remove(labels);
       metrics.migrationIteration.remove(labels);
-      this.running.delete(planned.id);
-      metrics.migrationsInFlight.set(this.running.size);
-      finish(undefined);
+      this.executing--;
+      metrics.migrationsInFlight.set(this.executing);
       release();
     }
   }

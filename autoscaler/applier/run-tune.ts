@@ -4,10 +4,10 @@
 // allows). An execute error is checked against the hypervisor too: a lost reply may hide a
 // change that took effect, and only a verified read-back counts it as done.
 import { ACTION_PARAMS, type ActionOf, type ActionParams, type TuneKind } from '../../core/model/plan';
-import type { EventKind } from '../../core/model/event';
+import type { EventKind, TuningEvent } from '../../core/model/event';
 import { errorText, type ActionHandler, type HandlerContext, type Values } from './handler';
 import type { ApplierMetrics } from './ports';
-import type { EventRecorder, JournalEvent } from './recorder';
+import type { EventRecorder } from './recorder';
 
 export interface TuneEnv {
   ctx: HandlerContext;
@@ -24,7 +24,7 @@ export async function runTune<K extends TuneKind>(
   handler: ActionHandler<K>,
   action: ActionOf<K>,
   kind: EventKind,
-): Promise<JournalEvent | null> {
+): Promise<TuningEvent | null> {
   const { ctx, recorder } = env;
   const pre = await handler.precondition(ctx, action);
   if (!pre.ok)

@@ -11,7 +11,7 @@ import pino from 'pino';
 import { stringify } from 'yaml';
 import { connectHypervisors } from '../../core/hypervisor/connect';
 import type { HypervisorPort } from '../../core/hypervisor/port';
-import type { JournalEvent } from '../applier/applier';
+import type { TuningEvent } from '../../core/model/event';
 import { loadConfig } from '../config/load';
 import type { ServiceConfigInput } from '../config/schema';
 import { startAutoscaler, type RunningAutoscaler } from '../service/run';
@@ -121,7 +121,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     const cfg = loadConfig(configFile);
 
     let lastHeld = '';
-    const onEvent = (ev: JournalEvent) => {
+    const onEvent = (ev: TuningEvent) => {
       if (ev.kind !== 'local') out(formatEvent(ev));
     };
     const onRound = (r: RoundReport) => {

@@ -1,8 +1,8 @@
 // One human line per decision and per change of held hosts: what `vmpilot demo` prints.
-import type { JournalEvent } from '../applier/applier';
+import type { TuningEvent } from '../../core/model/event';
 import type { HeldHost } from '../sources/source';
 
-function reasonText(r: JournalEvent['reason']): string {
+function reasonText(r: TuningEvent['reason']): string {
   return typeof r === 'string' ? r : `[${r.rule}] ${r.text}`;
 }
 
@@ -10,7 +10,7 @@ function clock(iso: string): string {
   return iso.slice(11, 19);
 }
 
-export function formatEvent(ev: JournalEvent): string {
+export function formatEvent(ev: TuningEvent): string {
   const what =
     ev.action === 'migrate'
       ? `migrate ${ev.vm} ${ev.host} → ${ev.to ?? '?'}`
@@ -19,7 +19,7 @@ export function formatEvent(ev: JournalEvent): string {
   const detail =
     ev.result === 'completed' && ev.action === 'migrate' && last?.durationSeconds !== undefined
       ? ` in ${last.durationSeconds.toFixed(1)} s${last.downtimeMs !== undefined ? `, downtime ${Math.round(last.downtimeMs)} ms` : ''}`
-      : ev.result === 'failed' && ev.error
+      : (ev.result === 'failed' || ev.result === 'skipped') && ev.error
         ? `: ${ev.error}`
         : '';
   const why =

@@ -1,12 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { JournalEvent } from '../applier/applier';
+import type { TuningEvent } from '../../core/model/event';
 import { FakePort } from '../../test/autoscaler/fake-port';
 import { Journal } from './journal';
 import { reconcileJournal } from './reconcile';
 
-const startedMigration = (id: string): JournalEvent => ({
+const startedMigration = (id: string): TuningEvent => ({
   id,
   time: new Date().toISOString(),
   kind: 'global',
@@ -77,7 +77,7 @@ describe('reconcileJournal', () => {
 
   it('checks an interrupted local action by reading the value back', async () => {
     const port = new FakePort().addHost('a').addVm('a', 'web1', { memoryBytes: 512 << 20 });
-    const local: JournalEvent = {
+    const local: TuningEvent = {
       ...startedMigration('l1'),
       kind: 'local',
       action: 'set_memory',

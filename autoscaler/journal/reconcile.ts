@@ -7,8 +7,8 @@
 import pino, { type Logger } from 'pino';
 import { isHypervisorError } from '../../core/hypervisor/errors';
 import type { HypervisorPort } from '../../core/hypervisor/port';
+import type { TuningEvent } from '../../core/model/event';
 import { TUNE_HANDLERS, tunePostcondition } from '../applier/actions';
-import type { JournalEvent } from '../applier/applier';
 import { locateVm } from '../applier/locate';
 import type { Journal } from './journal';
 
@@ -37,11 +37,11 @@ const text = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 export async function reconcileJournal(o: ReconcileOptions): Promise<ReconcileOutcome[]> {
   const out: ReconcileOutcome[] = [];
-  for (const ev of o.journal.inFlight() as JournalEvent[]) {
+  for (const ev of o.journal.inFlight()) {
     const r = ev.action === 'migrate' ? await reconcileMigration(o, ev) : await reconcileLocal(o, ev);
     const iso = new Date(o.clock()).toISOString();
     const note = `reconciled at start-up: ${r.note}`;
-    const closed: JournalEvent = {
+    const closed: TuningEvent = {
       ...ev,
       result: r.result,
       ...(r.result === 'failed' ? { error: note } : {}),
@@ -59,7 +59,7 @@ export async function reconcileJournal(o: ReconcileOptions): Promise<ReconcileOu
 
 async function reconcileMigration(
   o: ReconcileOptions,
-  ev: JournalEvent,
+  ev: TuningEvent,
 ): Promise<Omit<ReconcileOutcome, 'id' | 'vm' | 'action'>> {
   const from = ev.host;
   const to = ev.to ?? (typeof ev.after?.host === 'string' ? ev.after.host : undefined);
@@ -98,7 +98,7 @@ async function reconcileMigration(
 
 async function reconcileLocal(
   o: ReconcileOptions,
-  ev: JournalEvent,
+  ev: TuningEvent,
 ): Promise<Omit<ReconcileOutcome, 'id' | 'vm' | 'action'>> {
   if (ev.result === 'planned') return { result: 'failed', note: 'never started' };
   if (!(ev.action in TUNE_HANDLERS) || !ev.params)

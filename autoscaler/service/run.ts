@@ -6,7 +6,7 @@ import type { Server } from 'node:http';
 import pino, { type Logger } from 'pino';
 import { connectHypervisors } from '../../core/hypervisor/connect';
 import type { HypervisorPort } from '../../core/hypervisor/port';
-import type { JournalEvent } from '../applier/applier';
+import type { TuningEvent } from '../../core/model/event';
 import { AlertInbox } from '../alerts/inbox';
 import { filePauseStore, pauseStateFileFor } from './pause-state';
 import { createApi, closeServer, listen } from '../api/server';
@@ -36,7 +36,7 @@ export interface StartOptions {
   port?: HypervisorPort;
   /** Replaces the Prometheus source (tests: in-memory source). */
   source?: MetricsSource;
-  onEvent?: (ev: JournalEvent) => void;
+  onEvent?: (ev: TuningEvent) => void;
   onRound?: (r: RoundReport) => void;
   /** Do not start the loops (plan-only use). */
   noLoops?: boolean;

@@ -6,9 +6,10 @@
 import type { Logger } from 'pino';
 import { withDeadline } from '../../core/hypervisor/errors';
 import type { HypervisorPort } from '../../core/hypervisor/port';
+import type { TuningEvent } from '../../core/model/event';
 import type { Plan } from '../../core/model/plan';
 import type { ClusterSnapshot } from '../../core/model/snapshot';
-import { Applier, type JournalEvent } from '../applier/applier';
+import { Applier } from '../applier/applier';
 import type { LoadedConfig } from '../config/load';
 import { buildRoundView } from '../decision/points';
 import type { EventLog } from '../journal/event-log';
@@ -29,7 +30,7 @@ export interface RoundReport {
   at: number;
   outcome: 'ok' | 'held' | 'error' | 'timeout' | 'paused';
   plan: Plan;
-  events: JournalEvent[];
+  events: TuningEvent[];
   durationSeconds: number;
   error?: string;
 }
@@ -42,7 +43,7 @@ export interface ServiceOptions {
   metrics: ServiceMetrics;
   log: Logger;
   clock?: () => number;
-  onEvent?: (ev: JournalEvent) => void;
+  onEvent?: (ev: TuningEvent) => void;
   onRound?: (r: RoundReport) => void;
   /** Where the operator's pause/resume is kept across restarts (pause-state.ts). */
   pauseStore?: PauseStore;

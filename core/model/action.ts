@@ -7,6 +7,7 @@
 // Units: bytes, bytes per second, microseconds. 0 as an I/O limit and -1 as a CPU quota
 // mean "no limit".
 import { z } from 'zod';
+import { reasonSchema } from './reason';
 
 const count = z.number().int().nonnegative();
 const device = z.string().min(1, 'a device name');
@@ -38,9 +39,6 @@ export const ACTION_KINDS = Object.keys(ACTION_PARAMS) as ActionKind[];
 /** The params of one kind (also the shape of its `before`). */
 export type ActionParams<K extends ActionKind> = z.infer<(typeof ACTION_PARAMS)[K]>;
 
-// A reason is checked for what the journal and the API need of it; its full type lives
-// with the plan (core/model/plan.ts `Reason`).
-const reasonShape = z.looseObject({ rule: z.string().min(1), text: z.string() });
 const name = z.string().min(1);
 
 function schemaOf<K extends TuneKind>(kind: K) {
@@ -51,7 +49,7 @@ function schemaOf<K extends TuneKind>(kind: K) {
     from: name,
     params,
     before: params.optional(),
-    reason: reasonShape,
+    reason: reasonSchema,
   });
 }
 
@@ -63,7 +61,7 @@ const migrateSchema = z
     to: name,
     params: ACTION_PARAMS.migrate,
     before: ACTION_PARAMS.migrate.optional(),
-    reason: reasonShape,
+    reason: reasonSchema,
   })
   .refine((a) => a.to !== a.from, { message: 'destination is the source host', path: ['to'] });
 

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import pino from 'pino';
 import { connectHypervisors } from '../../../core/hypervisor/connect';
-import type { Plan } from '../../../core/model/plan';
+import type { ActionKind, Plan } from '../../../core/model/plan';
 import { ConfigError, loadConfig } from '../../config/load';
 import { Journal } from '../../journal/journal';
 import { ServiceMetrics } from '../../service/metrics';
@@ -15,11 +15,13 @@ export interface PlanJson {
   at: string;
   held: { host: string; reason: string }[];
   actions: {
-    kind: string;
+    kind: ActionKind;
     vm: string;
     from: string;
     to?: string;
     params: Plan['actions'][number]['params'];
+    /** The values the planner saw before the action, when it knew them (same keys as params). */
+    before?: Plan['actions'][number]['before'];
     reason: Plan['actions'][number]['reason'];
   }[];
 }
@@ -34,6 +36,7 @@ export function planToJson(plan: Plan): PlanJson {
       from: a.from,
       ...(a.to !== undefined ? { to: a.to } : {}),
       params: a.params,
+      ...(a.before !== undefined ? { before: a.before } : {}),
       reason: a.reason,
     })),
   };
