@@ -5,6 +5,7 @@ import { renderFamilies } from './metrics';
 import { Scraper, type BackgroundOptions } from './scrape';
 import { FixedTarget } from './targets';
 import type { HypervisorPort } from '../core/hypervisor/port';
+import { pollUntil } from '../test/helpers/poll';
 import { FakePort, fakeHost } from './testing/fake-port';
 
 const SLOW_GROUPS = ['cpu', 'balloon', 'block', 'vcpu', 'dirtyrate'] as const;
@@ -27,8 +28,8 @@ describe('Scraper', () => {
   it('reads each host with ONE getStats per scrape, hosts concurrently, all groups inline when fast', async () => {
     const port = new FakePort({ a: fakeHost('a', 2), b: fakeHost('b', 1) });
     const out = await text(scraper(port));
-    expect(port.calls.map((c) => c.host).sort()).toEqual(['a', 'b']);
-    expect([...port.calls[0].groups].sort()).toEqual([
+    expect(port.statsCalls.map((c) => c.host).sort()).toEqual(['a', 'b']);
+    expect([...port.statsCalls[0].groups].sort()).toEqual([
       'balloon',
       'block',
       'cpu',
@@ -72,7 +73,7 @@ describe('Scraper', () => {
     const s = scraper(port, { deadlineMs: 50 });
     for (let i = 0; i < 6; i++) await s.collect();
     expect(s.callsInFlight).toBeLessThanOrEqual(3);
-    expect(port.calls.length).toBeLessThanOrEqual(3);
+    expect(port.statsCalls.length).toBeLessThanOrEqual(3);
   });
 
   it('reports a libvirt error as host_up 0 without failing the scrape', async () => {
@@ -110,11 +111,11 @@ describe('Scraper', () => {
     const s = scraper(port, { background: { groups: SLOW_GROUPS, intervalMs: 0, slowMs: 40 } });
     await s.collect(); // inline, slow: switches to background and seeds the cache
     expect(s.modes()).toEqual({ big: 'background' });
-    port.calls.length = 0;
+    port.statsCalls.length = 0;
     const t0 = Date.now();
     const out = await text(s);
     expect(Date.now() - t0).toBeLessThan(60);
-    expect([...port.calls[0].groups].sort()).toEqual(['net', 'perf', 'state']);
+    expect([...port.statsCalls[0].groups].sort()).toEqual(['net', 'perf', 'state']);
     // The slow groups are still published (from the inline read that seeded the cache)...
     expect(out).toContain(
       'vmpilot_domain_cpu_time_seconds_total{host="big",domain="vm1",uuid="big-uuid-1"} 11\n',
@@ -124,8 +125,14 @@ describe('Scraper', () => {
     );
     expect(out).toContain('vmpilot_scrape_collector_success{host="big",collector="vcpu"} 1\n');
     // ...and a background read of only the slow groups was started after the scrape.
-    await new Promise((r) => setTimeout(r, 150));
-    expect(port.calls.some((c) => c.groups.includes('balloon') && !c.groups.includes('net'))).toBe(true);
+    await pollUntil(
+      () => port.statsCalls.some((c) => c.groups.includes('balloon') && !c.groups.includes('net')),
+      {
+        what: 'a background read of only the slow groups',
+        timeoutMs: 5000,
+        intervalMs: 10,
+      },
+    );
   });
 
   it('after an inline read timed out, answers fast from the cheap groups and fills the slow ones in later', async () => {
@@ -143,7 +150,11 @@ describe('Scraper', () => {
     expect(second).toContain('vmpilot_host_up{host="big"} 1\n');
     expect(second).toContain('vmpilot_scrape_collector_success{host="big",collector="cpu"} 0\n');
     expect(second).not.toContain('vmpilot_domain_cpu_time_seconds_total');
-    await new Promise((r) => setTimeout(r, 400)); // the background read finishes
+    await pollUntil(() => port.answered.some((c) => c.groups.includes('cpu') && !c.groups.includes('net')), {
+      what: 'the background read of the slow groups to finish',
+      timeoutMs: 5000,
+      intervalMs: 10,
+    });
     const third = await text(s);
     expect(third).toContain('vmpilot_scrape_collector_success{host="big",collector="cpu"} 1\n');
     expect(third).toContain(
@@ -187,12 +198,12 @@ describe('Scraper', () => {
       expect(s.modes()).toEqual({ big: 'background' });
       await s.collect(); // cheap read, then starts the background read of the slow groups
       await new Promise((r) => setImmediate(r));
-      expect(bg.calls.filter(isBackgroundRead)).toHaveLength(1); // running now
+      expect(bg.statsCalls.filter(isBackgroundRead)).toHaveLength(1); // running now
       const out = await text(s);
       return {
         out,
         backgroundStillRunning: bg.answered.filter(isBackgroundRead).length === 0,
-        slowGroupsReadOnMain: main.calls.slice(1).some((c) => c.groups.includes('balloon')),
+        slowGroupsReadOnMain: main.statsCalls.slice(1).some((c) => c.groups.includes('balloon')),
       };
     }
 

@@ -1,16 +1,18 @@
-// A scriptable in-memory HypervisorPort for the scrape's unit tests: it records every
-// getStats call (host and groups) and can hang or fail on demand. Integration tests use the
-// real adapters (libvirt test driver, real libvirtd, the simulator) instead.
-import { HypervisorError } from '../../core/hypervisor/errors';
-import type {
-  HostInfo,
-  HostStats,
-  HypervisorPort,
-  StatGroup,
-  StatsOptions,
-  VmInfo,
-  VmStats,
+// A scriptable in-memory HypervisorPort for the scrape's unit tests: the contract-held
+// in-memory port (test/autoscaler/fake-port.ts) whose getStats records every call (host
+// and groups) and can hang, fail, be slow or answer serially on demand. The contract
+// suite runs against it unscripted (exporter/testing/fake-port.contract.test.ts).
+// Integration tests use the real adapters (libvirt test driver, real libvirtd, the simulator).
+import type { HypervisorError } from '../../core/hypervisor/errors';
+import {
+  ALL_STAT_GROUPS,
+  type HostInfo,
+  type HostStats,
+  type StatGroup,
+  type StatsOptions,
+  type VmStats,
 } from '../../core/hypervisor/port';
+import { FakePort as InMemoryPort } from '../../test/autoscaler/fake-port';
 
 export interface FakeHost {
   info: HostInfo;
@@ -33,43 +35,29 @@ export interface FakePortOptions {
   serial?: boolean;
 }
 
-export class FakePort implements HypervisorPort {
-  readonly uri = 'fake://';
-  readonly calls: { host: string; groups: readonly StatGroup[] }[] = [];
+export class FakePort extends InMemoryPort {
+  /** Every getStats call, in the order it was made. */
+  readonly statsCalls: { host: string; groups: readonly StatGroup[] }[] = [];
   /** The getStats calls that have answered, in the order they answered. */
   readonly answered: { host: string; groups: readonly StatGroup[] }[] = [];
   private queue: Promise<unknown> = Promise.resolve();
+
   constructor(
-    readonly hosts: Record<string, FakeHost>,
+    private readonly scripts: Record<string, FakeHost>,
     private readonly o: FakePortOptions = {},
-  ) {}
-
-  private host(name: string): FakeHost {
-    const h = this.hosts[name];
-    if (!h) throw new HypervisorError('not_found', `unknown host ${name}`);
-    return h;
+  ) {
+    super();
+    for (const [name, h] of Object.entries(scripts)) {
+      this.addHost(name, h.info.cpus, h.info.memoryBytes);
+      const added = this.hosts.get(name);
+      if (added) added.info = { ...h.info, name };
+      for (const { name: vm, uuid, state, ...stats } of h.vms) {
+        this.addVm(name, vm, { uuid, state, stats });
+      }
+    }
   }
 
-  async listHosts(): Promise<HostInfo[]> {
-    return Object.values(this.hosts).map((h) => h.info);
-  }
-  async getHostInfo(host: string): Promise<HostInfo> {
-    return this.host(host).info;
-  }
-  async listVms(host: string): Promise<VmInfo[]> {
-    return this.host(host).vms.map((v) => ({
-      name: v.name,
-      uuid: v.uuid,
-      state: v.state,
-      vcpus: 1,
-      memoryBytes: 1,
-      maxMemoryBytes: 1,
-    }));
-  }
-  async getVm(): Promise<VmInfo> {
-    throw new HypervisorError('unsupported', 'fake');
-  }
-  getStats(host: string, opts?: StatsOptions): Promise<HostStats> {
+  override getStats(host: string, opts?: StatsOptions): Promise<HostStats> {
     if (!this.o.serial) return this.answerStats(host, opts);
     const answer = this.queue.then(() => this.answerStats(host, opts));
     this.queue = answer.catch(() => undefined);
@@ -77,48 +65,18 @@ export class FakePort implements HypervisorPort {
   }
 
   private async answerStats(host: string, opts?: StatsOptions): Promise<HostStats> {
-    const h = this.host(host);
-    const groups = opts?.groups ?? SLOW;
-    this.calls.push({ host, groups });
-    if (h.hang) return new Promise<HostStats>(() => undefined);
-    if (h.fail) throw h.fail;
-    if (h.slowDelayMs && groups.some((g) => SLOW.includes(g))) {
+    const h = this.scripts[host];
+    const groups = opts?.groups ?? ALL_STAT_GROUPS;
+    this.statsCalls.push({ host, groups });
+    if (h?.hang) return new Promise<HostStats>(() => undefined);
+    if (h?.fail) throw h.fail;
+    if (h?.slowDelayMs && groups.some((g) => SLOW.includes(g))) {
       await new Promise((r) => setTimeout(r, h.slowDelayMs));
     }
-    const has = (g: StatGroup) => groups.includes(g);
-    const vms = h.vms.map((v) => {
-      const out: VmStats = { name: v.name, uuid: v.uuid, state: v.state };
-      if (has('cpu') && v.cpu) out.cpu = v.cpu;
-      if (has('vcpu') && v.vcpu) out.vcpu = v.vcpu;
-      if (has('balloon') && v.balloon) out.balloon = v.balloon;
-      if (has('block') && v.blocks) out.blocks = v.blocks;
-      if (has('net') && v.nets) out.nets = v.nets;
-      return out;
-    });
+    const stats = await super.getStats(host, { groups });
     this.answered.push({ host, groups });
-    return { host, collectedAtMs: 0, vms };
+    return stats;
   }
-  private unsupported = async (): Promise<never> => {
-    throw new HypervisorError('unsupported', 'fake port');
-  };
-  setMemory = this.unsupported;
-  setVcpus = this.unsupported;
-  suspend = this.unsupported;
-  resume = this.unsupported;
-  start = this.unsupported;
-  stop = this.unsupported;
-  getCpuTune = this.unsupported;
-  setCpuShares = this.unsupported;
-  setCpuCap = this.unsupported;
-  pinVcpu = this.unsupported;
-  setBlockIoTune = this.unsupported;
-  setNetBandwidth = this.unsupported;
-  save = this.unsupported;
-  restore = this.unsupported;
-  migrate = this.unsupported;
-  getJobProgress = this.unsupported;
-  abortJob = this.unsupported;
-  async close(): Promise<void> {}
 }
 
 export function fakeHost(name: string, vmCount: number): FakeHost {
