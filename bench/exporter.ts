@@ -15,8 +15,8 @@ import { promisify } from 'node:util';
 import { connectHypervisors } from '../core/hypervisor/connect';
 import type { StatGroup } from '../core/hypervisor/port';
 import { findBinary, freePort } from '../core/procs/prometheus';
-import { testDriverHostXml } from '../exporter/testing/test-driver-host';
-import { retry, settledPool } from './pool';
+import { testDriverHostXml } from './lib/generated-host';
+import { retry, settledPool } from './lib/pool';
 
 const run = promisify(execFile);
 const PREFIX = 'exporter-bench-';

@@ -1,7 +1,7 @@
 // The HypervisorPort contract suite on the simulated cluster: every method is supported
 // (nothing is `unsupported` on sim). The port's clock runs 200× faster than real time so a
 // live migration (tens of model seconds of pre-copy) finishes in well under a second.
-import { describeHypervisorContract } from '../hypervisor/contract';
+import { describeHypervisorContract } from '../hypervisor/testing/contract';
 import { openSim } from './adapter';
 
 describeHypervisorContract('sim://seed-experiment', async () => {

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { expectHypervisorError } from '../hypervisor/contract';
+import { expectHypervisorError } from '../hypervisor/testing/contract';
 import { connectHypervisors } from '../hypervisor/connect';
 import { openSim } from './adapter';
 import { isAppStatsSource } from './app-stats';

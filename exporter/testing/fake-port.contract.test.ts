@@ -1,6 +1,6 @@
 // The scrape tests' scriptable FakePort, unscripted, is held to the HypervisorPort
 // contract: what it answers besides its scripts is what a real adapter answers.
-import { describeHypervisorContract } from '../../core/hypervisor/contract';
+import { describeHypervisorContract } from '../../core/hypervisor/testing/contract';
 import { FakePort } from './fake-port';
 
 describeHypervisorContract('scriptable FakePort of the scrape tests (test double)', async () => {

@@ -1,6 +1,6 @@
 // The in-memory FakePort the applier, service and reconciliation tests use is held to the
 // HypervisorPort contract, so those tests exercise the behaviour a real adapter has.
-import { describeHypervisorContract } from '../../core/hypervisor/contract';
+import { describeHypervisorContract } from '../../core/hypervisor/testing/contract';
 import { FakePort } from './fake-port';
 
 describeHypervisorContract('in-memory FakePort (test double)', async () => {

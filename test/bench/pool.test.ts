@@ -1,6 +1,6 @@
-// bench/pool.ts: a failing item does not make the pool settle while others are in flight,
+// bench/lib/pool.ts: a failing item does not make the pool settle while others are in flight,
 // and retry gives up with the last error after undoing each failed attempt.
-import { retry, settledPool } from '../../bench/pool';
+import { retry, settledPool } from '../../bench/lib/pool';
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

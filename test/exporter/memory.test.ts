@@ -8,7 +8,7 @@ import path from 'node:path';
 import { openLibvirt } from '../../core/libvirt/adapter';
 import { trimNativeHeap } from '../../core/libvirt/ffi';
 import { freePort } from '../../core/procs/prometheus';
-import { testDriverHostXml } from '../../exporter/testing/test-driver-host';
+import { testDriverHostXml } from '../../bench/lib/generated-host';
 import { GiveUp, pollUntil } from '../helpers/poll';
 import { getMetrics, sampleValue } from './scrape-text';
 

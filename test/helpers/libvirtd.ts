@@ -22,7 +22,7 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { retry } from '../../bench/pool';
+import { retry } from '../../bench/lib/pool';
 import { GiveUp, pollUntil } from './poll';
 import { missingToolError } from './require-tool';
 

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { describeHypervisorContract } from '../../core/hypervisor/contract';
+import { describeHypervisorContract } from '../../core/hypervisor/testing/contract';
 import type { HypervisorPort } from '../../core/hypervisor/port';
 import { openLibvirt } from '../../core/libvirt/adapter';
 import {

@@ -1,6 +1,6 @@
 // The port contract against libvirt's built-in test driver host (test:///default: one
 // running domain "test"). The operations the test driver lacks must fail `unsupported`.
-import { describeHypervisorContract } from '../../core/hypervisor/contract';
+import { describeHypervisorContract } from '../../core/hypervisor/testing/contract';
 import { openLibvirt } from '../../core/libvirt/adapter';
 
 describeHypervisorContract('libvirt test:///default', async () => {

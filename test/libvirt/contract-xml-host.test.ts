@@ -1,7 +1,7 @@
 // The port contract against a shipped multi-domain test-driver host (rack-a.xml: six
 // domains, one shut off), plus what only a multi-domain host can show.
 import path from 'node:path';
-import { describeHypervisorContract } from '../../core/hypervisor/contract';
+import { describeHypervisorContract } from '../../core/hypervisor/testing/contract';
 import { openLibvirt } from '../../core/libvirt/adapter';
 import { pooledConnectionCount } from '../../core/libvirt/connection';
 

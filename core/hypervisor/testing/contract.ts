@@ -10,8 +10,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { HypervisorError, type HypervisorErrorCode } from './errors';
-import { VM_STATES, type HypervisorPort, type MigrationTarget, type VmInfo, type VmRef } from './port';
+import { HypervisorError, type HypervisorErrorCode } from '../errors';
+import { VM_STATES, type HypervisorPort, type MigrationTarget, type VmInfo, type VmRef } from '../port';
 
 export interface ContractFixture {
   port: HypervisorPort;
