@@ -1,5 +1,5 @@
 // Default PromQL for every input the planner needs. They read the exporter's metric names
-// (notes: COMMON.md "Metric names"); an operator may override any of them in vmpilot.yaml.
+// (exporter/collectors/, pinned by exporter/fixtures/*.prom); an operator may override any of them in vmpilot.yaml.
 // Substitutions: `$window` → the rate window (config `prometheus.rateWindow`). Per-VM SLI
 // queries may also use `$vm` and `$host`.
 //

@@ -1,6 +1,6 @@
 // Makes sure a local libvirtd (qemu:///system) is running for the real-libvirt suites.
 //
-// There is no systemd here: as ENVIRONMENT.md explains, virtlogd (QEMU domains do not
+// There is no systemd on the CI machine: virtlogd (QEMU domains do not
 // start without it) and libvirtd are started by hand as daemons (-d), after creating the
 // `libvirt-qemu` user/group libvirt runs QEMU as and /var/log/libvirt. Idempotent: a
 // running libvirtd (started by an earlier suite or another helper) is reused. The daemons
