@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expectHypervisorError } from '../hypervisor/testing/contract';
@@ -12,6 +12,16 @@ function manualClock(start = 1_700_000_000_000) {
 }
 
 describe('sim adapter', () => {
+  const dirs: string[] = [];
+  /** A temp dir removed after each test, so a failing test leaves nothing behind. */
+  const tempDir = () => {
+    const d = mkdtempSync(path.join(os.tmpdir(), 'vmpilot-sim-adapter-'));
+    dirs.push(d);
+    return d;
+  };
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
   it('advances the model to the clock on every call; counters grow in clock time', async () => {
     const c = manualClock();
     const port = await openSim('sim://seed-experiment', { clock: c.clock });
@@ -93,7 +103,7 @@ describe('sim adapter', () => {
     await port.close();
     const e = await expectHypervisorError(openSim('sim://nope'), 'not_found');
     expect(e.message).toMatch(/sim:\/\/nope: unknown scenario "nope"/);
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'vmpilot-sim-adapter-'));
+    const dir = tempDir();
     const bad = path.join(dir, 'bad.yaml');
     writeFileSync(bad, 'name: x\ndurationSeconds: -1\nhosts: []\nvms: []\n');
     const e2 = await expectHypervisorError(openSim(`sim://${bad}`), 'invalid');
@@ -103,7 +113,7 @@ describe('sim adapter', () => {
   });
 
   it('renames the host of a one-host scenario with NAME=', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'vmpilot-sim-adapter-'));
+    const dir = tempDir();
     const one = path.join(dir, 'one.yaml');
     writeFileSync(
       one,

@@ -1,7 +1,7 @@
 // `vmpilot simulate` end to end: the built CLI (bin/vmpilot.js → dist/) on shipped
 // scenarios, its SPEC §11 JSON, the --events JSON-lines file, and one-line errors.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -10,6 +10,7 @@ jest.setTimeout(120_000);
 const ROOT = path.resolve(__dirname, '../..');
 const CLI = path.join(ROOT, 'bin/vmpilot.js');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'vmpilot-sim-cli-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function vmpilot(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

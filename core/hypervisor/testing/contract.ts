@@ -7,6 +7,7 @@
 // typed `unsupported` rejection is. The suite restores the VM after each change, runs the
 // migration test near the end and `close()` last; `teardown` must therefore not rely on
 // the port (use a second connection, or nothing).
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
@@ -390,20 +391,26 @@ export function describeHypervisorContract(name: string, setup: () => Promise<Co
       });
 
       it('save stops the VM into a file, restore brings it back running', async () => {
-        const file = path.join(os.tmpdir(), `vmpilot-contract-${process.pid}-${Date.now()}.save`);
-        await supportedOr(
-          'save',
-          () => port.save(vm, file),
-          async () => {
-            await port.save(vm, file);
-            expect(await stateOf()).toBe('shutoff');
-            await port.restore(fx.host, file);
-            expect(await stateOf()).toBe('running');
-            expect((await port.getVm(vm)).uuid).toBe(original.uuid);
-          },
-        );
-        if (!supports('restore')) await expectHypervisorError(port.restore(fx.host, file), 'unsupported');
-        else await expectHypervisorError(port.restore(fx.host, `${file}.missing`));
+        // The save file lives in a temp dir of its own, removed even when the test fails.
+        const dir = mkdtempSync(path.join(os.tmpdir(), 'vmpilot-contract-'));
+        const file = path.join(dir, 'vm.save');
+        try {
+          await supportedOr(
+            'save',
+            () => port.save(vm, file),
+            async () => {
+              await port.save(vm, file);
+              expect(await stateOf()).toBe('shutoff');
+              await port.restore(fx.host, file);
+              expect(await stateOf()).toBe('running');
+              expect((await port.getVm(vm)).uuid).toBe(original.uuid);
+            },
+          );
+          if (!supports('restore')) await expectHypervisorError(port.restore(fx.host, file), 'unsupported');
+          else await expectHypervisorError(port.restore(fx.host, `${file}.missing`));
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
       });
     });
 
