@@ -68,7 +68,13 @@ describe('reconcileJournal', () => {
     let finish: () => void = () => undefined;
     port.migrationGate = new Promise<void>((r) => (finish = r));
     const running = port.migrate({ host: 'a', name: 'web1' }, { host: 'b', uri: 'fake://b' });
-    setTimeout(finish, 200);
+    // The job ends once reconciliation has seen it running (not after a fixed delay).
+    const progress = port.getJobProgress.bind(port);
+    port.getJobProgress = async (ref) => {
+      const p = await progress(ref);
+      if (p) finish();
+      return p;
+    };
     journal.append(startedMigration('m1'));
     const [r] = await reconcileJournal(opts(port));
     await running;

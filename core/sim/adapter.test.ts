@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { pollUntil } from '../../test/helpers/poll';
 import os from 'node:os';
 import path from 'node:path';
 import { expectHypervisorError } from '../hypervisor/testing/contract';
@@ -83,7 +84,12 @@ describe('sim adapter', () => {
         },
       )
       .finally(() => (done = true));
-    await new Promise((r) => setTimeout(r, 60));
+    // The job has begun (it reported progress) while the model clock stood still.
+    await pollUntil(() => progress.length > 0, {
+      what: 'the first progress report',
+      timeoutMs: 5000,
+      intervalMs: 5,
+    });
     expect(done).toBe(false);
     expect(await port.getJobProgress({ host: 'slow-1', name: 'web-10' })).not.toBeNull();
     const timer = setInterval(() => c.tick(1000), 5);

@@ -8,7 +8,7 @@
 // the autoscaler and reconciliation would find the VM on the destination (unit-tested in
 // autoscaler/journal/reconcile.test.ts).
 import type { TuningEvent } from '../../core/model/event';
-import { getJson, getText, requirePrometheus } from './helpers';
+import { getJson, getText, requirePrometheus, sampleSum } from './helpers';
 import { journalLines, startService, useServiceWithPrometheus } from './service-setup';
 import { pollUntil } from '../helpers/poll';
 
@@ -51,7 +51,14 @@ describe('autoscaler killed during a migration', () => {
     expect(info[0]).toContain(`host="${started.host}"`);
 
     // Rounds go on; the interrupted move is not started again blindly.
-    await new Promise((r) => setTimeout(r, 5000));
+    const rounds = async () =>
+      sampleSum(await getText(`${rig.setup.api}/metrics`), 'vmpilot_autoscaler_rounds_total', {});
+    const roundsBefore = await rounds();
+    await pollUntil(async () => (await rounds()) >= roundsBefore + 3, {
+      what: 'three more planning rounds after the restart',
+      timeoutMs: 60_000,
+      intervalMs: 250,
+    });
     const lines = journalLines(rig.setup.journal);
     expect(lines.filter((e) => e.id === started.id).map((e) => e.result)).toEqual(['started', 'failed']);
     const sameVm = new Set(
