@@ -1,6 +1,6 @@
 // Validation of the HTTP API's query strings (zod). Bad input → 400 with the reason.
 import { z } from 'zod';
-import type { TuningEvent } from '../../core/model/event';
+import { eventKindSchema, type TuningEvent, tuningEventSchema } from '../../core/model/event';
 
 /** A time: ISO-8601, or seconds since the epoch (Grafana's and Prometheus' habit). */
 const time = z.string().transform((s, ctx) => {
@@ -17,7 +17,7 @@ export const eventsQuerySchema = z
     from: time.optional(),
     to: time.optional(),
     vm: z.string().min(1).max(256).optional(),
-    kind: z.enum(['local', 'global', 'alert']).optional(),
+    kind: eventKindSchema.optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
     /** Opaque position returned as part of "next". */
     cursor: z.coerce.number().int().min(0).default(0),
@@ -30,11 +30,14 @@ export const eventsQuerySchema = z
 
 export type EventsQuery = z.output<typeof eventsQuerySchema>;
 
-export interface EventsPage {
-  events: TuningEvent[];
+/** A page of `GET /api/v1/events` (SPEC §11): journal events exactly as journalled. */
+export const eventsPageSchema = z.object({
+  events: z.array(tuningEventSchema),
   /** Relative URL of the next page, or null on the last page. */
-  next: string | null;
-}
+  next: z.string().nullable(),
+});
+
+export type EventsPage = z.infer<typeof eventsPageSchema>;
 
 /** Filters (time range, VM, kind) and paginates events, oldest first. */
 export function pageEvents(

@@ -65,6 +65,33 @@ describe('Journal', () => {
     expect(journal.events()).toHaveLength(1);
   });
 
+  it('counts a JSON line that is not a valid event as bad, and keeps fields a newer version added', () => {
+    const plain = file.replace('sub/', '');
+    const lines = [
+      { ...ev('1', 'completed'), progress: { elapsedSeconds: 3 }, addedLater: 'x' },
+      { ...ev('2', 'completed'), result: 'done' }, // not an EventResult
+      { ...ev('3', 'completed'), kind: undefined }, // kind missing
+      { ...ev('4', 'completed'), phases: [{ phase: 'started' }] }, // a phase without time
+      { ...ev('5', 'completed'), reason: { text: 'no rule' } },
+    ];
+    writeFileSync(plain, lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+    const { journal, badLines } = Journal.open(plain);
+    expect(badLines).toBe(4);
+    expect(journal.events()).toEqual([lines[0]]);
+  });
+
+  it('reads 20 000 lines fast (a generous bound: the journal is read whole at start)', () => {
+    const plain = file.replace('sub/', '');
+    const line = `${JSON.stringify({ ...ev('x', 'completed'), reason: { rule: 'global.hotspot', text: 't', scores: { a: 1 } } })}\n`;
+    writeFileSync(plain, Array.from({ length: 20_000 }, (_, i) => line.replace('"x"', `"${i}"`)).join(''));
+    const t0 = performance.now();
+    const { journal, badLines } = Journal.open(plain, { readOnly: true });
+    const ms = performance.now() - t0;
+    expect(badLines).toBe(0);
+    expect(journal.events()).toHaveLength(20_000);
+    expect(ms).toBeLessThan(3000);
+  });
+
   it('read-only mode never creates or writes the file', () => {
     const { journal } = Journal.open(file, { readOnly: true });
     expect(journal.events()).toEqual([]);

@@ -1,6 +1,7 @@
 // The journal: a durable, append-only record of every tuning event (SPEC §8).
 //
-// Format: JSON lines, one complete TuningEvent per line. An event is written again each
+// Format: JSON lines, one complete TuningEvent per line (core/model/event.ts; a line that
+// does not match its schema is counted as bad and ignored). An event is written again each
 // time it changes (planned → started → completed/failed); the last line with a given id is
 // its current state. Each append is one write(2) followed by fsync(2), before and after
 // every side effect, so after a crash the file holds at least the "started" record of any
@@ -24,7 +25,7 @@ import {
   writeSync,
 } from 'node:fs';
 import path from 'node:path';
-import type { TuningEvent } from '../../core/model/event';
+import { type TuningEvent, tuningEventSchema } from '../../core/model/event';
 
 export interface JournalOpenResult {
   journal: Journal;
@@ -127,16 +128,19 @@ export class Journal {
   }
 }
 
-function parseEvent(line: string): TuningEvent | null {
+/**
+ * One journal line as an event, or null when it is not valid JSON or not a valid event
+ * (a hand edit, a line from a foreign file). Checked against the event schema; the line's
+ * own object is kept, so fields a newer version added survive a re-read.
+ */
+export function parseEvent(line: string): TuningEvent | null {
+  let v: unknown;
   try {
-    const v = JSON.parse(line) as Partial<TuningEvent>;
-    if (typeof v.id === 'string' && typeof v.time === 'string' && typeof v.result === 'string') {
-      return v as TuningEvent;
-    }
+    v = JSON.parse(line);
   } catch {
-    // a malformed line in the middle (hand edit): ignored and counted
+    return null; // a malformed line in the middle (hand edit): ignored and counted
   }
-  return null;
+  return tuningEventSchema.safeParse(v).success ? (v as TuningEvent) : null;
 }
 
 /** fsync the directory so a newly created journal file survives a crash. */
