@@ -15,15 +15,17 @@ export const eventKindSchema = z.enum(EVENT_KINDS);
 export const eventResultSchema = z.enum(EVENT_RESULTS);
 
 /** One step of a migration, with what is known when it was reached. */
-export const migrationPhaseSchema = z.object({
-  phase: z.enum(MIGRATION_PHASES),
-  /** ISO-8601 time the phase was reached. */
-  time: z.string(),
-  durationSeconds: z.number().optional(),
-  downtimeMs: z.number().optional(),
-  transferredBytes: z.number().optional(),
-  error: z.string().optional(),
-});
+export const migrationPhaseSchema = z
+  .object({
+    phase: z.enum(MIGRATION_PHASES),
+    /** ISO-8601 time the phase was reached. */
+    time: z.string(),
+    durationSeconds: z.number().optional(),
+    downtimeMs: z.number().optional(),
+    transferredBytes: z.number().optional(),
+    error: z.string().optional(),
+  })
+  .meta({ id: 'MigrationPhase' });
 
 /** An action's planned parameters, loosely (each action kind types its own: core/model/action.ts). */
 export const eventParamsSchema = z.record(
@@ -34,30 +36,35 @@ export const eventParamsSchema = z.record(
 /** Values before or after the action (action parameters, an alert's status, …), or null when unknown. */
 const valuesSchema = z.record(z.string(), z.unknown()).nullable();
 
-export const tuningEventSchema = z.object({
-  id: z.string(),
-  /** ISO-8601 time of the decision. */
-  time: z.string(),
-  kind: eventKindSchema,
-  vm: z.string(),
-  host: z.string(),
-  /** Action kind (see ActionKind) or an alert name. */
-  action: z.string(),
-  before: valuesSchema,
-  after: valuesSchema,
-  result: eventResultSchema,
-  /** The planner's structured reason; older journals and a few callers hold plain text. */
-  reason: z.union([reasonSchema, z.string()]),
-  phases: z.array(migrationPhaseSchema),
-  /** Destination host of a migration. */
-  to: z.string().optional(),
-  /** Why the action failed or was skipped (schema, pre-condition, hypervisor error, post-condition, no slot). */
-  error: z.string().optional(),
-  /** The planned parameters. */
-  params: eventParamsSchema.optional(),
-  /** Last progress of a running migration. */
-  progress: migrationProgressSchema.optional(),
-});
+export const tuningEventSchema = z
+  .object({
+    id: z.string(),
+    /** ISO-8601 time of the decision. */
+    time: z.string(),
+    kind: eventKindSchema,
+    vm: z.string(),
+    host: z.string(),
+    /** Action kind (see ActionKind) or an alert name. */
+    action: z.string(),
+    before: valuesSchema,
+    after: valuesSchema,
+    result: eventResultSchema,
+    /** The planner's structured reason; older journals and a few callers hold plain text. */
+    reason: z.union([reasonSchema, z.string()]),
+    phases: z.array(migrationPhaseSchema),
+    /** Destination host of a migration. */
+    to: z.string().optional(),
+    /** Why the action failed or was skipped (schema, pre-condition, hypervisor error, post-condition, no slot). */
+    error: z.string().optional(),
+    /** The planned parameters. */
+    params: eventParamsSchema.optional(),
+    /** Last progress of a running migration. */
+    progress: migrationProgressSchema.optional(),
+  })
+  .meta({
+    id: 'TuningEvent',
+    description: 'One decision and what became of it (vmpilot core/model/event.ts).',
+  });
 
 export type EventKind = z.infer<typeof eventKindSchema>;
 export type EventResult = z.infer<typeof eventResultSchema>;

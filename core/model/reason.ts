@@ -10,11 +10,13 @@ export const alternativeSchema = z.object({
 });
 
 /** Machine-readable reason: which rule fired, on which scores, which alternatives lost. */
-export const reasonSchema = z.object({
-  rule: z.string(),
-  text: z.string(),
-  scores: z.record(z.string(), z.number()).optional(),
-  alternatives: z.array(alternativeSchema).optional(),
-});
+export const reasonSchema = z
+  .object({
+    rule: z.string(),
+    text: z.string(),
+    scores: z.record(z.string(), z.number()).optional(),
+    alternatives: z.array(alternativeSchema).optional(),
+  })
+  .meta({ id: 'Reason' });
 
 export type Reason = z.infer<typeof reasonSchema>;
