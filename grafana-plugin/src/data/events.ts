@@ -1,29 +1,28 @@
 // Tuning events (vmpilot's GET /api/v1/events, read through a JSON data source into a
-// frame with one row per event) and the migration timelines built from them (pure).
+// frame with one row per event) and the migration timelines built from them (pure). The
+// event types are generated from vmpilot's JSON Schema of a tuning event (tuning-event.ts,
+// `npm run gen:schemas` in the repository root); each row is checked against that schema.
 import type { DataFrame } from '@grafana/data';
 import { fieldNamed, hostFilter, structured, toMs } from './frames';
+import { type JsonSchema, schemaError } from './json-schema';
+import type { MigrationPhase, TuningEvent } from './tuning-event';
+import eventSchema from './tuning-event.schema.json';
 
-export interface PanelEvent {
-  id: string;
+/**
+ * An event as the panel shows it: the API's TuningEvent (generated from the JSON Schema,
+ * see tuning-event.ts) with its times in milliseconds and its reason as text.
+ */
+export interface PanelEvent extends Pick<TuningEvent, 'id' | 'kind' | 'vm' | 'host' | 'action' | 'result' | 'to'> {
   timeMs: number;
-  kind: string;
-  vm: string;
-  host: string;
-  action: string;
-  result: string;
   reason: string;
-  before: unknown;
-  after: unknown;
-  to?: string;
+  before: TuningEvent['before'];
+  after: TuningEvent['after'];
   phases: Phase[];
 }
 
-export interface Phase {
-  phase: string;
+/** A migration phase with its time in milliseconds. */
+export interface Phase extends Omit<MigrationPhase, 'time'> {
   timeMs: number;
-  durationSeconds?: number;
-  downtimeMs?: number;
-  error?: string;
 }
 
 export interface MigrationBar {
@@ -39,44 +38,19 @@ export interface MigrationBar {
   reason: string;
 }
 
-function reasonText(v: unknown): string {
-  const r = structured(v);
-  if (typeof r === 'string') {
-    return r;
-  }
-  if (r && typeof r === 'object' && 'text' in r && typeof (r as { text: unknown }).text === 'string') {
-    return (r as { text: string }).text;
-  }
-  return r === undefined || r === null ? '' : JSON.stringify(r);
+const SCHEMA = eventSchema as JsonSchema;
+
+/** The row as a TuningEvent, or the reason it is not one (checked against the JSON Schema). */
+export function rowEvent(row: Record<string, unknown>): TuningEvent | string {
+  const err = schemaError(SCHEMA, row);
+  return err ?? (row as unknown as TuningEvent);
 }
 
-function phasesOf(v: unknown): Phase[] {
-  const p = structured(v);
-  if (!Array.isArray(p)) {
-    return [];
-  }
-  const out: Phase[] = [];
-  for (const x of p) {
-    if (!x || typeof x !== 'object') {
-      continue;
-    }
-    const o = x as Record<string, unknown>;
-    const timeMs = toMs(o.time);
-    if (typeof o.phase !== 'string' || timeMs === undefined) {
-      continue;
-    }
-    out.push({
-      phase: o.phase,
-      timeMs,
-      ...(typeof o.durationSeconds === 'number' ? { durationSeconds: o.durationSeconds } : {}),
-      ...(typeof o.downtimeMs === 'number' ? { downtimeMs: o.downtimeMs } : {}),
-      ...(typeof o.error === 'string' ? { error: o.error } : {}),
-    });
-  }
-  return out;
+function reasonText(r: TuningEvent['reason']): string {
+  return typeof r === 'string' ? r : r.text;
 }
 
-/** Every event of the frames that has at least a time and a kind; oldest first. */
+/** Every event of the frames that is a valid tuning event (per its JSON Schema); oldest first. */
 export function eventsFromFrames(frames: DataFrame[], hosts = ''): PanelEvent[] {
   const keep = hostFilter(hosts);
   const out: PanelEvent[] = [];
@@ -94,20 +68,42 @@ export function eventsFromFrames(frames: DataFrame[], hosts = ''): PanelEvent[] 
       if (timeMs === undefined || !keep(host)) {
         continue;
       }
+      // The row as the API sent it: nested values may arrive as JSON text, the time as a
+      // number, and a data source may leave out optional columns (defaults as the API's).
       const to = get('to', i);
-      out.push({
+      const ev = rowEvent({
         id: String(get('id', i) ?? `${frame.refId ?? ''}-${i}`),
-        timeMs,
-        kind: String(kind.values[i] ?? ''),
+        time: new Date(timeMs).toISOString(),
+        kind: kind.values[i],
         vm: String(get('vm', i) ?? ''),
         host,
         action: String(get('action', i) ?? ''),
-        result: String(get('result', i) ?? ''),
-        reason: reasonText(get('reason', i)),
+        result: get('result', i),
+        reason: structured(get('reason', i)) ?? '',
         before: structured(get('before', i)) ?? null,
         after: structured(get('after', i)) ?? null,
         ...(typeof to === 'string' && to !== '' ? { to } : {}),
-        phases: phasesOf(get('phases', i)),
+        phases: structured(get('phases', i)) ?? [],
+      });
+      if (typeof ev === 'string') {
+        continue; // not a tuning event (see tuning-event.schema.json): not shown
+      }
+      out.push({
+        id: ev.id,
+        timeMs,
+        kind: ev.kind,
+        vm: ev.vm,
+        host: ev.host,
+        action: ev.action,
+        result: ev.result,
+        reason: reasonText(ev.reason),
+        before: ev.before,
+        after: ev.after,
+        ...(ev.to !== undefined ? { to: ev.to } : {}),
+        phases: ev.phases.flatMap(({ time: t, ...p }) => {
+          const ms = toMs(t);
+          return ms === undefined ? [] : [{ ...p, timeMs: ms }];
+        }),
       });
     }
   }
