@@ -14,7 +14,7 @@ import { pollUntil } from '../../test/helpers/poll';
 import { MemoryEventLog } from '../journal/event-log';
 import { Journal } from '../journal/journal';
 import { ServiceMetrics } from '../service/metrics';
-import { migrateHandler, TUNE_HANDLERS } from './actions';
+import { migrateHandler, TUNE_HANDLERS } from './handlers';
 import { Applier } from './applier';
 
 const reason = { rule: 'test', text: 'because the test says so' };

@@ -1,6 +1,6 @@
 // The applier turns a plan into changes on the hypervisors, Watcher-style: every action
-// goes through the handler of its kind (./handler.ts; tunes in ./actions/, migration in
-// ./actions/migrate.ts): its schema is checked first (an invalid action is journalled as
+// goes through the handler of its kind (./handler.ts; tunes in ./handlers/, migration in
+// ./handlers/migrate.ts): its schema is checked first (an invalid action is journalled as
 // failed, never thrown), then its pre-condition, then it is journalled as started,
 // executed through the hypervisor port with a deadline, read back (post-condition) and
 // journalled as completed or failed. A failure is never recorded as a success; a value the
@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import type { HypervisorPort } from '../../core/hypervisor/port';
 import type { EventKind, TuningEvent } from '../../core/model/event';
 import { actionError, type Action, type ActionOf, type Plan, type TuneKind } from '../../core/model/plan';
-import { migrateHandler, TUNE_HANDLERS } from './actions';
+import { migrateHandler, TUNE_HANDLERS } from './handlers';
 import { errorText, type HandlerContext } from './handler';
 import type { ApplierMetrics, EventSink } from './ports';
 import { EventRecorder } from './recorder';

@@ -8,7 +8,7 @@ import pino, { type Logger } from 'pino';
 import { isHypervisorError } from '../../core/hypervisor/errors';
 import type { HypervisorPort } from '../../core/hypervisor/port';
 import type { TuningEvent } from '../../core/model/event';
-import { TUNE_HANDLERS, tunePostcondition } from '../applier/actions';
+import { TUNE_HANDLERS, tunePostcondition } from '../applier/handlers';
 import { locateVm } from '../applier/locate';
 import type { Journal } from './journal';
 
