@@ -13,7 +13,7 @@ import { createNetwork, deleteNetwork, pidsInNamespace } from './network';
 import { missingPrerequisite } from './prereqs';
 import { ensureQemuAccount } from './private-libvirtd';
 import { markStateDir, readState, stateFile, writeState, type LabGuestState, type LabState } from './state';
-import { DEFAULT_STATE_DIR, LAB_HOSTS, guestName, tcpUri } from './topology';
+import { DEFAULT_STATE_DIR, LAB_HOSTS, guestName, netnsPath, tcpUri } from './topology';
 import { virsh, virshAnswers } from './virsh';
 import { DEFAULT_WORKLOAD, type Workload } from './workload';
 
@@ -71,6 +71,11 @@ export async function labUp(o: UpOptions): Promise<LabState> {
     await labDown(o);
     state = null;
   }
+  const taken = LAB_HOSTS.find((h) => existsSync(netnsPath(h.name)));
+  if (!state && taken)
+    throw new Error(
+      `another lab holds namespace ${taken.name} (one lab per machine): run vmpilot lab down with its --state-dir first`,
+    );
   if (!state) state = await startHosts(stateDir, cacheDir, log);
   try {
     await addGuests(state, o, log);
