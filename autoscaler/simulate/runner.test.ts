@@ -41,7 +41,7 @@ const twoHotspots = parseScenario(
         memory: '2GiB',
         demand: {
           requests: { kind: 'constant', value: 60 },
-          dirtyRate: { kind: 'constant', value: 40 * 1024 ** 2 },
+          dirtyRate: { kind: 'constant', value: 8 * 1024 ** 2 },
         },
       })),
     ),
