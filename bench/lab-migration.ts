@@ -1,0 +1,280 @@
+// Benchmark: the pre-copy model against real live migrations (issue 11 item 5). Starts the
+// lab (vmpilot lab up) with guests of several memory sizes and dirty rates on lab-a, in
+// batches (at most 3 guests at once: TCG on 2 cores), waits until each guest's workload
+// runs, measures its dirty rate (libvirt's dirty-rate calculation, read back through the
+// port's `dirtyrate` stats group; else the migration job's dirty rate; else the rate the
+// workload was told), migrates it once to lab-b through vmpilot's own HypervisorPort
+// (connectHypervisors + port.migrate, as test/lab/lab.test.ts) and puts the measured
+// duration and downtime next to what the planner's estimate predicts: the one pre-copy
+// model (core/model/precopy.ts) with the planner's engine parameters
+// (`planner.migration` defaults, i.e. the calibrated ones), the guest's balloon as memory
+// and the observed dirty rate, as autoscaler/decision/migration-cost.ts does. The model is
+// not refitted; as a diagnostic it is also run with the bandwidth each migration achieved
+// (transferred bytes / duration). Takes the lab down at the end.
+// `npm run bench -- lab-migration [MEM:TOUCH:DIRTY,…]` (root; guest MiB : workload mem MiB
+// : dirty MiB/s; default 128:48:0,256:128:8,384:192:32,128:48:16,256:128:32,384:192:0).
+import os from 'node:os';
+import path from 'node:path';
+import { defaultPlannerConfig } from '../autoscaler/decision/config';
+import { connectHypervisors } from '../core/hypervisor/connect';
+import type { HypervisorPort, MigrationResult } from '../core/hypervisor/port';
+import { MiB, preCopy, type PreCopyEstimate } from '../core/model/precopy';
+import { readProgress } from '../lab/guests';
+import { labDown, labUp } from '../lab/lab';
+import type { LabState } from '../lab/state';
+import { virsh } from '../lab/virsh';
+import { formatWorkload, type Workload } from '../lab/workload';
+
+interface Case {
+  memoryMiB: number;
+  workload: Workload;
+}
+
+type DirtySource = 'stats' | 'job' | 'workload';
+
+interface Row {
+  vm: string;
+  memoryMiB: number;
+  workload: string;
+  /** Memory the model copies in round 0 (the balloon, as the planner's estimate). */
+  modelMemoryBytes: number;
+  dirtyRateBytesPerSecond: number;
+  dirtySource: DirtySource;
+  measured: { seconds: number; downtimeMs?: number; transferredBytes?: number; iterations?: number };
+  predicted: { seconds: number; downtimeMs: number; transferredBytes: number; rounds: number };
+  /** Bandwidth achieved: transferred bytes / measured duration. */
+  achievedBytesPerSecond?: number;
+  /** The same model at the achieved bandwidth (a diagnostic, not a recalibration). */
+  atAchieved?: { seconds: number; downtimeMs: number; rounds: number };
+}
+
+const BATCH = 3;
+const DEFAULT_CASES = '128:48:0,256:128:8,384:192:32,128:48:16,256:128:32,384:192:0';
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const mib = (b: number) => b / MiB;
+
+function parseCases(spec: string): Case[] {
+  return spec.split(',').map((c) => {
+    const m = /^(\d+):(\d+):(\d+)$/.exec(c.trim());
+    if (!m) throw new Error(`bad case "${c}" (expected GUEST_MiB:MEM_MiB:DIRTY_MiB/s)`);
+    return {
+      memoryMiB: Number(m[1]),
+      workload: { cpu: 1, mem: Number(m[2]), dirty: Number(m[3]) },
+    };
+  });
+}
+
+/** Waits until the guest reports with its counter moving and its buffer has had time to fill. */
+async function waitWorkload(serialLog: string, w: Workload, deadlineMs: number): Promise<void> {
+  const fillSeconds = w.dirty > 0 ? Math.min(30, w.mem / w.dirty) : 0;
+  const until = Date.now() + deadlineMs;
+  for (;;) {
+    const p = readProgress(serialLog);
+    if (p.length >= 3) {
+      const first = p[0];
+      const last = p[p.length - 1];
+      if (
+        last.cpuIterations > first.cpuIterations &&
+        last.uptimeSeconds - first.uptimeSeconds >= fillSeconds + 3
+      )
+        return;
+    }
+    if (Date.now() > until)
+      throw new Error(`${serialLog}: workload not running after ${deadlineMs / 1000} s`);
+    await pause(1000);
+  }
+}
+
+/** libvirt's dirty-rate calculation on the source, read back through the port's stats. */
+async function measuredDirtyRate(
+  port: HypervisorPort,
+  uri: string,
+  host: string,
+  name: string,
+): Promise<{ dirty?: number; balloon?: number }> {
+  let calcOk = true;
+  await virsh(uri, 'domdirtyrate-calc', name, '--seconds', '3').catch(() => {
+    calcOk = false;
+  });
+  if (calcOk) await pause(4500);
+  const stats = await port.getStats(host, { groups: ['balloon', 'dirtyrate'] });
+  const vm = stats.vms.find((v) => v.name === name);
+  return { dirty: vm?.dirtyRateBytesPerSecond, balloon: vm?.balloon?.currentBytes };
+}
+
+function estimate(memoryBytes: number, dirty: number, bandwidth?: number): PreCopyEstimate {
+  const engine = defaultPlannerConfig().migration;
+  return preCopy({
+    bandwidthBytesPerSecond: bandwidth ?? engine.bandwidthBytesPerSecond,
+    stopBytes: engine.stopBytes,
+    maxRounds: engine.maxRounds,
+    memoryBytes,
+    dirtyRateBytesPerSecond: dirty,
+    competingBytesPerSecond: 0, // lab guests send nothing on the migration link
+  });
+}
+
+async function migrateOne(port: HypervisorPort, state: LabState, name: string, c: Case): Promise<Row> {
+  const [a, b] = state.hosts;
+  const observed = await measuredDirtyRate(port, a.uri, a.name, name);
+  let jobDirty: number | undefined;
+  const result: MigrationResult = await port.migrate(
+    { host: a.name, name },
+    { host: b.name, uri: b.uri },
+    {
+      timeoutMs: 180_000,
+      onProgress: (p) => {
+        if (p.memDirtyRateBytesPerSecond !== undefined && p.memDirtyRateBytesPerSecond > 0)
+          jobDirty = Math.max(jobDirty ?? 0, p.memDirtyRateBytesPerSecond);
+      },
+    },
+  );
+  const [dirty, dirtySource]: [number, DirtySource] =
+    observed.dirty !== undefined
+      ? [observed.dirty, 'stats']
+      : jobDirty !== undefined
+        ? [jobDirty, 'job']
+        : [c.workload.dirty * MiB, 'workload'];
+  const memoryBytes = observed.balloon ?? c.memoryMiB * MiB;
+  const p = estimate(memoryBytes, dirty);
+  const row: Row = {
+    vm: name,
+    memoryMiB: c.memoryMiB,
+    workload: formatWorkload(c.workload),
+    modelMemoryBytes: memoryBytes,
+    dirtyRateBytesPerSecond: dirty,
+    dirtySource,
+    measured: {
+      seconds: result.durationSeconds,
+      downtimeMs: result.downtimeMs,
+      transferredBytes: result.transferredBytes,
+      iterations: result.iterations,
+    },
+    predicted: {
+      seconds: p.migrationSeconds,
+      downtimeMs: p.downtimeSeconds * 1000,
+      transferredBytes: p.transferredBytes,
+      rounds: p.rounds,
+    },
+  };
+  if (result.transferredBytes && result.durationSeconds > 0) {
+    row.achievedBytesPerSecond = result.transferredBytes / result.durationSeconds;
+    const q = estimate(memoryBytes, dirty, row.achievedBytesPerSecond);
+    row.atAchieved = { seconds: q.migrationSeconds, downtimeMs: q.downtimeSeconds * 1000, rounds: q.rounds };
+  }
+  // done with it: power it off on lab-b (it stays defined there, so lab up does not restart it)
+  await port.stop({ host: b.name, name }, { force: true }).catch(() => undefined);
+  return row;
+}
+
+/** Mean |predicted − measured| / measured over the pairs with a positive measurement. */
+function mare(pairs: [number | undefined, number | undefined][]): number | null {
+  const errs = pairs
+    .filter((x): x is [number, number] => x[0] !== undefined && x[1] !== undefined && x[1] > 0)
+    .map(([p, m]) => Math.abs(p - m) / m);
+  return errs.length ? errs.reduce((s, e) => s + e, 0) / errs.length : null;
+}
+
+const fmt = (x: number | undefined, digits = 1) => (x === undefined ? '-' : x.toFixed(digits));
+const pct = (x: number | null) => (x === null ? '-' : `${(x * 100).toFixed(0)} %`);
+
+function printTable(rows: Row[]): void {
+  const head = [
+    'vm',
+    'MiB',
+    'workload',
+    'dirty MiB/s (src)',
+    'meas s',
+    'meas dt ms',
+    'sent MiB',
+    'iter',
+    'pred s',
+    'pred dt ms',
+    'rounds',
+    'achieved MiB/s',
+    'pred@achieved s',
+    'dt ms',
+  ];
+  const lines = rows.map((r) => [
+    r.vm,
+    String(r.memoryMiB),
+    r.workload,
+    `${fmt(mib(r.dirtyRateBytesPerSecond))} (${r.dirtySource})`,
+    fmt(r.measured.seconds, 2),
+    fmt(r.measured.downtimeMs, 0),
+    r.measured.transferredBytes === undefined ? '-' : fmt(mib(r.measured.transferredBytes)),
+    r.measured.iterations === undefined ? '-' : String(r.measured.iterations),
+    fmt(r.predicted.seconds, 2),
+    fmt(r.predicted.downtimeMs, 0),
+    String(r.predicted.rounds),
+    r.achievedBytesPerSecond === undefined ? '-' : fmt(mib(r.achievedBytesPerSecond), 0),
+    fmt(r.atAchieved?.seconds, 2),
+    fmt(r.atAchieved?.downtimeMs, 0),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  for (const l of [head, ...lines])
+    process.stdout.write(`${l.map((c, i) => c.padStart(widths[i])).join('  ')}\n`);
+}
+
+async function main(): Promise<void> {
+  const cases = parseCases(process.argv[2] ?? DEFAULT_CASES);
+  const stateDir = path.join(os.tmpdir(), `vmpilot-bench-lab-migration-${process.pid}`);
+  const engine = defaultPlannerConfig().migration;
+  const rows: Row[] = [];
+  let port: HypervisorPort | undefined;
+  try {
+    for (let start = 0; start < cases.length; start += BATCH) {
+      const batch = cases.slice(start, start + BATCH).map((c, j) => ({ c, index: start + j + 1 }));
+      let state: LabState | undefined;
+      // one `up` per guest: each has its own memory size (guests already there are kept)
+      for (const { c, index } of batch)
+        state = await labUp({
+          guests: index,
+          memoryMiB: c.memoryMiB,
+          workloads: Array<Workload>(index).fill(c.workload),
+          placement: 'lab-a',
+          stateDir,
+        });
+      if (!state) continue;
+      port ??= await connectHypervisors(
+        state.hosts.map((h) => `${h.name}=${h.uri}`),
+        { defaultTimeoutMs: 30_000 },
+      );
+      for (const { c, index } of batch) {
+        const guest = state.guests.find((g) => g.name === `lab-vm-${index}`);
+        if (!guest) throw new Error(`lab-vm-${index} missing from the lab state`);
+        await waitWorkload(guest.serialLog, c.workload, 300_000);
+        const row = await migrateOne(port, state, guest.name, c);
+        rows.push(row);
+        process.stdout.write(
+          `${row.vm} (${row.memoryMiB} MiB, ${row.workload}): ${row.measured.seconds.toFixed(2)} s, ` +
+            `downtime ${fmt(row.measured.downtimeMs, 0)} ms; model ${row.predicted.seconds.toFixed(2)} s, ` +
+            `${row.predicted.downtimeMs.toFixed(0)} ms\n`,
+        );
+      }
+    }
+  } finally {
+    await port?.close().catch(() => undefined);
+    await labDown({ stateDir });
+  }
+  printTable(rows);
+  const error = {
+    durationMare: mare(rows.map((r) => [r.predicted.seconds, r.measured.seconds])),
+    downtimeMare: mare(rows.map((r) => [r.predicted.downtimeMs, r.measured.downtimeMs])),
+    atAchievedDurationMare: mare(rows.map((r) => [r.atAchieved?.seconds, r.measured.seconds])),
+    atAchievedDowntimeMare: mare(rows.map((r) => [r.atAchieved?.downtimeMs, r.measured.downtimeMs])),
+  };
+  process.stdout.write(
+    `mean absolute relative error, model as calibrated (${mib(engine.bandwidthBytesPerSecond)} MiB/s): ` +
+      `duration ${pct(error.durationMare)}, downtime ${pct(error.downtimeMare)}; ` +
+      `at the achieved bandwidth: duration ${pct(error.atAchievedDurationMare)}, downtime ${pct(error.atAchievedDowntimeMare)}\n`,
+  );
+  process.stdout.write(
+    `${JSON.stringify({ bench: 'lab-migration', cpus: os.cpus().length, engine, error, rows })}\n`,
+  );
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`lab-migration: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exitCode = 1;
+});
