@@ -38,6 +38,8 @@ export interface ApplierOptions {
   paused: () => boolean;
   /** Called after each journal append (the demo prints decisions from it). */
   onEvent?: (ev: TuningEvent) => void;
+  /** Event ids (default random UUIDs; simulations count, so their events are reproducible). */
+  newEventId?: () => string;
 }
 
 export class Applier {
@@ -47,7 +49,7 @@ export class Applier {
   private stopping = false;
 
   constructor(private readonly o: ApplierOptions) {
-    this.recorder = new EventRecorder(o.journal, o.metrics, o.clock, o.onEvent);
+    this.recorder = new EventRecorder(o.journal, o.metrics, o.clock, o.onEvent, o.newEventId);
     this.ctx = { port: o.port, callTimeoutMs: o.callTimeoutMs, log: o.log };
     this.migrations = new MigrationRunner({
       ctx: this.ctx,

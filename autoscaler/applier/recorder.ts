@@ -23,6 +23,7 @@ export class EventRecorder {
     private readonly metrics: ApplierMetrics,
     private readonly clock: () => number,
     private readonly onEvent?: (ev: TuningEvent) => void,
+    private readonly newId: () => string = randomUUID,
   ) {}
 
   now(): string {
@@ -32,7 +33,7 @@ export class EventRecorder {
   /** The event of an action, not yet journalled: planned, with its reason and parameters. */
   create(action: ActionFields, kind: EventKind, before: Values | null, after: Values | null): TuningEvent {
     return {
-      id: randomUUID(),
+      id: this.newId(),
       time: this.now(),
       kind,
       vm: action.vm,

@@ -54,6 +54,8 @@ export interface ServiceOptions {
    * through the same service and applier (autoscaler/strategies/registry.ts).
    */
   strategy?: Strategy;
+  /** Ids of the applier's events (default random UUIDs; see ApplierOptions.newEventId). */
+  newEventId?: () => string;
 }
 
 const text = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -103,6 +105,7 @@ export class AutoscalerService {
       dryRun: () => this.dryRunFlag,
       paused: () => this.pausedFlag,
       onEvent: o.onEvent,
+      ...(o.newEventId ? { newEventId: o.newEventId } : {}),
     });
   }
 

@@ -55,6 +55,8 @@ describe('runSimulation (production service and applier on a virtual clock)', ()
     const b = await runSimulation(small, 'sandpiper', { seed: 3 });
     const c = await runSimulation(small, 'sandpiper', { seed: 4 });
     expect(a.result).toEqual(b.result);
+    expect(a.events).toEqual(b.events); // ids included
+    expect(a.events[0]?.id).toBe('sim-1');
     expect(c.result.requests_total).not.toBe(a.result.requests_total);
   });
 

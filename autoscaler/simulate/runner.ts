@@ -66,6 +66,7 @@ export async function runSimulation(
     'virtual',
   );
   const log = new MemoryEventLog();
+  let eventCount = 0;
   const service = new AutoscalerService({
     config,
     port,
@@ -75,6 +76,7 @@ export async function runSimulation(
     log: pino({ level: 'silent' }),
     clock,
     strategy,
+    newEventId: () => `sim-${++eventCount}`,
   });
   const collector = new ResultCollector(model);
   const steps = Math.round(scenario.durationSeconds / scenario.stepSeconds);
