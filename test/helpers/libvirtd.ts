@@ -25,6 +25,7 @@ import { promisify } from 'node:util';
 import { retry } from '../../bench/lib/pool';
 import { GiveUp, pollUntil } from './poll';
 import { missingToolError } from './require-tool';
+import { ensureQemuAccount, LIBVIRT_PRIVATE_DIRS } from '../../lab/private-libvirtd';
 
 const run = promisify(execFile);
 
@@ -66,37 +67,12 @@ async function running(name: string): Promise<boolean> {
   }
 }
 
-async function ensureAccount(): Promise<void> {
-  for (const group of ['libvirt-qemu', 'kvm']) {
-    try {
-      await run('getent', ['group', group]);
-    } catch {
-      await run('groupadd', ['--system', group]);
-    }
-  }
-  try {
-    await run('getent', ['passwd', 'libvirt-qemu']);
-  } catch {
-    await run('useradd', [
-      '--system',
-      '--no-create-home',
-      '--shell',
-      '/usr/sbin/nologin',
-      '--gid',
-      'libvirt-qemu',
-      '--groups',
-      'kvm',
-      'libvirt-qemu',
-    ]);
-  }
-}
-
 /** Starts virtlogd and libvirtd if needed and waits until qemu:///system answers (≤ 30 s). */
 export async function ensureLibvirtd(): Promise<void> {
   const missing = missingLibvirtd();
   if (missing) throw new Error(missing);
   if (await answers()) return;
-  await ensureAccount();
+  await ensureQemuAccount();
   mkdirSync('/var/log/libvirt/qemu', { recursive: true });
   if (!(await running('virtlogd'))) await run('virtlogd', ['-d']);
   if (!(await running('libvirtd'))) await run('libvirtd', ['-d']);
@@ -188,7 +164,7 @@ export interface PrivateLibvirtd {
 export async function startPrivateLibvirtd(opts: PrivateLibvirtdOptions = {}): Promise<PrivateLibvirtd> {
   const missing = missingLibvirtd();
   if (missing) throw new Error(missing);
-  await ensureAccount();
+  await ensureQemuAccount();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'vmpilot-libvirtd-'));
   const sub = ['run', 'lib', 'cache', 'log', 'etc'];
   for (const s of sub) mkdirSync(path.join(dir, s));
@@ -196,13 +172,7 @@ export async function startPrivateLibvirtd(opts: PrivateLibvirtdOptions = {}): P
   writeFileSync(path.join(dir, 'etc', 'libvirtd.conf'), `host_uuid = "${randomUUID()}"\n`);
   // QEMU's output to a file, so this instance needs no virtlogd of its own.
   writeFileSync(path.join(dir, 'etc', 'qemu.conf'), 'stdio_handler = "file"\n');
-  const mounts: [string, string][] = [
-    ['run', '/run/libvirt'],
-    ['lib', '/var/lib/libvirt'],
-    ['cache', '/var/cache/libvirt'],
-    ['log', '/var/log/libvirt'],
-    ['etc', '/etc/libvirt'],
-  ];
+  const mounts = LIBVIRT_PRIVATE_DIRS;
   for (const [, target] of mounts) mkdirSync(target, { recursive: true });
   const script = [
     ...(opts.hostname ? [`hostname ${opts.hostname}`] : []),
