@@ -236,9 +236,9 @@ export async function labDown(o: LabDirs = {}): Promise<void> {
   // Then every process of the namespaces: libvirtd and any QEMU it lost track of.
   const pids = (await Promise.all(LAB_HOSTS.map((h) => pidsInNamespace(h.name)))).flat();
   signal(pids, 'SIGTERM');
-  const stubborn = await waitGone(pids, 15_000);
-  signal(stubborn, 'SIGKILL');
-  const left = await waitGone(stubborn, 5000);
+  const stillRunning = await waitGone(pids, 15_000);
+  signal(stillRunning, 'SIGKILL');
+  const left = await waitGone(stillRunning, 5000);
   if (left.length > 0) throw new Error(`lab down: processes ${left.join(', ')} survived SIGKILL`);
   await deleteNetwork(LAB_HOSTS);
   removeGuestCgroups();
