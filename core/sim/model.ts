@@ -146,6 +146,8 @@ export interface SimVm {
   traces: Partial<Record<keyof VmSpec['demand'], Trace>>;
   profile: MigrationProfile;
   counters: VmCounters;
+  /** Web VMs: [response time, requests] of what the last step served (per request, not a mean). */
+  servedSamples: [number, number][];
   /** Last step's view (rates per second). */
   last: {
     cpuDemandCores: number;
@@ -281,6 +283,7 @@ export class SimCluster {
       traces,
       profile: WORKLOAD_PROFILE[v.workload],
       counters: emptyCounters(v.maxVcpus ?? v.vcpus),
+      servedSamples: [],
       last: {
         cpuDemandCores: 0,
         cpuUsedCores: 0,
@@ -774,6 +777,7 @@ export class SimCluster {
     let responsesPerSecond = 0;
     let responseTimeSeconds = 0;
     if (v.web) {
+      v.servedSamples.length = 0;
       const r = webStep({
         cohorts: v.web.cohorts,
         nowSeconds: this.elapsedSeconds(),
@@ -783,6 +787,7 @@ export class SimCluster {
         slowdown: cpu > 0 ? d.cpuCores / cpu : 1,
         dtSeconds: dt,
         queueLimit: v.web.queueLimit,
+        servedSamples: v.servedSamples,
       });
       c.appRequests += d.arrivals;
       c.appResponses += r.served;
@@ -872,6 +877,7 @@ function newHost(h: HostSpec): SimHost {
 }
 
 function quiet(v: SimVm): void {
+  v.servedSamples.length = 0;
   v.last = {
     ...v.last,
     cpuDemandCores: 0,

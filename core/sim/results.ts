@@ -1,6 +1,10 @@
 // What a simulation run measured, and how it is summed up (SPEC §11 `simulate --json`
 // fields first; more fields after them). Collects per-step samples from the model.
 import type { SimCluster } from './model';
+import { WEB_TIMEOUT_SECONDS } from './web';
+
+/** A VM that comes back to a host it left at most this long ago counts in `returns_within_30min`. */
+export const RETURN_WINDOW_SECONDS = 30 * 60;
 
 export interface VmResult {
   vm: string;
@@ -49,6 +53,25 @@ export interface SimResult {
   vms: VmResult[];
   /** Per host, CPU utilisation per minute (0..1). */
   host_cpu_per_minute: Record<string, number[]>;
+  // ---- issue 12: honest metrics ----
+  /** Completed migrations that took a VM back to a host it had been on before (at any time). */
+  returns: number;
+  /** Returns to a host the VM had left at most 30 minutes before. */
+  returns_within_30min: number;
+  /** Requests web VMs never answered: abandoned after the client timeout or refused by a full queue (= dropped_total). */
+  dropped_requests: number;
+  /**
+   * 95th percentile of the response time over requests (each request once: service time
+   * plus its own queueing delay); a dropped request counts as the client timeout (30 s).
+   * `response_time_p95_s` is the p95 of per-step mean response times, weighted by responses.
+   */
+  response_time_p95_request_s: number;
+  /**
+   * VM-seconds spent migrating: the summed duration of every migration started (completed,
+   * aborted or still running at the end), downtime included — the time a VM ran slowed by
+   * dirty-page tracking with its host's NIC and CPU shared with the copy.
+   */
+  migration_cost_vm_seconds: number;
   /** Wall time of the run in ms, when the caller measured it (the CLI does; the model never reads a clock). */
   wall_ms?: number;
 }
@@ -89,9 +112,57 @@ export function stddev(xs: readonly number[]): number {
   return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / xs.length);
 }
 
+/** Returns of a VM to a host it was on before: all of them, and those within `windowSeconds` of leaving it. */
+export function countReturns(
+  migrations: readonly { vm: string; from: string; to: string; startedAtMs: number; result: string }[],
+  windowSeconds: number,
+): { returns: number; within: number } {
+  // Per VM: when it last left each host.
+  const leftAt = new Map<string, Map<string, number>>();
+  let returns = 0;
+  let within = 0;
+  for (const m of [...migrations]
+    .filter((x) => x.result === 'completed')
+    .sort((a, b) => a.startedAtMs - b.startedAtMs)) {
+    let left = leftAt.get(m.vm);
+    if (!left) leftAt.set(m.vm, (left = new Map()));
+    const at = left.get(m.to);
+    if (at !== undefined) {
+      returns++;
+      if ((m.startedAtMs - at) / 1000 <= windowSeconds) within++;
+    }
+    left.set(m.from, m.startedAtMs);
+  }
+  return { returns, within };
+}
+
+/** Per-request response times, 1-ms bins up to the client timeout (exact to the millisecond, O(1) memory). */
+export class RequestHistogram {
+  private readonly bins = new Float64Array(WEB_TIMEOUT_SECONDS * 1000 + 1);
+  private total = 0;
+
+  add(seconds: number, count: number): void {
+    if (!(count > 0)) return;
+    const i = Math.min(this.bins.length - 1, Math.max(0, Math.round(seconds * 1000)));
+    this.bins[i] += count;
+    this.total += count;
+  }
+
+  quantile(q: number): number {
+    if (this.total <= 0) return 0;
+    let acc = 0;
+    for (let i = 0; i < this.bins.length; i++) {
+      acc += this.bins[i];
+      if (acc >= q * this.total) return i / 1000;
+    }
+    return (this.bins.length - 1) / 1000;
+  }
+}
+
 /** Accumulates what the result needs, step by step. */
 export class ResultCollector {
   private rtSamples: [number, number][] = [];
+  private readonly perRequest = new RequestHistogram();
   private minuteStartCore = new Map<string, number>();
   private minuteStartMs: number;
   readonly hostCpuPerMinute: Record<string, number[]> = {};
@@ -112,6 +183,7 @@ export class ResultCollector {
       if (!v.web || v.state !== 'running') continue;
       const served = v.last.responsesPerSecond * dt;
       if (served > 0) this.rtSamples.push([v.last.responseTimeSeconds, served]);
+      for (const [rt, n] of v.servedSamples) this.perRequest.add(rt, n);
     }
     const elapsed = (this.model.nowMs - this.minuteStartMs) / 1000;
     if (elapsed >= 60 - 1e-9) {
@@ -156,6 +228,10 @@ export class ResultCollector {
     const acrossHosts: number[] = [];
     for (let i = 0; i < nMinutes; i++) acrossHosts.push(stddev(minutes.map((x) => x[i])));
     const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+    const dropped = [...m.vms.values()].reduce((a, v) => a + v.counters.appDropped, 0);
+    this.perRequest.add(WEB_TIMEOUT_SECONDS, dropped);
+    const returns = countReturns(m.migrations, RETURN_WINDOW_SECONDS);
+    const inFlight = [...m.vms.values()].filter((v) => v.job?.state === 'running');
     return {
       scenario,
       mode,
@@ -171,15 +247,22 @@ export class ResultCollector {
       duration_s: duration,
       requests_total: sum((v) => v.requests),
       responses_total: responses,
-      dropped_total: [...m.vms.values()].reduce((a, v) => a + v.counters.appDropped, 0),
+      dropped_total: dropped,
       host_cpu_imbalance: mean(acrossHosts),
       migrations_failed: m.migrations.length - done.length,
-      migrations_in_flight: [...m.vms.values()].filter((v) => v.job?.state === 'running').length,
+      migrations_in_flight: inFlight.length,
       vms_on_maintenance_hosts: [...m.vms.values()].filter(
         (v) => m.host(v.host).maintenance && v.state !== 'shutoff',
       ).length,
       migration_downtime_mean_ms: mean(done.map((x) => x.downtimeSeconds * 1000)),
       local_actions: extra.localActions,
+      returns: returns.returns,
+      returns_within_30min: returns.within,
+      dropped_requests: dropped,
+      response_time_p95_request_s: this.perRequest.quantile(0.95),
+      migration_cost_vm_seconds:
+        m.migrations.reduce((a, x) => a + x.durationSeconds, 0) +
+        inFlight.reduce((a, v) => a + (v.job?.elapsedSeconds ?? 0), 0),
       vms,
       host_cpu_per_minute: this.hostCpuPerMinute,
     };

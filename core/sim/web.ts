@@ -31,6 +31,11 @@ export interface WebStepInput {
   slowdown: number;
   dtSeconds: number;
   queueLimit: number;
+  /**
+   * When given, receives [response time, count] for each part of a cohort served this step
+   * (per-request response times: service time + the time the cohort waited before this step).
+   */
+  servedSamples?: [number, number][];
 }
 
 export interface WebStepResult {
@@ -47,8 +52,10 @@ export function webStep(i: WebStepInput): WebStepResult {
   // Serve FIFO.
   let capacity = i.cpuSeconds / i.costCpuSeconds;
   let served = 0;
+  const serviceTime = i.costCpuSeconds * Math.max(1, i.slowdown);
   while (q.length > 0 && capacity > 1e-12) {
     const take = Math.min(q[0].count, capacity);
+    i.servedSamples?.push([Math.min(WEB_TIMEOUT_SECONDS, serviceTime + (i.nowSeconds - q[0].at)), take]);
     q[0].count -= take;
     capacity -= take;
     served += take;
@@ -68,7 +75,6 @@ export function webStep(i: WebStepInput): WebStepResult {
     dropped += cut;
     if (last.count <= 1e-9) q.pop();
   }
-  const serviceTime = i.costCpuSeconds * Math.max(1, i.slowdown);
   const throughput = served / i.dtSeconds;
   let responseTimeSeconds: number;
   if (served > 0) responseTimeSeconds = serviceTime + backlog / throughput;

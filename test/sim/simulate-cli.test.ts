@@ -33,7 +33,21 @@ const SPEC_FIELDS = [
   'host_cpu_stddev',
 ];
 
+const ISSUE12_FIELDS = [
+  'returns',
+  'returns_within_30min',
+  'dropped_requests',
+  'response_time_p95_request_s',
+  'migration_cost_vm_seconds',
+];
+
 describe('vmpilot simulate', () => {
+  it('--help explains every added result field', async () => {
+    const r = await vmpilot('simulate', '--help');
+    expect(r.code).toBe(0);
+    for (const f of ISSUE12_FIELDS) expect(r.stdout).toMatch(new RegExp(`^\\s+${f}\\s+\\S`, 'm'));
+  });
+
   it('--json prints one object with the SPEC §11 fields; --events writes TuningEvents as JSON lines', async () => {
     const events = path.join(tmp, 'events.jsonl');
     const r = await vmpilot(
@@ -56,6 +70,13 @@ describe('vmpilot simulate', () => {
     expect(j.mode).toBe('gl');
     for (const f of SPEC_FIELDS.slice(2)) expect(typeof j[f]).toBe('number');
     expect(j.throughput_total as number).toBeGreaterThan(0);
+    // Issue 12's honest metrics, added after the SPEC fields.
+    for (const f of ISSUE12_FIELDS) expect(typeof j[f]).toBe('number');
+    expect(j.dropped_requests).toBe(j.dropped_total);
+    expect(j.returns_within_30min as number).toBeLessThanOrEqual(j.returns as number);
+    expect(j.migration_cost_vm_seconds as number).toBeGreaterThanOrEqual(
+      (j.migrations as number) * (j.migration_time_mean_s as number) - 1e-6,
+    );
     const evs = readFileSync(events, 'utf8')
       .trim()
       .split('\n')

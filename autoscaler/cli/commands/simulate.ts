@@ -16,8 +16,10 @@ export function formatResult(r: SimResult): string {
     `scenario ${r.scenario}, mode ${r.mode}, seed ${r.seed}, ${f(r.duration_s / 60, 0)} min simulated in ${f(r.wall_ms ?? 0, 0)} ms`,
     `throughput total        ${f(r.throughput_total, 1)} responses/s (${f(r.responses_total, 0)} of ${f(r.requests_total, 0)} requests, ${f(r.dropped_total, 0)} dropped)`,
     `response time           mean ${f(r.response_time_mean_s, 3)} s, p95 ${f(r.response_time_p95_s, 3)} s`,
+    `response time/request   p95 ${f(r.response_time_p95_request_s, 3)} s (dropped requests count as the 30 s client timeout)`,
     `SLA violations          ${f(r.sla_violation_vm_minutes, 1)} VM-minutes`,
     `migrations              ${r.migrations} (failed ${r.migrations_failed}, ping-pongs ${r.ping_pongs}), mean ${f(r.migration_time_mean_s, 1)} s, downtime ${f(r.migration_downtime_mean_ms, 0)} ms`,
+    `returns                 ${r.returns} (${r.returns_within_30min} within 30 min); ${f(r.migration_cost_vm_seconds, 0)} VM-seconds spent migrating`,
     `local actions           ${r.local_actions}`,
     `host CPU stddev         ${f(r.host_cpu_stddev, 3)} over time (per host), ${f(r.host_cpu_imbalance, 3)} across hosts`,
     '',
@@ -34,6 +36,30 @@ export function formatResult(r: SimResult): string {
   return lines.join('\n');
 }
 
+/** What the `--json` fields mean (shown by `vmpilot simulate --help`). */
+export const METRICS_HELP = `
+Result fields (--json; SPEC §11 fields first, more after them):
+  throughput_total             responses per second over the run, all web VMs
+  response_time_mean_s         mean response time over responses
+  response_time_p95_s          p95 of the per-step mean response time of each VM, weighted by
+                               the responses of that step (a queue's mean, not per request)
+  response_time_p95_request_s  p95 over requests: each request's service time plus its own
+                               wait; a dropped request counts as the 30 s client timeout
+  sla_violation_vm_minutes     VM-minutes missing the SLA (web: a drop or a response time above
+                               the target; others: less than the delivered fraction of demand)
+  dropped_requests             requests never answered (client timeout or full queue);
+                               same number as dropped_total
+  migrations                   completed live migrations
+  ping_pongs                   a move A→B right after B→A, within 5 global rounds
+  returns                      completed migrations taking a VM back to a host it had been
+                               on before, at any time
+  returns_within_30min         returns to a host the VM had left at most 30 minutes before
+  migration_cost_vm_seconds    summed duration of every migration started (completed, aborted
+                               or still running), downtime included: VM-seconds spent moving
+  host_cpu_stddev              mean over hosts of the stddev over time of per-minute CPU use
+  host_cpu_imbalance           mean over minutes of the stddev across hosts of CPU use
+`;
+
 export function register(program: Command): void {
   program
     .command('simulate')
@@ -46,7 +72,8 @@ export function register(program: Command): void {
       '-m, --mode <mode>',
       `strategy: ${STRATEGY_NAMES.map((n) => `${n} (${STRATEGIES[n].describe})`).join('; ')}`,
     )
-    .option('--json', 'print one JSON object (SPEC §11 fields first)')
+    .addHelpText('after', METRICS_HELP)
+    .option('--json', 'print one JSON object (SPEC §11 fields first; see "Result fields" below)')
     .option('--seed <n>', "seed for the random traces (default: the scenario's)")
     .option(
       '--events <file>',
