@@ -3,6 +3,9 @@
 // (Debian's binary, a child process) scraping the exporter, and the autoscaler acting on the
 // simulated cluster through the same code as production. Decisions are printed as they
 // happen; stop() (Ctrl-C or --duration) tears everything down, leaving no process behind.
+// With `lab`, the cluster is the real two-host QEMU lab instead (./lab-cluster.ts): one
+// exporter per lab host (each its own libvirt connection, reconnecting as in production),
+// real time, and the autoscaler acting on the lab's libvirtds.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -18,6 +21,7 @@ import { startAutoscaler, type RunningAutoscaler } from '../service/run';
 import type { RoundReport } from '../service/service';
 import { findOnPath, PROMETHEUS_INSTALL_HINT } from './find-binary';
 import { formatEvent, heldKey } from './format';
+import { startLabCluster, type LabDemoOptions } from './lab-cluster';
 
 export interface DemoOptions {
   scenario: string;
@@ -35,12 +39,19 @@ export interface DemoOptions {
   logLevel: string;
   /** Where human lines go (default stdout). */
   out?: (line: string) => void;
+  /** Run on the real QEMU lab instead of `sim://scenario` (speed is then 1). */
+  lab?: Omit<LabDemoOptions, 'log' | 'keep'>;
 }
 
 export interface RunningDemo {
   workdir: string;
   configFile: string;
+  /** What the demo runs on: `sim://NAME` or `lab (lab-a, lab-b)`. */
+  cluster: string;
+  /** The first exporter's URL (the only one on the simulated cluster). */
   exporterUrl: string;
+  /** Every exporter: one per lab host, or the simulated cluster's one. */
+  exporterUrls: string[];
   prometheusUrl: string;
   apiUrl: string;
   token: string;
@@ -68,23 +79,47 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
   };
   if (!o.workdir && !o.keep) cleanups.push(async () => rmSync(workdir, { recursive: true, force: true }));
   try {
-    const uri = `sim://${o.scenario}`;
-    const port: HypervisorPort = await connectHypervisors([uri], { speed: o.speed });
-    cleanups.push(() => port.close());
-
+    const speed = o.lab ? 1 : o.speed;
+    let hypervisors: string[];
+    let port: HypervisorPort;
+    const exporters: { url: string; port: number }[] = [];
     const { startExporter } = await import('../../exporter/server.js');
-    const exporter = await startExporter({
-      hypervisor: port,
-      listen: { host: '127.0.0.1', port: o.exporterPort },
-      deadlineMs: 5000,
-      // The simulator answers every stat group at once: nothing to move off the scrape path.
-      backgroundGroups: [],
-    });
-    cleanups.push(() => exporter.close());
+    if (o.lab) {
+      const lab = await startLabCluster({ ...o.lab, keep: o.keep, log: out });
+      cleanups.push(() => lab.stop());
+      hypervisors = lab.hypervisors;
+      port = await connectHypervisors(hypervisors, { defaultTimeoutMs: 30_000 });
+      cleanups.push(() => port.close());
+      // One exporter per host, as on a real cluster: the first on --exporter-port, the
+      // others on free ports (they all live on this machine's loopback).
+      for (const [i, h] of lab.state.hosts.entries()) {
+        const exporter = await startExporter({
+          connect: [`${h.name}=${h.uri}`],
+          portOptions: { defaultTimeoutMs: 10_000 },
+          listen: { host: '127.0.0.1', port: i === 0 ? o.exporterPort : 0 },
+          deadlineMs: 5000,
+        });
+        cleanups.push(() => exporter.close());
+        exporters.push(exporter);
+      }
+    } else {
+      hypervisors = [`sim://${o.scenario}`];
+      port = await connectHypervisors(hypervisors, { speed });
+      cleanups.push(() => port.close());
+      const exporter = await startExporter({
+        hypervisor: port,
+        listen: { host: '127.0.0.1', port: o.exporterPort },
+        deadlineMs: 5000,
+        // The simulator answers every stat group at once: nothing to move off the scrape path.
+        backgroundGroups: [],
+      });
+      cleanups.push(() => exporter.close());
+      exporters.push(exporter);
+    }
 
     const { startPrometheus } = await import('../../core/procs/prometheus.js');
     const prometheus = await startPrometheus({
-      scrapeTargets: [`127.0.0.1:${exporter.port}`],
+      scrapeTargets: exporters.map((e) => `127.0.0.1:${e.port}`),
       scrapeIntervalSeconds: o.scrapeIntervalSeconds,
       port: o.prometheusPort,
       dataDir: path.join(workdir, 'prometheus'),
@@ -94,10 +129,10 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     const token = randomBytes(16).toString('hex');
     const tokenFile = path.join(workdir, 'token');
     writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
-    const t2 = o.t2SimSeconds / o.speed;
+    const t2 = o.t2SimSeconds / speed;
     const config: ServiceConfigInput = {
-      hypervisors: [uri],
-      simulatorSpeed: o.speed,
+      hypervisors,
+      ...(o.lab ? {} : { simulatorSpeed: speed }),
       prometheus: {
         url: prometheus.url,
         scrapeIntervalSeconds: o.scrapeIntervalSeconds,
@@ -105,7 +140,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
         timeoutSeconds: 5,
       },
       // Periods and the cooldown follow the accelerated clock (the planner's `now` is real time).
-      planner: { t2Seconds: t2, t1Seconds: 6 * t2, cooldownSeconds: 600 / o.speed },
+      planner: { t2Seconds: t2, t1Seconds: 6 * t2, cooldownSeconds: 600 / speed },
       loops: { roundDeadlineSeconds: Math.max(5, t2 * 3) },
       applier: { migrationTimeoutSeconds: 120, callTimeoutSeconds: 5 },
       listen: `127.0.0.1:${o.apiPort}`,
@@ -154,7 +189,9 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     return {
       workdir,
       configFile,
-      exporterUrl: exporter.url,
+      cluster: o.lab ? `lab (${hypervisors.map((h) => h.split('=')[0]).join(', ')})` : hypervisors[0],
+      exporterUrl: exporters[0].url,
+      exporterUrls: exporters.map((e) => e.url),
       prometheusUrl: prometheus.url,
       apiUrl: autoscaler.apiUrl,
       token,

@@ -1,7 +1,9 @@
 // `vmpilot demo [--speed N] [--duration S]`: simulated seed-experiment cluster → exporter
 // (127.0.0.1:9177) → Prometheus (127.0.0.1:9179) → autoscaler (API 127.0.0.1:9178) acting on
 // the cluster, decisions printed as they happen. Ctrl-C or --duration stops everything.
+// `--lab`: the same on the real two-host QEMU lab (root), an exporter per lab host.
 import type { Command } from 'commander';
+import { parseWorkload, type Workload } from '../../../lab/workload';
 import { DemoSetupError, startDemo } from '../../demo/demo';
 import { CliError } from '../errors';
 import { waitForSignal } from './autoscaler';
@@ -18,15 +20,31 @@ const positive = (name: string) => (v: string) => {
   return n;
 };
 
+const workloadArg = (v: string): Workload => {
+  try {
+    return parseWorkload(v);
+  } catch (e) {
+    throw new CliError(e instanceof Error ? e.message : String(e));
+  }
+};
+
+/** The lab demo's default guest: one CPU burner and a little memory rewritten slowly. */
+const LAB_DEMO_WORKLOAD = 'cpu=1,mem=32,dirty=2';
+
 interface DemoFlags {
+  lab?: boolean;
+  guests: number;
+  workload: Workload;
+  memory: number;
+  labStateDir?: string;
   speed: number;
   duration?: number;
   scenario: string;
   exporterPort: number;
   apiPort: number;
   prometheusPort: number;
-  t2: number;
-  scrapeInterval: number;
+  t2?: number;
+  scrapeInterval?: number;
   workdir?: string;
   keep?: boolean;
   dryRun?: boolean;
@@ -37,8 +55,21 @@ export function register(program: Command): void {
   program
     .command('demo')
     .description(
-      'run the embedded default end to end: simulated seed-experiment cluster, exporter, a real Prometheus, and the autoscaler acting on it',
+      'run the embedded default end to end: simulated seed-experiment cluster, exporter, a real Prometheus, and the autoscaler acting on it (--lab: on the real two-host QEMU lab)',
     )
+    .option(
+      '--lab',
+      'run on the real QEMU lab (vmpilot lab; root): every guest starts loaded on lab-a, an exporter per lab host, real time',
+    )
+    .option('--guests <n>', 'with --lab: guests started on lab-a', int('--guests', 1, 8), 4)
+    .option(
+      '--workload <spec>',
+      `with --lab: each guest's workload cpu=N,mem=MiB,dirty=MiB/s`,
+      workloadArg,
+      parseWorkload(LAB_DEMO_WORKLOAD),
+    )
+    .option('--memory <mib>', 'with --lab: memory per guest in MiB', int('--memory', 64, 4096), 256)
+    .option('--lab-state-dir <dir>', 'with --lab: the lab state dir (default: vmpilot lab default)')
     .option(
       '--speed <n>',
       'simulated time runs this many times faster than the clock',
@@ -61,21 +92,19 @@ export function register(program: Command): void {
     )
     .option(
       '--t2 <seconds>',
-      'local tuning period T2 in simulated seconds (T1 = 6 × T2)',
+      'local tuning period T2 in simulated seconds (T1 = 6 × T2) (default: 20; with --lab 10 real seconds)',
       positive('--t2'),
-      20,
     )
     .option(
       '--scrape-interval <seconds>',
-      'Prometheus scrape interval in real seconds',
+      'Prometheus scrape interval in real seconds (default: 1; with --lab 2)',
       positive('--scrape-interval'),
-      1,
     )
     .option(
       '--workdir <dir>',
       'keep Prometheus data, journal and config here (default: a temp dir removed at exit)',
     )
-    .option('--keep', 'keep the temp dir at exit')
+    .option('--keep', 'keep the temp dir (and with --lab, a lab the demo started) at exit')
     .option('--dry-run', 'plan and journal, but never change the simulated cluster')
     .option(
       '--log-level <level>',
@@ -91,8 +120,18 @@ export function register(program: Command): void {
           exporterPort: f.exporterPort,
           apiPort: f.apiPort,
           prometheusPort: f.prometheusPort,
-          t2SimSeconds: f.t2,
-          scrapeIntervalSeconds: f.scrapeInterval,
+          t2SimSeconds: f.t2 ?? (f.lab ? 10 : 20),
+          scrapeIntervalSeconds: f.scrapeInterval ?? (f.lab ? 2 : 1),
+          ...(f.lab
+            ? {
+                lab: {
+                  guests: f.guests,
+                  workload: f.workload,
+                  memoryMiB: f.memory,
+                  ...(f.labStateDir ? { stateDir: f.labStateDir } : {}),
+                },
+              }
+            : {}),
           ...(f.workdir ? { workdir: f.workdir } : {}),
           keep: f.keep ?? false,
           dryRun: f.dryRun ?? false,
@@ -116,8 +155,12 @@ export function register(program: Command): void {
       };
       process.once('uncaughtException', crash);
       process.once('unhandledRejection', crash);
-      say(`vmpilot demo: sim://${f.scenario} at ${f.speed}× speed`);
-      say(`  exporter    ${demo.exporterUrl}/metrics`);
+      say(
+        f.lab
+          ? `vmpilot demo: ${demo.cluster}, real time`
+          : `vmpilot demo: ${demo.cluster} at ${f.speed}× speed`,
+      );
+      for (const url of demo.exporterUrls) say(`  exporter    ${url}/metrics`);
       say(`  prometheus  ${demo.prometheusUrl}`);
       say(`  autoscaler  ${demo.apiUrl}/api/v1/events   ${demo.apiUrl}/api/v1/plan   ${demo.apiUrl}/metrics`);
       say(`  pause       curl -X POST -H 'Authorization: Bearer ${demo.token}' ${demo.apiUrl}/api/v1/pause`);
@@ -134,6 +177,10 @@ export function register(program: Command): void {
           `${events.filter((e) => e.kind === 'local' && e.result === 'completed').length} local action(s) completed`,
       );
       await demo.stop();
-      say('stopped: exporter, Prometheus and autoscaler are down.');
+      say(
+        f.lab
+          ? 'stopped: exporters, Prometheus and autoscaler are down (and the lab, unless it was up before or --keep).'
+          : 'stopped: exporter, Prometheus and autoscaler are down.',
+      );
     });
 }
