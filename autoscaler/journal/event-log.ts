@@ -8,6 +8,17 @@ export interface EventLog {
   append(ev: TuningEvent): void;
   /** Every event in its current state, oldest decision first. */
   events(): TuningEvent[];
+  /**
+   * Whether appends succeed now (a durable journal tries a pending write again here). A log
+   * without it is always writable.
+   */
+  health?(): JournalHealth;
+}
+
+export interface JournalHealth {
+  writable: boolean;
+  /** The last write or fsync error, one line. */
+  error?: string;
 }
 
 /** An EventLog in memory: the same supersede-by-id rule as the journal file. */

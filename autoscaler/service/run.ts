@@ -128,21 +128,13 @@ export async function startAutoscaler(
       }),
     });
     for (const ev of journal.events()) metrics.tuningEvents.inc({ kind: ev.kind, result: ev.result }, 0);
-    const t2 = cfg.planner.t2Seconds;
     const app = createApi({
       events: () => journal.events(),
       plan: async () => (await service.planRound('both')).plan,
       setPaused: (p) => service.setPaused(p),
       paused: () => service.paused,
       dryRun: () => service.dryRun,
-      ready: () => {
-        const last = service.lastSuccessAt;
-        if (last === null) return { ready: false, reason: 'no successful round yet' };
-        const age = (Date.now() - last) / 1000;
-        return age <= 3 * t2 + cfg.loops.roundDeadlineSeconds
-          ? { ready: true, reason: `last successful round ${age.toFixed(1)} s ago` }
-          : { ready: false, reason: `last successful round ${age.toFixed(1)} s ago (> 3 × T2)` };
-      },
+      ready: () => service.readiness(Date.now()),
       registry: metrics.registry,
       receiveAlerts: (payload) => service.receiveAlerts(payload),
       token,

@@ -15,7 +15,8 @@ import { buildRoundView } from '../decision/points';
 import type { EventLog } from '../journal/event-log';
 import type { Strategy } from '../strategies/strategy';
 import { vmpilotStrategy } from '../strategies/vmpilot';
-import type { HeldHost, MetricsSource, Observation } from '../sources/source';
+import { PlausibilityGate } from '../sources/plausibility';
+import { MetricsSourceError, type HeldHost, type MetricsSource, type Observation } from '../sources/source';
 import { historyFromJournal } from './history';
 import type { ServiceMetrics } from './metrics';
 import { freeMemoryBytes } from '../applier/room';
@@ -76,6 +77,8 @@ export class AutoscalerService {
   private current: Promise<RoundReport> | null = null;
 
   private readonly strategy: Strategy;
+  /** Every observation passes it before the planner sees it (autoscaler/sources/plausibility.ts). */
+  private readonly gate = new PlausibilityGate();
 
   constructor(private readonly o: ServiceOptions) {
     this.clock = o.clock ?? Date.now;
@@ -234,7 +237,13 @@ export class AutoscalerService {
     try {
       observation = await this.o.source.observe(now);
     } catch (e) {
-      const reason = `metrics source: ${text(e)}`;
+      // A source's own errors say what failed; anything else is a bug: logged, never shown
+      // as a hold reason (a raw "x.map is not a function" tells an operator nothing).
+      if (!(e instanceof MetricsSourceError)) this.o.log.error({ err: text(e) }, 'metrics source failed');
+      const reason =
+        e instanceof MetricsSourceError
+          ? `metrics source: ${e.message}`
+          : 'metrics source: unexpected failure reading the metrics (see the log)';
       const knownHosts = hosts.length ? hosts : [...new Set(this.knownHosts)];
       return {
         plan: {
@@ -245,6 +254,7 @@ export class AutoscalerService {
         observation: null,
       };
     }
+    observation = this.gate.check(observation);
     for (const w of observation.warnings ?? []) this.o.log.warn(w);
     const held = [...observation.held];
     const seen = new Set(observation.snapshot.hosts.map((h) => h.name));
@@ -257,6 +267,12 @@ export class AutoscalerService {
     if (this.pausedFlag) {
       for (const h of observation.snapshot.hosts)
         held.push({ host: h.name, code: 'paused', reason: 'paused by operator' });
+    }
+    // Nothing is done that cannot be journalled first (journal.ts: disk full, I/O error).
+    const journalProblem = this.journalProblem();
+    if (journalProblem) {
+      for (const h of observation.snapshot.hosts)
+        held.push({ host: h.name, code: 'journal_unwritable', reason: journalProblem });
     }
     const heldSet = new Set(held.map((h) => h.host));
     for (const h of observation.snapshot.hosts) if (heldSet.has(h.name)) h.up = false;
@@ -274,15 +290,18 @@ export class AutoscalerService {
     const plans: Plan[] = [];
     if (loop !== 'local' && this.strategy.global) plans.push(this.strategy.global(input));
     if (loop !== 'global' && this.strategy.local) plans.push(this.strategy.local(input));
+    const heldVms = observation.heldVms ?? [];
     const plan: Plan = {
       at: now,
       held: dedupeHeld([...held, ...plans.flatMap((p) => p.held)]),
+      ...(heldVms.length ? { heldVms } : {}),
       actions: plans.flatMap((p) => p.actions),
     };
     const finalHeld = new Set(plan.held.map((h) => h.host));
-    // Never act on a held host, whatever the planner returned.
+    const heldVmNames = new Set(heldVms.map((v) => v.vm));
+    // Never act on a held host or a held VM, whatever the planner returned.
     plan.actions = plan.actions.filter(
-      (a) => !finalHeld.has(a.from) && (a.to === undefined || !finalHeld.has(a.to)),
+      (a) => !heldVmNames.has(a.vm) && !finalHeld.has(a.from) && (a.to === undefined || !finalHeld.has(a.to)),
     );
     return { plan, observation };
   }
@@ -331,9 +350,15 @@ export class AutoscalerService {
       }
       const events =
         plan.actions.length === 0 ? [] : await this.applier.apply(plan, loop, { background: true });
+      // Every host the round knows (metrics and hypervisors) held: nothing could be done, so
+      // the round is not "ok" (readiness, last-success metric).
+      const heldNow = new Set(plan.held.map((h) => h.host));
+      const allHosts = new Set([
+        ...(observation?.snapshot.hosts ?? []).map((h) => h.name),
+        ...this.knownHosts,
+      ]);
       const allHeld =
-        observation === null ||
-        (observation.snapshot.hosts.length > 0 && plan.held.length >= observation.snapshot.hosts.length);
+        observation === null || (allHosts.size > 0 && [...allHosts].every((h) => heldNow.has(h)));
       const outcome = this.pausedFlag ? 'paused' : allHeld ? 'held' : 'ok';
       report = { loop, at, outcome, plan, events, durationSeconds: (this.clock() - at) / 1000 };
       if (outcome === 'ok') {
@@ -358,6 +383,32 @@ export class AutoscalerService {
     this.lastRound = report;
     this.o.onRound?.(report);
     return report;
+  }
+
+  /** Why the journal cannot take events now, or undefined when it can. */
+  private journalProblem(): string | undefined {
+    const h = this.o.journal.health?.();
+    return h && !h.writable ? `journal unwritable: ${h.error ?? 'write failed'}` : undefined;
+  }
+
+  /**
+   * Ready (`/readyz` 200) when the journal can be written, the last round did something
+   * useful (not every host held, no error) and a successful round is recent enough.
+   */
+  readiness(nowMs = this.clock()): { ready: boolean; reason: string } {
+    const journal = this.journalProblem();
+    if (journal) return { ready: false, reason: journal };
+    const last = this.lastRound;
+    if (last && (last.outcome === 'held' || last.outcome === 'error' || last.outcome === 'timeout')) {
+      const why = last.outcome === 'held' ? heldSummary(last.plan.held) : (last.error ?? last.outcome);
+      return { ready: false, reason: `last ${last.loop} round ${last.outcome}: ${why}` };
+    }
+    if (this.lastSuccessAt === null) return { ready: false, reason: 'no successful round yet' };
+    const age = (nowMs - this.lastSuccessAt) / 1000;
+    const limit = 3 * this.o.config.planner.t2Seconds + this.o.config.loops.roundDeadlineSeconds;
+    return age <= limit
+      ? { ready: true, reason: `last successful round ${age.toFixed(1)} s ago` }
+      : { ready: false, reason: `last successful round ${age.toFixed(1)} s ago (> 3 × T2)` };
   }
 
   private publishHeld(held: HeldHost[]): void {
@@ -422,6 +473,12 @@ export class AutoscalerService {
       await Promise.race([this.loopDone, new Promise((res) => setTimeout(res, 5000).unref())]);
     }
   }
+}
+
+/** "3 hosts held: a (implausible metrics: …); …", bounded for a one-line answer. */
+function heldSummary(held: HeldHost[]): string {
+  const shown = held.slice(0, 3).map((h) => `${h.host} (${h.reason})`);
+  return `${held.length} host(s) held: ${shown.join('; ')}${held.length > 3 ? '; …' : ''}`;
 }
 
 function dedupeHeld(held: HeldHost[]): HeldHost[] {

@@ -103,12 +103,26 @@ describe('buildSnapshot', () => {
     expect(snapshot.hosts.every((h) => h.up)).toBe(true);
   });
 
-  it('holds a host with a running VM that has no CPU samples (partial data)', () => {
+  it('names a running VM without CPU samples as held itself, not its host (the gate decides the host)', () => {
     const i = input();
     i.range.vmCpu = i.range.vmCpu!.filter((s) => s.labels.domain !== 'db1');
-    expect(buildSnapshot(i).held).toEqual([
-      { host: 'b', code: 'partial', reason: 'partial data: no CPU samples for db1' },
+    const obs = buildSnapshot(i);
+    expect(obs.held).toEqual([]);
+    expect(obs.heldVms).toEqual([
+      { vm: 'db1', host: 'b', code: 'no_samples', reason: 'no CPU samples for db1 on b' },
     ]);
+  });
+
+  it('keeps the sign of a future sample time (the gate judges it)', () => {
+    const i = input({
+      hostSampleTime: [
+        { labels: { host: 'a' }, value: NOW / 1000 + 3600, timeMs: NOW },
+        { labels: { host: 'b' }, value: NOW / 1000 - 5, timeMs: NOW },
+      ],
+    });
+    const { snapshot, held } = buildSnapshot(i);
+    expect(held).toEqual([]);
+    expect(snapshot.hosts.find((h) => h.name === 'a')!.ageSeconds).toBe(-3600);
   });
 });
 

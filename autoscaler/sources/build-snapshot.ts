@@ -1,8 +1,10 @@
 // Pure assembly of a ClusterSnapshot from PromQL results (instant vectors and range
 // matrices), with the hold rules: a host is held when its `up` gauge is 0 or missing, when
 // its newest sample is older than `staleIntervals` scrape intervals (core/model/staleness.ts),
-// or when a VM on it lacks CPU or memory samples (partial data). Tested on literal query
-// results (build-snapshot.test.ts).
+// or when its CPU count or memory size is missing (partial data). A running VM without CPU
+// or memory samples (just migrated or started) is held itself (`heldVms`); the
+// plausibility gate (plausibility.ts) counts it at its last known demand or, without one,
+// holds its host. Tested on literal query results (build-snapshot.test.ts).
 import { VM_STATES, type VmState } from '../../core/hypervisor/port';
 import type {
   ClusterSnapshot,
@@ -12,7 +14,7 @@ import type {
   VmSnapshot,
   WorkloadKind,
 } from '../../core/model/snapshot';
-import type { HoldCode } from '../../core/model/hold';
+import type { HeldVm, HoldCode } from '../../core/model/hold';
 import { staleHold } from '../../core/model/staleness';
 import type { HeldHost, Observation } from './source';
 
@@ -153,6 +155,7 @@ export function buildSnapshot(input: BuildInput): Observation {
   const nics = listByVm(input.instant.vmNics, 'interface');
 
   const vms: VmSnapshot[] = [];
+  const heldVms: HeldVm[] = [];
   const hostHistory = new Map<string, Map<number, ResourceVector>>();
   for (const info of input.instant.vmInfo ?? []) {
     const host = info.labels.host;
@@ -166,9 +169,14 @@ export function buildSnapshot(input: BuildInput): Observation {
     const cpuT = series.vmCpu.get(k);
     const memT = series.vmMemory.get(k);
     if (active && (!cpuT || cpuT.size === 0))
-      hold(host, 'partial', `partial data: no CPU samples for ${name}`);
+      heldVms.push({ vm: name, host, code: 'no_samples', reason: `no CPU samples for ${name} on ${host}` });
     else if (active && (!memT || memT.size === 0))
-      hold(host, 'partial', `partial data: no memory samples for ${name}`);
+      heldVms.push({
+        vm: name,
+        host,
+        code: 'no_samples',
+        reason: `no memory samples for ${name} on ${host}`,
+      });
     const history: ResourceVector[] = [];
     const hh = hostHistory.get(host) ?? new Map<number, ResourceVector>();
     hostHistory.set(host, hh);
@@ -236,7 +244,9 @@ export function buildSnapshot(input: BuildInput): Observation {
   for (const name of [...hostNames].sort()) {
     const cap = input.capacity.hosts[name] ?? {};
     const t = sampleTime.get(name);
-    const ageSeconds = t === undefined ? Number.POSITIVE_INFINITY : Math.max(0, now / 1000 - t);
+    // Signed: a sample from the future (clock skew, a forged timestamp) shows as a negative
+    // age, which the plausibility gate judges; it is never "fresh" by construction here.
+    const ageSeconds = t === undefined ? Number.POSITIVE_INFINITY : now / 1000 - t;
     if (up.get(name) !== 1)
       hold(
         name,
@@ -269,5 +279,10 @@ export function buildSnapshot(input: BuildInput): Observation {
   const snapshot: ClusterSnapshot = { at: now, intervalSeconds, hosts, vms };
   const ages = hosts.map((h) => h.ageSeconds);
   const heldList: HeldHost[] = [...held.values()];
-  return { snapshot, held: heldList, ageSeconds: ages.length ? Math.min(...ages) : 0 };
+  return {
+    snapshot,
+    held: heldList,
+    ...(heldVms.length ? { heldVms } : {}),
+    ageSeconds: ages.length ? Math.max(0, Math.min(...ages)) : 0,
+  };
 }

@@ -2,7 +2,9 @@
 // tests and benchmarks), with the same stale/down rules as the Prometheus source.
 import type { ClusterSnapshot } from '../../core/model/snapshot';
 import { DEFAULT_STALE_INTERVALS, staleHold } from '../../core/model/staleness';
-import type { HeldHost, MetricsSource, Observation } from './source';
+import type { HeldHost, HeldVm, MetricsSource, Observation } from './source';
+
+const ACTIVE = new Set(['running', 'blocked', 'paused']);
 
 export interface MemorySourceOptions {
   /** `planner.staleIntervals` (default: its default). */
@@ -34,7 +36,22 @@ export class MemorySource implements MetricsSource {
         if (stale) held.push({ host: h.name, ...stale });
       }
     }
+    // The same VM-grain rule as the Prometheus source: a running VM without samples is held
+    // itself (the plausibility gate counts it at its last known demand).
+    const heldVms: HeldVm[] = snapshot.vms
+      .filter((v) => ACTIVE.has(v.state) && v.usageHistory.length === 0)
+      .map((v) => ({
+        vm: v.name,
+        host: v.host,
+        code: 'no_samples',
+        reason: `no samples for ${v.name} on ${v.host}`,
+      }));
     const ages = snapshot.hosts.map((h) => h.ageSeconds);
-    return { snapshot, held, ageSeconds: ages.length ? Math.min(...ages) : 0 };
+    return {
+      snapshot,
+      held,
+      ...(heldVms.length ? { heldVms } : {}),
+      ageSeconds: ages.length ? Math.max(0, Math.min(...ages)) : 0,
+    };
   }
 }

@@ -101,8 +101,28 @@ function labelsOf(metric: unknown): Labels {
   return Object.fromEntries(Object.entries(l).map(([k, v]) => [k, String(v)]));
 }
 
+/** An answer of the wrong shape (a broken proxy, a fake server): said plainly, not as a TypeError. */
+class MalformedAnswer extends Error {}
+
+function rowsOf<T>(r: QueryResult, field: 'value' | 'values'): T[] {
+  const rows: unknown = (r as { result?: unknown } | undefined)?.result;
+  if (!Array.isArray(rows)) throw new MalformedAnswer('malformed answer: the result is not a list of series');
+  for (const row of rows as unknown[]) {
+    const v = (row as Record<string, unknown> | null)?.[field];
+    const ok =
+      field === 'value'
+        ? typeof v === 'object' && v !== null && (v as { time?: unknown }).time instanceof Date
+        : Array.isArray(v) && v.every((p) => (p as { time?: unknown } | null)?.time instanceof Date);
+    if (!ok)
+      throw new MalformedAnswer(
+        `malformed answer: a series without ${field === 'value' ? 'a sample' : 'a list of samples'}`,
+      );
+  }
+  return rows as T[];
+}
+
 function toInstant(r: QueryResult): InstantSample[] {
-  const rows = r.result as { metric: unknown; value: { time: Date; value: number } }[];
+  const rows = rowsOf<{ metric: unknown; value: { time: Date; value: number } }>(r, 'value');
   return rows.map((row) => ({
     labels: labelsOf(row.metric),
     value: Number(row.value.value),
@@ -111,7 +131,7 @@ function toInstant(r: QueryResult): InstantSample[] {
 }
 
 function toRange(r: QueryResult): RangeSeries[] {
-  const rows = r.result as { metric: unknown; values: { time: Date; value: number }[] }[];
+  const rows = rowsOf<{ metric: unknown; values: { time: Date; value: number }[] }>(r, 'values');
   return rows.map((row) => ({
     labels: labelsOf(row.metric),
     points: row.values.map((v) => [v.time.getTime(), Number(v.value)] as [number, number]),
@@ -152,15 +172,19 @@ export class PrometheusSource implements MetricsSource {
     const jobs: { name: string; done: Promise<void> }[] = [];
     for (const name of INSTANT) {
       const q = expandQuery(this.o.queries[name], { window });
-      const done = this.run(name, q, () => this.driver.instantQuery(q, now, timeout)).then((r) => {
-        instant[name] = toInstant(r);
+      const done = this.run(name, q, async () =>
+        toInstant(await this.driver.instantQuery(q, now, timeout)),
+      ).then((r) => {
+        instant[name] = r;
       });
       jobs.push({ name, done });
     }
     for (const name of RANGE) {
       const q = expandQuery(this.o.queries[name], { window });
-      const done = this.run(name, q, () => this.driver.rangeQuery(q, start, now, step, timeout)).then((r) => {
-        range[name] = toRange(r);
+      const done = this.run(name, q, async () =>
+        toRange(await this.driver.rangeQuery(q, start, now, step, timeout)),
+      ).then((r) => {
+        range[name] = r;
       });
       jobs.push({ name, done });
     }
@@ -180,10 +204,10 @@ export class PrometheusSource implements MetricsSource {
         const one = async (q: string | undefined, what: string) => {
           if (!q) return undefined;
           const promql = expandQuery(q, { window, vm });
-          const r = await this.run(`${what} of ${vm}`, promql, () =>
-            this.driver.instantQuery(promql, now, timeout),
+          const r = await this.run(`${what} of ${vm}`, promql, async () =>
+            toInstant(await this.driver.instantQuery(promql, now, timeout)),
           ).catch(() => null);
-          const first = r ? toInstant(r)[0] : undefined;
+          const first = r ? r[0] : undefined;
           return first?.value;
         };
         const [sli, requests, responses, responseTime] = await Promise.all([

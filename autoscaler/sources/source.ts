@@ -1,15 +1,20 @@
 // The metrics-source port: one cluster snapshot per round, plus the hosts that must be held
 // (no action on them) and why. Adapters: Prometheus (production) and in-memory (tests,
 // fed by the simulator).
-import type { HeldHost } from '../../core/model/hold';
+import type { HeldHost, HeldVm } from '../../core/model/hold';
 import type { ClusterSnapshot } from '../../core/model/snapshot';
 
-export type { HeldHost } from '../../core/model/hold';
+export type { HeldHost, HeldVm } from '../../core/model/hold';
 
 export interface Observation {
   snapshot: ClusterSnapshot;
   /** Hosts whose data is stale, partial or down; the planner must not act on them. */
   held: HeldHost[];
+  /**
+   * VMs without CPU or memory samples on hosts that are otherwise fine (just migrated, just
+   * started): the plausibility gate counts them at their last known demand and holds them.
+   */
+  heldVms?: HeldVm[];
   /** Age of the newest sample in the snapshot, seconds. */
   ageSeconds: number;
   /** Optional inputs that could not be read (logged; the round goes on without them). */

@@ -16,6 +16,15 @@ export const HOLD_CODES = [
   'hypervisor_unreachable',
   /** The hypervisor knows the host but the metrics source has nothing on it. */
   'no_data',
+  /**
+   * A value the host or one of its VMs reports cannot be true (not finite, negative, CPU use
+   * above the host's cores, memory above its size, a sample from the future, …).
+   */
+  'implausible_metrics',
+  /** The metrics source returned more hosts or series than configured to take. */
+  'too_many_series',
+  /** The journal cannot be written (disk full, I/O error): nothing is done until it can. */
+  'journal_unwritable',
 ] as const;
 
 export type HoldCode = (typeof HOLD_CODES)[number];
@@ -24,5 +33,21 @@ export interface HeldHost {
   host: string;
   code: HoldCode;
   /** One line for people: what was seen, with the numbers. */
+  reason: string;
+}
+
+/** Why one VM is held (no action on it) while its host stays tunable for the others. */
+export const VM_HOLD_CODES = [
+  /** The VM has no CPU or memory samples on its host yet (e.g. it was just migrated). */
+  'no_samples',
+] as const;
+
+export type VmHoldCode = (typeof VM_HOLD_CODES)[number];
+
+export interface HeldVm {
+  vm: string;
+  host: string;
+  code: VmHoldCode;
+  /** One line for people, e.g. what demand the VM is counted at meanwhile. */
   reason: string;
 }

@@ -1,6 +1,6 @@
 // A plan: what one planner round wants done, every action with its reason.
 import type { ActionKind, ActionParams, TuneKind } from './action';
-import type { HeldHost } from './hold';
+import type { HeldHost, HeldVm } from './hold';
 import type { Reason } from './reason';
 
 export type { Reason } from './reason';
@@ -40,9 +40,21 @@ export type TuneAction = { [K in TuneKind]: ActionOf<K> }[TuneKind];
 /** One planned action, discriminated on `kind`. */
 export type Action = TuneAction | MigrateAction;
 
+/** A migration the planner considered and did not plan, with why (e.g. its cost exceeds its relief). */
+export interface DeclinedMove {
+  vm: string;
+  from: string;
+  to: string;
+  reason: Reason;
+}
+
 export interface Plan {
   at: number;
   /** Hosts the planner refused to act on this round (stale data, paused, …). */
   held: HeldHost[];
+  /** VMs held on hosts that are not (no samples yet): no action on them this round. */
+  heldVms?: HeldVm[];
   actions: Action[];
+  /** Migrations considered and declined this round (global rounds; absent when none). */
+  declined?: DeclinedMove[];
 }
