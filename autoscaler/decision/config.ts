@@ -131,6 +131,11 @@ export const plannerConfigSchema = z
          * service config is loaded — one setting for both.
          */
         timeoutSeconds: z.number().positive().default(300),
+        /**
+         * Horizon over which a hotspot move's relief is weighed against its cost (seconds;
+         * default: the cooldown, the least time a moved VM stays where it was put).
+         */
+        horizonSeconds: z.number().positive().default(600),
       })
       .strict()
       .prefault({}),

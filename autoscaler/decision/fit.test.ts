@@ -8,11 +8,11 @@ import type { VmSnapshot } from '../../core/model/snapshot';
 
 const NOW = 1_000_000;
 
-/** h1 hot (95 % CPU) with one cpu-bound VM of 2 GiB balloon; h2 idle, 32 cores, 1.5 GiB free. */
+/** h1 overloaded (110 % CPU demand) with one cpu-bound VM of 2 GiB balloon; h2 idle, 32 cores, 1.5 GiB free. */
 function plan(vm: Partial<VmSnapshot>) {
   const snapshot = snapshotOf(
     [hostOf('h1', 8, 16), hostOf('h2', 32, 16, undefined, { memoryFreeBytes: 1.5 * GiB })],
-    [vmOf('cpu-a', 'h1', vec(7.6, GiB), vm)],
+    [vmOf('cpu-a', 'h1', vec(8.8, GiB), vm)],
     NOW,
   );
   return planGlobalRound({ snapshot, config: defaultPlannerConfig(), history: { migrations: [] }, now: NOW });

@@ -10,7 +10,10 @@ function plan(snapshot: ClusterSnapshot, cfg: PlannerConfigInput = {}, history =
   return planGlobalRound({ snapshot, config: defaultPlannerConfig(cfg), history, now: NOW });
 }
 
-/** h1 (8 cores) at 95 % CPU with a cpu-bound, a memory-dirtying and a web VM; h2 idle, h3 half busy. */
+/**
+ * h1 (8 cores) overloaded, 107.5 % CPU demand, with a cpu-bound, a memory-dirtying and a
+ * web VM; h2 idle, h3 half busy.
+ */
 function hotCluster(extraVms: ReturnType<typeof vmOf>[] = [], hostExtra: Record<string, object> = {}) {
   return snapshotOf(
     [
@@ -19,8 +22,8 @@ function hotCluster(extraVms: ReturnType<typeof vmOf>[] = [], hostExtra: Record<
       hostOf('h3', 8, 16, undefined, hostExtra.h3),
     ],
     [
-      vmOf('cpu-a', 'h1', vec(3, GiB), { memoryBytes: 2 * GiB }),
-      vmOf('db-b', 'h1', vec(3, GiB), { workload: 'memory-dirty', dirtyRateBytesPerSecond: 60 * MiB }),
+      vmOf('cpu-a', 'h1', vec(3.5, GiB), { memoryBytes: 2 * GiB }),
+      vmOf('db-b', 'h1', vec(3.5, GiB), { workload: 'memory-dirty', dirtyRateBytesPerSecond: 60 * MiB }),
       vmOf('web-c', 'h1', vec(1.6, GiB), { workload: 'web' }),
       vmOf('busy-h3', 'h3', vec(2, 4 * GiB)),
       ...extraVms,
@@ -36,13 +39,41 @@ describe('global round: which VM', () => {
     const a = p.actions[0];
     expect(a).toMatchObject({ kind: 'migrate', vm: 'cpu-a', from: 'h1', to: 'h2', params: {} });
     expect(a.reason.rule).toBe('global.hotspot');
-    expect(a.reason.scores?.source_cpu_before).toBeCloseTo(0.95);
-    expect(a.reason.scores?.source_cpu_after).toBeCloseTo(0.575);
+    expect(a.reason.scores?.source_cpu_before).toBeCloseTo(1.075);
+    expect(a.reason.scores?.source_cpu_after).toBeCloseTo(0.6375);
+    // Cost-aware: the relief over the horizon exceeds the migration's cost, both in the scores.
+    expect(a.reason.scores?.reliefVmSeconds).toBeGreaterThan(a.reason.scores?.costVmSeconds ?? Infinity);
     // The memory-dirtying VM lost although it relieves as much: it is an alternative in the reason.
     expect(a.reason.alternatives?.map((x) => x.candidate)).toContain('db-b');
   });
+  it('declines a move whose cost exceeds its relief: a host above high but steady under its capacity', () => {
+    // h1 at 95 % CPU, every observation the same: nobody on it is short of CPU.
+    const s = snapshotOf(
+      [hostOf('h1', 8, 16), hostOf('h2', 8, 16)],
+      [vmOf('cpu-a', 'h1', vec(3, GiB)), vmOf('cpu-b', 'h1', vec(4.6, GiB))],
+      NOW,
+    );
+    const p = plan(s);
+    expect(p.actions).toHaveLength(0);
+    expect(p.declined?.length).toBeGreaterThan(0);
+    for (const d of p.declined ?? []) {
+      expect(d.reason.rule).toBe('global.hotspot.declined');
+      expect(d.reason.scores?.costVmSeconds).toBeGreaterThanOrEqual(
+        d.reason.scores?.reliefVmSeconds ?? Infinity,
+      );
+      expect(d.reason.scores?.reliefVmSeconds).toBe(0);
+      expect(d.reason.text).toMatch(/would cost .* VM-s of service for .* VM-s of relief/);
+    }
+    // The same host over its capacity (demand 107.5 %): the move pays and is planned.
+    const over = snapshotOf(
+      [hostOf('h1', 8, 16), hostOf('h2', 8, 16)],
+      [vmOf('cpu-a', 'h1', vec(3, GiB)), vmOf('cpu-b', 'h1', vec(5.6, GiB))],
+      NOW,
+    );
+    expect(plan(over).actions).toHaveLength(1);
+  });
   it('moves nothing without k of n hot observations, nor when the budget is 0', () => {
-    expect(plan(hotCluster(), { k: 5, n: 5, high: 0.96 }).actions).toHaveLength(0);
+    expect(plan(hotCluster(), { k: 6, n: 6 }).actions).toHaveLength(0); // 5 hot observations of 6 needed
     expect(plan(hotCluster(), { maxMigrationsPerRound: 0 }).actions).toHaveLength(0);
   });
   it('takes a host Alertmanager reports hot without its own k of n, but moves nothing off a cool one', () => {
@@ -109,7 +140,7 @@ describe('global round: where to', () => {
       [hostOf('h1', 8, 16), hostOf('h2', 8, 16), hostOf('h3', 8, 16)],
       [
         vmOf('disk-a', 'h1', vec(3, GiB, 100 * MiB), { workload: 'disk' }),
-        vmOf('cpu-b', 'h1', vec(4.2, GiB)),
+        vmOf('cpu-b', 'h1', vec(5.2, GiB)),
         vmOf('disk-h2', 'h2', vec(0.1, GiB, 50 * MiB), { workload: 'disk' }),
         vmOf('cpu-h3', 'h3', vec(1, GiB)),
       ],

@@ -6,14 +6,15 @@
 // cluster model: under `high` on every resource after the move, placement rules kept.
 import { vmFootprintBytes } from '../../core/model/footprint';
 import { RESOURCES, type Resource } from '../../core/model/snapshot';
-import type { Action, Reason } from '../../core/model/plan';
+import type { Action, DeclinedMove, Reason } from '../../core/model/plan';
 import type { PreCopyEstimate } from '../../core/model/precopy';
 import { ClusterModel } from './cluster-model';
 import { matchesVm, type PlannerConfig } from './config';
 import { classifyVm, type VmTraits } from './contention';
 import { inCooldown, inFlightMigration, isPingPong, type MigrationRecord } from './guards';
-import { classifyHost } from './hotspots';
-import { migrationEstimate } from './migration-cost';
+import { classifyHost, hotCount } from './hotspots';
+import { migrationEstimate, streamBandwidthFor } from './migration-cost';
+import { moveValue, type MoveValue } from './migration-value';
 import type { RoundView, VmView } from './points';
 import { orderMigrations } from './sequence';
 
@@ -190,6 +191,43 @@ function chooseDestination(
   return best;
 }
 
+/** The relief/cost comparison as reason scores (VM-seconds of service). */
+function valueScores(v: MoveValue, horizonSeconds: number, confidence: number): Record<string, number> {
+  return {
+    reliefVmSeconds: v.reliefVmSeconds,
+    costVmSeconds: v.costVmSeconds,
+    movingSlowdown: v.movingSlowdown,
+    neighbourLoss: v.neighbourLoss,
+    horizonSeconds,
+    confidence,
+  };
+}
+
+/** Share of the last n observations in which the host was hot on one of `hot` (1 when alerted). */
+function hotspotConfidence(
+  observed: readonly Record<Resource, number>[],
+  hot: Resource[],
+  cfg: PlannerConfig,
+  alerted: boolean,
+): number {
+  if (alerted) return 1;
+  let best = 0;
+  for (const r of hot) best = Math.max(best, hotCount(observed, r, cfg.high, cfg.n));
+  return best / cfg.n;
+}
+
+/** Standard deviation of each resource's load over the last n observations. */
+function loadSpread(observed: readonly Record<Resource, number>[], n: number): Record<Resource, number> {
+  const recent = observed.slice(-n);
+  const out = { cpu: 0, mem: 0, disk: 0, net: 0 };
+  if (recent.length < 2) return out;
+  for (const r of RESOURCES) {
+    const mean = recent.reduce((a, o) => a + o[r], 0) / recent.length;
+    out[r] = Math.sqrt(recent.reduce((a, o) => a + (o[r] - mean) ** 2, 0) / recent.length);
+  }
+  return out;
+}
+
 function migrateAction(
   c: Candidate,
   from: string,
@@ -257,7 +295,7 @@ export function buildModel(
   return { model, traits };
 }
 
-export function planGlobal(input: GlobalInput): Action[] {
+export function planGlobal(input: GlobalInput, declined: DeclinedMove[] = []): Action[] {
   const { view, cfg } = input;
   const budget = cfg.maxMigrationsPerRound;
   const actions: Action[] = [];
@@ -330,12 +368,51 @@ export function planGlobal(input: GlobalInput): Action[] {
       if (c.relief > 0) candidates.push(c);
     }
     candidates.sort(byScoreThenVsr);
+    const confidence = hotspotConfidence(hv.observed, verdict.hot, cfg, hv.host.alerted === true);
+    const horizon = cfg.migration.horizonSeconds;
     for (const [i, c] of candidates.entries()) {
       const rejected: { candidate: string; rejected: string }[] = [];
       const dest = chooseDestination(c.view.vm.name, model, input, rejected);
       if (!dest) continue;
+      const side = (host: string) => {
+        const h = model.host(host);
+        const spread = loadSpread(view.hosts.get(host)?.observed ?? [], cfg.n);
+        return { vms: h.vms.size, cpuCores: h.capacity.cpu, before: model.load(host), spread };
+      };
+      const src = side(name);
+      const dst = side(dest.host);
+      const mark = model.mark();
       model.move(c.view.vm.name, dest.host);
       const after = model.load(name);
+      const value = moveValue({
+        source: { ...src, after },
+        destination: { ...dst, after: model.load(dest.host) },
+        hot: verdict.hot,
+        estimate: c.cost,
+        dirtyRateBytesPerSecond: c.view.vm.dirtyRateBytesPerSecond ?? 0,
+        streamBytesPerSecond: streamBandwidthFor(c.view.vm, cfg.migration),
+        horizonSeconds: horizon,
+        confidence,
+      });
+      // Cost-aware (issue 12 item 4): a move whose own cost is not below the service it
+      // restores over the horizon is declined, with the comparison in its reason.
+      if (!(value.reliefVmSeconds > value.costVmSeconds)) {
+        model.revert(mark);
+        declined.push({
+          vm: c.view.vm.name,
+          from: name,
+          to: dest.host,
+          reason: {
+            rule: 'global.hotspot.declined',
+            text:
+              `${name} hot on ${verdict.hot.join('+')}: moving ${c.view.vm.name} → ${dest.host} would cost ` +
+              `${value.costVmSeconds.toFixed(1)} VM-s of service for ${value.reliefVmSeconds.toFixed(1)} VM-s of relief ` +
+              `over ${horizon} s (confidence ${confidence.toFixed(2)}): not planned`,
+            scores: valueScores(value, horizon, confidence),
+          },
+        });
+        continue;
+      }
       model.commit();
       moved.add(c.view.vm.name);
       const beaten = candidates
@@ -354,6 +431,7 @@ export function planGlobal(input: GlobalInput): Action[] {
             `${hv.host.alerted ? ', reported by Alertmanager' : ''}: ` +
             `move ${c.view.vm.name} (best relief per migration cost) → ${dest.host}`,
           scores: {
+            ...valueScores(value, horizon, confidence),
             severity: verdict.severity,
             ...Object.fromEntries(verdict.hot.map((r) => [`source_${r}_before`, load[r]])),
             ...Object.fromEntries(verdict.hot.map((r) => [`source_${r}_after`, after[r]])),

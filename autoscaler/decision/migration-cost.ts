@@ -3,7 +3,7 @@
 // snapshot with the planner's engine parameters (`planner.migration`, whose defaults are
 // the model's calibrated ones). Round 0 copies the VM's balloon (its current memory); the
 // VM's own outbound traffic competes with the migration stream.
-import { preCopy, type PreCopyEstimate } from '../../core/model/precopy';
+import { preCopy, streamBandwidth, type PreCopyEstimate } from '../../core/model/precopy';
 import type { VmSnapshot } from '../../core/model/snapshot';
 import type { PlannerConfig } from './config';
 
@@ -16,4 +16,9 @@ export function migrationEstimate(vm: VmSnapshot, engine: PlannerConfig['migrati
     dirtyRateBytesPerSecond: vm.dirtyRateBytesPerSecond ?? 0,
     competingBytesPerSecond: vm.netTxBytesPerSecond ?? 0,
   });
+}
+
+/** Bandwidth of the VM's migration stream as the estimate assumes it (link minus its own traffic). */
+export function streamBandwidthFor(vm: VmSnapshot, engine: PlannerConfig['migration']): number {
+  return streamBandwidth(engine.bandwidthBytesPerSecond, vm.netTxBytesPerSecond ?? 0);
 }

@@ -7,6 +7,10 @@ import { buildModel } from './global';
 import { inCooldown, indexHistory, isPingPong } from './guards';
 import { buildRoundView } from './points';
 import { planGlobalRound, planLocalRound, type PlannerHistory } from './planner';
+import { hotCount } from './hotspots';
+import { migrationEstimate, streamBandwidthFor } from './migration-cost';
+import { moveValue } from './migration-value';
+import { RESOURCES, type Resource, type ResourceVector } from '../../core/model/snapshot';
 
 const NOW = 10_000_000;
 const KINDS = ['web', 'cpu', 'memory-dirty', 'disk', 'net', 'mixed'] as const;
@@ -146,6 +150,119 @@ describe('global plan properties', () => {
     );
     // The generator must exercise moves, or the checks above prove nothing.
     expect(plansWithMoves).toBeGreaterThan(30);
+  });
+});
+
+/** Standard deviation per resource of the last n observed loads (computed here, not by the planner). */
+function spreadOf(observed: readonly ResourceVector[], n: number): ResourceVector {
+  const recent = observed.slice(-n);
+  const out = vec(0, 0);
+  if (recent.length < 2) return out;
+  for (const r of RESOURCES) {
+    const m = recent.reduce((a, o) => a + o[r], 0) / recent.length;
+    out[r] = Math.sqrt(recent.reduce((a, o) => a + (o[r] - m) ** 2, 0) / recent.length);
+  }
+  return out;
+}
+
+/** Fresh, busy clusters: hosts often above `high` and often above capacity, VMs of every size and dirty rate. */
+const busyClusterArb = fc
+  .record({
+    hosts: fc.array(fc.integer({ min: 4, max: 16 }), { minLength: 2, maxLength: 6 }),
+    vms: fc.array(
+      fc.record({
+        host: fc.nat(),
+        cpu: fc.double({ min: 0.1, max: 3, noNaN: true }),
+        memoryGiB: fc.integer({ min: 1, max: 16 }),
+        kind: fc.constantFrom(...KINDS),
+        dirty: fc.double({ min: 0, max: 100e6, noNaN: true }),
+        jitter: fc.array(fc.double({ min: 0.7, max: 1.3, noNaN: true }), { minLength: 5, maxLength: 5 }),
+      }),
+      { minLength: 4, maxLength: 30 },
+    ),
+  })
+  .map(({ hosts, vms }) => {
+    const names = hosts.map((_, i) => `h${i}`);
+    // Skewed placement: half the VMs on h0, so it is often overloaded.
+    const vs: VmSnapshot[] = vms.map((v, i) => ({
+      ...vmOf(`vm${i}`, names[i % 2 === 0 ? 0 : v.host % names.length], vec(v.cpu, GiB), {
+        workload: v.kind,
+        memoryBytes: v.memoryGiB * GiB,
+        dirtyRateBytesPerSecond: v.dirty,
+        allocation: { balloonBytes: v.memoryGiB * GiB },
+      }),
+      usageHistory: v.jitter.map((j) => vec(v.cpu * j, GiB)),
+    }));
+    return {
+      snapshot: snapshotOf(
+        hosts.map((c, i) => hostOf(names[i], c, 256)),
+        vs,
+        NOW,
+      ),
+      history: { migrations: [] },
+    };
+  });
+
+describe('cost-aware migration (issue 12 item 4)', () => {
+  it('never plans a hotspot migration whose modelled cost exceeds its modelled relief; declined ones show cost ≥ relief', () => {
+    let planned = 0;
+    let declined = 0;
+    fc.assert(
+      fc.property(busyClusterArb, configArb, ({ snapshot, history }, cfg) => {
+        const plan = planGlobalRound({ snapshot, config: cfg, history, now: NOW });
+        const view = buildRoundView(snapshot, cfg);
+        const { model } = buildModel(view, cfg, indexHistory(history.migrations), NOW);
+        for (const a of plan.actions) {
+          const to = a.to as string;
+          if (a.reason.rule !== 'global.hotspot') {
+            model.move(a.vm, to);
+            continue;
+          }
+          planned++;
+          // Recompute the comparison on the replayed model, from the snapshot alone.
+          const vm = view.vms.get(a.vm)!.vm;
+          const hv = view.hosts.get(a.from)!;
+          const hot = RESOURCES.filter(
+            (r) => a.reason.scores?.[`source_${r}_before`] !== undefined,
+          ) as Resource[];
+          const confidence = hv.host.alerted
+            ? 1
+            : Math.max(...hot.map((r) => hotCount(hv.observed, r, cfg.high, cfg.n))) / cfg.n;
+          const side = (h: string) => ({
+            vms: model.host(h).vms.size,
+            cpuCores: model.host(h).capacity.cpu,
+            before: model.load(h),
+            spread: spreadOf(view.hosts.get(h)!.observed, cfg.n),
+          });
+          const src = side(a.from);
+          const dst = side(to);
+          model.move(a.vm, to);
+          const value = moveValue({
+            source: { ...src, after: model.load(a.from) },
+            destination: { ...dst, after: model.load(to) },
+            hot,
+            estimate: migrationEstimate(vm, cfg.migration),
+            dirtyRateBytesPerSecond: vm.dirtyRateBytesPerSecond ?? 0,
+            streamBytesPerSecond: streamBandwidthFor(vm, cfg.migration),
+            horizonSeconds: cfg.migration.horizonSeconds,
+            confidence,
+          });
+          expect(value.reliefVmSeconds).toBeGreaterThan(value.costVmSeconds);
+          expect(a.reason.scores?.reliefVmSeconds).toBeCloseTo(value.reliefVmSeconds, 6);
+          expect(a.reason.scores?.costVmSeconds).toBeCloseTo(value.costVmSeconds, 6);
+        }
+        for (const d of plan.declined ?? []) {
+          declined++;
+          expect(d.reason.scores?.costVmSeconds).toBeGreaterThanOrEqual(
+            d.reason.scores?.reliefVmSeconds ?? 0,
+          );
+        }
+      }),
+      { numRuns: 300 },
+    );
+    // Both branches must be exercised, or the checks above prove nothing.
+    expect(planned).toBeGreaterThan(20);
+    expect(declined).toBeGreaterThan(20);
   });
 });
 

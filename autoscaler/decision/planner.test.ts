@@ -7,7 +7,8 @@ const NOW = 1_000_000;
 function input(overrides: Partial<PlannerInput> = {}): PlannerInput {
   const snapshot = snapshotOf(
     [hostOf('h1', 4, 16), hostOf('h2', 8, 16)],
-    [vmOf('a', 'h1', vec(3, GiB)), vmOf('b', 'h1', vec(0.5, GiB)), vmOf('c', 'h2', vec(1, GiB))],
+    // h1's demand is 112.5 % of its 4 cores: a move pays for itself.
+    [vmOf('a', 'h1', vec(4, GiB)), vmOf('b', 'h1', vec(0.5, GiB)), vmOf('c', 'h2', vec(1, GiB))],
     NOW,
   );
   return { snapshot, config: defaultPlannerConfig(), history: { migrations: [] }, now: NOW, ...overrides };

@@ -2,7 +2,7 @@
 // global round (ClusterAgent, every T1). Pure: snapshot + config + history + now → Plan,
 // with the held hosts and a machine-readable reason on every action. The simulator and
 // the service call exactly these.
-import type { Action, Plan } from '../../core/model/plan';
+import type { Action, DeclinedMove, Plan } from '../../core/model/plan';
 import type { ClusterSnapshot } from '../../core/model/snapshot';
 import type { PlannerConfig } from './config';
 import { planPinning } from './contention';
@@ -58,12 +58,16 @@ export function planGlobalRound(input: PlannerInput): Plan {
   const { usable, held } = partitionHosts(input);
   if (usable.size < 2) return { at: input.now, held, actions: [] };
   const view = buildRoundView(snapshot, config);
-  const actions = planGlobal({
-    view,
-    cfg: config,
-    usable,
-    historyByVm: indexHistory(input.history.migrations),
-    now: input.now,
-  });
-  return { at: input.now, held, actions };
+  const declined: DeclinedMove[] = [];
+  const actions = planGlobal(
+    {
+      view,
+      cfg: config,
+      usable,
+      historyByVm: indexHistory(input.history.migrations),
+      now: input.now,
+    },
+    declined,
+  );
+  return { at: input.now, held, actions, ...(declined.length ? { declined } : {}) };
 }

@@ -10,13 +10,15 @@ import type { BlockIoTune, CpuCap, NetBandwidth, VmState } from '../hypervisor/p
 import { cpuLimitCores, proportionalShare } from './cpu';
 import { MIGRATION_CALIBRATION, type MigrationProfile } from '../model/precopy-calibration';
 import { dirtiedBytes, stopAndCopyNext, streamBandwidth } from '../model/precopy';
-import { MIGRATION_CPU_COST } from './migration';
+import { MIGRATION_CPU_COST, migrationSlowdown } from '../model/migration-overhead';
 import { deriveSeed, mulberry32 } from './prng';
 import type { HostSpec, Scenario, SimWorkload, VmSpec, WebSpec } from './scenario';
 import { compileTrace, type Trace } from './traces';
 import { swapFactor, webStep, type Cohort } from './web';
 
 const PACKET_BYTES = 1000;
+/** An idle guest still dirties this share of its profile's rate (kernel background writes). */
+const DIRTY_FLOOR = 0.1;
 const BLOCK_OP_BYTES = 64 * 1024;
 const BLOCK_OP_SECONDS = 0.0005;
 
@@ -531,15 +533,29 @@ export class SimCluster {
   /** Moves migration jobs forward; returns, per VM, the seconds it was paused (stop-and-copy). */
   private advanceMigrations(dt: number): Map<string, number> {
     const paused = new Map<string, number>();
+    // Concurrent migrations share the source's outbound and the destination's inbound NIC.
+    const sending = new Map<string, number>();
+    const receiving = new Map<string, number>();
+    for (const vm of this.vms.values()) {
+      const job = vm.job;
+      if (!job || job.state !== 'running') continue;
+      sending.set(job.from, (sending.get(job.from) ?? 0) + 1);
+      receiving.set(job.to, (receiving.get(job.to) ?? 0) + 1);
+    }
     for (const vm of this.vms.values()) {
       const job = vm.job;
       if (!job || job.state !== 'running') continue;
       const src = this.host(job.from);
       const dst = this.host(job.to);
       const engine = this.scenario.migration;
-      // The migration stream shares the NICs and competes with the guest's own traffic.
+      // The migration stream shares the NICs with the other migrations on them and competes
+      // with the guest's own traffic.
       const bw = streamBandwidth(
-        Math.min(job.bandwidthLimit, src.netBandwidth, dst.netBandwidth),
+        Math.min(
+          job.bandwidthLimit,
+          src.netBandwidth / (sending.get(job.from) ?? 1),
+          dst.netBandwidth / (receiving.get(job.to) ?? 1),
+        ),
         vm.last.netTxBytesPerSecond,
       );
       const dirty = vm.state === 'running' ? this.dirtyRate(vm) : 0;
@@ -588,14 +604,17 @@ export class SimCluster {
   }
 
   /**
-   * Current dirty rate of a VM: its trace, else its workload's Table 1 profile rate (the
-   * rate is the workload's write activity, not a function of memory size), never more than
+   * Current dirty rate of a VM: its trace, else its workload's Table 1 profile rate scaled
+   * by how busy the guest is (Table 1 ran each benchmark flat out, i.e. all its vCPUs busy;
+   * a guest writes memory as it works, so an idle one dirties little: never below
+   * DIRTY_FLOOR of the profile rate, for its kernel's background writes). Never more than
    * its whole memory per second.
    */
   dirtyRate(vm: SimVm): number {
     const tr = vm.traces.dirtyRate;
     if (tr) return tr(this.traceSeconds());
-    return Math.min(vm.profile.dirtyRateBytesPerSecond, vm.balloonBytes);
+    const busy = Math.min(1, vm.last.cpuUsedCores / Math.max(1, vm.vcpus));
+    return Math.min(vm.profile.dirtyRateBytesPerSecond * Math.max(DIRTY_FLOOR, busy), vm.balloonBytes);
   }
 
   private stepHost(h: SimHost, dt: number, tt: number, paused: Map<string, number>): void {
@@ -694,8 +713,10 @@ export class SimCluster {
       const tr = v.traces[k];
       return tr ? tr(tt) : dflt;
     };
-    const migrating = v.job?.state === 'running';
-    const degrade = migrating ? 1 / (1 - v.profile.overhead) : 1;
+    // A migrating guest loses the CPU and memory bandwidth dirty-page tracking takes
+    // (core/model/migration-overhead.ts), in proportion to its dirty rate over the stream's.
+    const job = v.job?.state === 'running' ? v.job : undefined;
+    const degrade = job ? 1 / (1 - migrationSlowdown(job.lastDirtyRate, job.lastBandwidth)) : 1;
     const availableFraction = Math.max(0, 1 - pausedSeconds / dt);
     let cpuCores: number;
     let arrivals = 0;

@@ -1,0 +1,116 @@
+// Cost-aware migration (issue 12 item 4): a hotspot move is planned only when the service
+// it is expected to restore over the horizon exceeds the service the migration itself
+// costs. Both sides are VM-seconds of lost service — the unit of SLA VM-minutes:
+//
+//   relief = horizon × confidence × Σ over the VMs of source and destination of
+//            [lost(load before) − lost(load after)]
+//   cost   = migration time × (slowdown of the moving VM
+//            + Σ neighbours' extra loss from the copy's CPU on both hosts) + downtime
+//
+// lost(L) = 1 − 1/L when a host's demand is L > 1 times its capacity (a work-conserving
+// scheduler gives each VM 1/L of what it asks; a web VM's unserved backlog is in its
+// forecast demand), 0 below, averaged over the forecast give or take the spread the host's
+// load showed over the last observations: a host above `high` that stays under its capacity
+// is a risk, not a loss, and a move that only lowers that risk pays little here. Confidence is
+// the share of the last n observations in which the host was hot (1 when Alertmanager
+// reports it). The moving VM's slowdown and the copy's CPU are the one definition in
+// core/model/migration-overhead.ts; its duration and downtime the pre-copy model's.
+import { MIGRATION_CPU_COST, migrationSlowdown } from '../../core/model/migration-overhead';
+import type { PreCopyEstimate } from '../../core/model/precopy';
+import type { Resource, ResourceVector } from '../../core/model/snapshot';
+
+/** Share of its demand a VM does not get on a host whose demand is `load` × its capacity. */
+export function lostFraction(load: number): number {
+  return load > 1 ? 1 - 1 / load : 0;
+}
+
+/** Probabilists' Gauss–Hermite nodes and weights (5 points, weights sum to 1). */
+const GH_NODES = [-2.856970013872806, -1.355626179974266, 0, 1.355626179974266, 2.856970013872806];
+const GH_WEIGHTS = [
+  0.011257411327721, 0.222075922005613, 0.533333333333333, 0.222075922005613, 0.011257411327721,
+];
+
+/**
+ * Expected lost fraction when the load is the forecast give or take its spread: lost(L)
+ * averaged over L ~ Normal(load, spread) (5-point Gauss–Hermite). A host forecast just under
+ * its capacity but swinging around it loses something; a steady one does not.
+ */
+export function expectedLoss(load: number, spread: number): number {
+  if (!(spread > 0)) return lostFraction(load);
+  let e = 0;
+  for (let i = 0; i < GH_NODES.length; i++) e += GH_WEIGHTS[i] * lostFraction(load + spread * GH_NODES[i]);
+  return e;
+}
+
+/** The worst resource's expected loss (a VM is as slow as its scarcest resource). */
+export function hostLoss(
+  load: ResourceVector,
+  spread: ResourceVector,
+  resources: readonly Resource[],
+): number {
+  let worst = 0;
+  for (const r of resources) worst = Math.max(worst, expectedLoss(load[r], spread[r]));
+  return worst;
+}
+
+export interface MoveSide {
+  /** Forecast load per resource before and after the move. */
+  before: ResourceVector;
+  after: ResourceVector;
+  /** Standard deviation of the host's observed load per resource (the forecast's spread). */
+  spread: ResourceVector;
+  /** VMs on the host before the move (the moving VM counted on the source). */
+  vms: number;
+  /** Host CPU capacity in cores (for the copy's CPU). */
+  cpuCores: number;
+}
+
+export interface MoveValueInput {
+  source: MoveSide;
+  destination: MoveSide;
+  /** Resources the verdict found hot on the source. */
+  hot: readonly Resource[];
+  estimate: PreCopyEstimate;
+  /** The moving VM's dirty rate (bytes/s) and the stream bandwidth the estimate assumed. */
+  dirtyRateBytesPerSecond: number;
+  streamBytesPerSecond: number;
+  horizonSeconds: number;
+  /** 0..1: how sure the planner is that the hotspot lasts. */
+  confidence: number;
+}
+
+export interface MoveValue {
+  /** Expected VM-seconds of service restored over the horizon. */
+  reliefVmSeconds: number;
+  /** Expected VM-seconds of service the migration costs. */
+  costVmSeconds: number;
+  /** Slowdown of the moving VM while it migrates (0..1). */
+  movingSlowdown: number;
+  /** Extra loss of the neighbours, summed, while the copy runs. */
+  neighbourLoss: number;
+}
+
+const ALL: readonly Resource[] = ['cpu', 'mem', 'disk', 'net'];
+
+export function moveValue(i: MoveValueInput): MoveValue {
+  const { source: src, destination: dst } = i;
+  // Relief: the source's VMs (the moving one included, now on the destination) lose less.
+  const loss = (s: MoveSide, load: ResourceVector, rs: readonly Resource[] = ALL) =>
+    hostLoss(load, s.spread, rs);
+  const srcGain = src.vms * loss(src, src.before, i.hot) - (src.vms - 1) * loss(src, src.after, i.hot);
+  const movedLoss = loss(dst, dst.after);
+  const dstGain = dst.vms * (loss(dst, dst.before) - loss(dst, dst.after));
+  const reliefVmSeconds = Math.max(0, i.horizonSeconds * i.confidence * (srcGain - movedLoss + dstGain));
+  // Cost: the copy's CPU raises both hosts' loads while it runs.
+  const withCopy = (s: MoveSide, cores: number): ResourceVector => ({
+    ...s.before,
+    cpu: s.before.cpu + (s.cpuCores > 0 ? cores / s.cpuCores : 0),
+  });
+  const neighbourLoss =
+    (src.vms - 1) * (loss(src, withCopy(src, MIGRATION_CPU_COST.sourceCores)) - loss(src, src.before)) +
+    dst.vms * (loss(dst, withCopy(dst, MIGRATION_CPU_COST.destinationCores)) - loss(dst, dst.before));
+  const movingSlowdown = migrationSlowdown(i.dirtyRateBytesPerSecond, i.streamBytesPerSecond);
+  const costVmSeconds =
+    i.estimate.migrationSeconds * (movingSlowdown + neighbourLoss) + i.estimate.downtimeSeconds;
+  return { reliefVmSeconds, costVmSeconds, movingSlowdown, neighbourLoss };
+}
