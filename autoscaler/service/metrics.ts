@@ -94,6 +94,12 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
+  readonly journalWritable = new Gauge({
+    name: 'vmpilot_autoscaler_journal_writable',
+    help: '1 while the journal can be written; 0 after a write or fsync failed (every host held until it can).',
+    registers: [this.registry],
+  });
+
   readonly alertsReceived = new Counter({
     name: 'vmpilot_autoscaler_alerts_received_total',
     help: 'Alerts in Alertmanager webhook notifications, by status and outcome (accepted = changed state and journalled, unchanged = retry or repeat, ignored = no host label).',
@@ -107,6 +113,7 @@ export class ServiceMetrics {
   });
 
   constructor(opts: { processMetrics?: boolean } = {}) {
+    this.journalWritable.set(1);
     if (opts.processMetrics !== false)
       collectDefaultMetrics({ register: this.registry, prefix: 'vmpilot_autoscaler_' });
   }

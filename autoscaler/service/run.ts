@@ -13,6 +13,7 @@ import { createApi, closeServer, listen } from '../api/server';
 import type { LoadedConfig } from '../config/load';
 import { rateWindowOf, splitListen } from '../config/schema';
 import { Journal } from '../journal/journal';
+import { quarantineFileOf } from '../journal/segments';
 import { reconcileJournal, type ReconcileOutcome } from '../journal/reconcile';
 import { PrometheusSource } from '../sources/prometheus';
 import type { MetricsSource } from '../sources/source';
@@ -76,10 +77,14 @@ export async function startAutoscaler(
   const log = opts.log ?? pino({ name: 'vmpilot-autoscaler' }, pino.destination(2));
   const token = readToken(cfg.authTokenFile);
   const callTimeoutMs = cfg.applier.callTimeoutSeconds * 1000;
-  const { journal, tornBytes, badLines } = Journal.open(cfg.journal);
+  const { journal, tornBytes, badLines, problems } = Journal.open(cfg.journal);
   if (tornBytes > 0)
     log.warn({ journal: cfg.journal, tornBytes }, 'journal: cut off a torn last line (crash during a write)');
-  if (badLines > 0) log.warn({ journal: cfg.journal, badLines }, 'journal: ignored malformed lines');
+  if (badLines > 0)
+    log.warn(
+      { journal: cfg.journal, badLines, problems, quarantine: quarantineFileOf(cfg.journal) },
+      'journal: lines that are not valid events moved to the quarantine file',
+    );
   const cleanups: (() => Promise<void>)[] = [async () => journal.close()];
   const undo = async () => {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);

@@ -72,6 +72,7 @@ export class AutoscalerService {
   private tick = 0;
   private knownHosts: string[] = [];
   private lastHeldKey = '';
+  private lastJournalProblem: string | undefined;
   lastRound: RoundReport | null = null;
   lastSuccessAt: number | null = null;
   private current: Promise<RoundReport> | null = null;
@@ -388,7 +389,14 @@ export class AutoscalerService {
   /** Why the journal cannot take events now, or undefined when it can. */
   private journalProblem(): string | undefined {
     const h = this.o.journal.health?.();
-    return h && !h.writable ? `journal unwritable: ${h.error ?? 'write failed'}` : undefined;
+    const problem = h && !h.writable ? `journal unwritable: ${h.error ?? 'write failed'}` : undefined;
+    if (problem !== this.lastJournalProblem) {
+      if (problem) this.o.log.error({ problem }, 'journal cannot be written: holding every host until it can');
+      else this.o.log.info('journal writable again: pending events written, rounds resume');
+      this.o.metrics.journalWritable.set(problem ? 0 : 1);
+      this.lastJournalProblem = problem;
+    }
+    return problem;
   }
 
   /**
