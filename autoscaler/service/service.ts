@@ -391,7 +391,8 @@ export class AutoscalerService {
     const h = this.o.journal.health?.();
     const problem = h && !h.writable ? `journal unwritable: ${h.error ?? 'write failed'}` : undefined;
     if (problem !== this.lastJournalProblem) {
-      if (problem) this.o.log.error({ problem }, 'journal cannot be written: holding every host until it can');
+      if (problem)
+        this.o.log.error({ problem }, 'journal cannot be written: holding every host until it can');
       else this.o.log.info('journal writable again: pending events written, rounds resume');
       this.o.metrics.journalWritable.set(problem ? 0 : 1);
       this.lastJournalProblem = problem;
