@@ -88,6 +88,8 @@ export interface VmCounters {
   netTxDrops: number;
   /** Integral of the working set over time (byte-seconds). */
   workingSetByteSeconds: number;
+  /** Integral of the memory the guest holds in host RAM (byte-seconds): what RSS/balloon stats show. */
+  residentByteSeconds: number;
   dirtiedBytes: number;
   appRequests: number;
   appResponses: number;
@@ -187,6 +189,7 @@ function emptyCounters(vcpus: number): VmCounters {
     netRxDrops: 0,
     netTxDrops: 0,
     workingSetByteSeconds: 0,
+    residentByteSeconds: 0,
     dirtiedBytes: 0,
     appRequests: 0,
     appResponses: 0,
@@ -734,6 +737,7 @@ export class SimCluster {
       cpuCores: Math.min(cpuCores, v.vcpus),
       rawCpuCores: cpuCores,
       workingSet,
+      residentBytes: Math.min(workingSet, v.balloonBytes) * ramScale,
       swap,
       degrade,
       arrivals,
@@ -767,6 +771,7 @@ export class SimCluster {
     const active = Math.max(1, v.vcpus);
     for (let i = 0; i < active && i < c.vcpuSeconds.length; i++) c.vcpuSeconds[i] += cpuSec / active;
     c.workingSetByteSeconds += d.workingSet * dt;
+    c.residentByteSeconds += d.residentBytes * dt;
     const dirty = this.dirtyRate(v) * d.availableFraction;
     c.dirtiedBytes += dirty * dt;
     const cycles = cpuSec * h.mhz * 1e6;
@@ -849,6 +854,8 @@ interface StepDemand {
   /** CPU demand before the vCPU bound. */
   rawCpuCores: number;
   workingSet: number;
+  /** What the guest holds in host RAM this step (working set within its balloon, after host swapping). */
+  residentBytes: number;
   swap: number;
   degrade: number;
   arrivals: number;

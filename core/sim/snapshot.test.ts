@@ -25,3 +25,29 @@ describe('sim snapshot: memory as the port reports it', () => {
     expect(snap.hosts.every((h) => h.memoryFreeBytes !== undefined && h.memoryFreeBytes >= 0)).toBe(true);
   });
 });
+
+describe('sim snapshot: no oracle inputs (issue 12 item 2)', () => {
+  it("never carries the scenario's workload label, and shows a swapping guest's memory as what it holds", async () => {
+    let now = 1_700_000_000_000;
+    // memory-swap: cache VMs whose working set (up to 5.5 GiB) outgrows their 4 GiB balloons.
+    const port = await openSim('sim://memory-swap', { clock: () => now });
+    now += 1_800_000;
+    const snap = await port.snapshot();
+    for (const vm of snap.vms) {
+      const truth = port.model.vm(vm.name);
+      // Only what production could know without configuration: request SLIs make a VM 'web'.
+      expect(vm.workload).toBe(truth.web ? 'web' : 'unknown');
+      // Memory demand as balloon/RSS statistics show it: never more than the balloon.
+      const mem = vm.usageHistory[vm.usageHistory.length - 1].mem;
+      expect(mem).toBeLessThanOrEqual(truth.balloonBytes + 1);
+    }
+    const cache = snap.vms.find((v) => v.name === 'cache-0')!;
+    expect(port.model.vm('cache-0').last.workingSetBytes).toBeGreaterThan(
+      port.model.vm('cache-0').balloonBytes,
+    );
+    expect(cache.usageHistory[cache.usageHistory.length - 1].mem).toBeLessThan(
+      port.model.vm('cache-0').last.workingSetBytes,
+    );
+    await port.close();
+  });
+});

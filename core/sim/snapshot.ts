@@ -151,7 +151,10 @@ function vmSnapshot(v: SimVm, history: VmSample[], hostCpus: number): VmSnapshot
     state: inMigration ? 'paused' : v.state,
     vcpus: v.vcpus,
     memoryBytes: v.maxMemoryBytes,
-    workload: v.workload,
+    // No oracle label (issue 12): production knows a VM's class only from configuration or
+    // its observations; without configuration a VM reporting request SLIs is 'web', any
+    // other 'unknown' (its traits are classified from dirty rate, I/O and perf counters).
+    workload: v.web ? 'web' : 'unknown',
     usageHistory: history.map((s) => ({ ...s.usage })),
     dirtyRateBytesPerSecond: last?.dirtyRate,
     memoryUnusedBytes: balloon.unusedBytes,
@@ -202,7 +205,9 @@ function markVm(v: SimVm): VmMark {
   return {
     host: v.host,
     cpu: c.cpuSeconds,
-    ws: c.workingSetByteSeconds,
+    // Memory as production sees it (balloon/RSS statistics): what the guest holds in RAM,
+    // not its true working set — a guest that swaps shows no more than its balloon.
+    ws: c.residentByteSeconds,
     disk: c.blockReadBytes + c.blockWriteBytes,
     rx: c.netRxBytes,
     tx: c.netTxBytes,
