@@ -1,6 +1,7 @@
 // The strategies `vmpilot simulate --mode` can run, by name. Each one plans through the
 // same service loop and applier; adding a balancer is one entry here.
 import { defaultDrsConfig, drsRound } from './drs';
+import { defaultProxLbConfig, proxlbRound } from './proxlb';
 import { defaultSandpiperConfig, sandpiperRound } from './sandpiper';
 import type { Strategy } from './strategy';
 import { vmpilotStrategy } from './vmpilot';
@@ -36,6 +37,17 @@ export const STRATEGIES = {
       return {
         name: 'drs',
         global: (input) => drsRound({ ...input, config, staleIntervals: input.config.staleIntervals }),
+      };
+    },
+  },
+  proxlb: {
+    describe:
+      'ProxLB-style balancing: memory used per node, balanciness 10 points, biggest guest first, every T1',
+    create: () => {
+      const config = defaultProxLbConfig();
+      return {
+        name: 'proxlb',
+        global: (input) => proxlbRound({ ...input, config, staleIntervals: input.config.staleIntervals }),
       };
     },
   },
