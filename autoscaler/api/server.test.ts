@@ -33,9 +33,8 @@ describe('HTTP API', () => {
     const app = createApi({
       events: () => events,
       plan: async () => ({
-        at: 0,
-        held: [{ host: 'a', code: 'stale' as const, reason: 'stale' }],
-        actions: [],
+        plan: { at: 0, held: [{ host: 'a', code: 'stale' as const, reason: 'stale' }], actions: [] },
+        computedAt: Date.now() - 2000,
       }),
       setPaused: (p) => (paused = p),
       paused: () => paused,
@@ -93,13 +92,16 @@ describe('HTTP API', () => {
     expect(((await res.json()) as { error: string }).error).toMatch(reason);
   });
 
-  it('serves the plan in the SPEC §11 shape', async () => {
-    const body = (await (await fetch(`${url}/api/v1/plan`)).json()) as Record<string, unknown>;
+  it('serves the plan in the SPEC §11 shape, with its age, to the bearer of the configured token', async () => {
+    expect((await fetch(`${url}/api/v1/plan`)).status).toBe(401);
+    const res = await fetch(`${url}/api/v1/plan`, { headers: { authorization: 'Bearer s3cret' } });
+    const body = (await res.json()) as Record<string, unknown>;
     expect(body).toMatchObject({
       held: [{ host: 'a', code: 'stale' as const, reason: 'stale' }],
       actions: [],
     });
     expect(typeof body.at).toBe('string');
+    expect(body.ageSeconds).toBeGreaterThanOrEqual(2);
   });
 
   it('pauses and resumes only with the bearer token', async () => {

@@ -8,14 +8,15 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { TuningEvent } from '../../core/model/event';
-import type { Plan } from '../../core/model/plan';
 import type { ReceiveResult } from '../alerts/inbox';
 import { webhookPayloadSchema, type WebhookPayload } from '../alerts/webhook';
 import { eventsQuerySchema, issuesText, pageEvents } from './queries';
+import type { CachedPlan } from './plan-cache';
 
 export interface ApiDeps {
   events: () => readonly TuningEvent[];
-  plan: () => Promise<Plan>;
+  /** The last computed plan and when it was computed (plan-cache.ts). */
+  plan: () => Promise<CachedPlan>;
   setPaused: (p: boolean) => void;
   paused: () => boolean;
   dryRun: () => boolean;
@@ -67,19 +68,6 @@ export function createApi(d: ApiDeps): express.Express {
     res.json(pageEvents(d.events(), q.data));
   });
 
-  app.get('/api/v1/plan', async (req, res, next) => {
-    if (Object.keys(req.query).length > 0) {
-      res.status(400).json({ error: `unknown query parameter(s): ${Object.keys(req.query).join(', ')}` });
-      return;
-    }
-    try {
-      const plan = await d.plan();
-      res.json({ ...plan, at: new Date(plan.at).toISOString(), paused: d.paused(), dryRun: d.dryRun() });
-    } catch (e) {
-      next(e);
-    }
-  });
-
   const auth = (req: Request, res: Response, next: NextFunction) => {
     if (d.token === undefined) {
       res.status(403).json({ error: 'no auth token configured (set authTokenFile in the config)' });
@@ -91,6 +79,28 @@ export function createApi(d: ApiDeps): express.Express {
     }
     next();
   };
+  // The plan names hosts, VMs and reasons: with a token configured it needs the token too.
+  // It is the last computed plan (`ageSeconds` old); a fresh one at most once per T2.
+  const authIfConfigured = (req: Request, res: Response, next: NextFunction) =>
+    d.token === undefined ? next() : auth(req, res, next);
+  app.get('/api/v1/plan', authIfConfigured, async (req, res, next) => {
+    if (Object.keys(req.query).length > 0) {
+      res.status(400).json({ error: `unknown query parameter(s): ${Object.keys(req.query).join(', ')}` });
+      return;
+    }
+    try {
+      const { plan, computedAt } = await d.plan();
+      res.json({
+        ...plan,
+        at: new Date(plan.at).toISOString(),
+        ageSeconds: Math.max(0, (Date.now() - computedAt) / 1000),
+        paused: d.paused(),
+        dryRun: d.dryRun(),
+      });
+    } catch (e) {
+      next(e);
+    }
+  });
   app.post('/api/v1/pause', auth, (_req, res) => {
     d.setPaused(true);
     res.json({ paused: true });

@@ -9,6 +9,7 @@ import type { HypervisorPort } from '../../core/hypervisor/port';
 import type { TuningEvent } from '../../core/model/event';
 import { AlertInbox } from '../alerts/inbox';
 import { filePauseStore, pauseStateFileFor } from './pause-state';
+import { PlanCache } from '../api/plan-cache';
 import { createApi, closeServer, listen } from '../api/server';
 import type { LoadedConfig } from '../config/load';
 import { rateWindowOf, splitListen } from '../config/schema';
@@ -133,9 +134,14 @@ export async function startAutoscaler(
       }),
     });
     for (const ev of journal.events()) metrics.tuningEvents.inc({ kind: ev.kind, result: ev.result }, 0);
+    // GET /api/v1/plan: one observe-and-plan per T2 at most, whatever the request rate.
+    const planCache = new PlanCache(
+      async () => (await service.planRound('both')).plan,
+      cfg.planner.t2Seconds * 1000,
+    );
     const app = createApi({
       events: () => journal.events(),
-      plan: async () => (await service.planRound('both')).plan,
+      plan: () => planCache.get(),
       setPaused: (p) => service.setPaused(p),
       paused: () => service.paused,
       dryRun: () => service.dryRun,

@@ -36,7 +36,11 @@ describe('pause across a restart', () => {
   const post = (url: string, what: 'pause' | 'resume') =>
     fetch(`${url}/api/v1/${what}`, { method: 'POST', headers: { authorization: 'Bearer t0ken' } });
   const pausedPerPlan = async (url: string) =>
-    ((await (await fetch(`${url}/api/v1/plan`)).json()) as { paused: boolean }).paused;
+    (
+      (await (await fetch(`${url}/api/v1/plan`, { headers: { authorization: 'Bearer t0ken' } })).json()) as {
+        paused: boolean;
+      }
+    ).paused;
 
   it('stays paused after a restart until resumed', async () => {
     let a = await start();
