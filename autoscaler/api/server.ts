@@ -10,6 +10,7 @@ import type { Registry } from 'prom-client';
 import type { TuningEvent } from '../../core/model/event';
 import type { ReceiveResult } from '../alerts/inbox';
 import { webhookPayloadSchema, type WebhookPayload } from '../alerts/webhook';
+import { JournalUnwritableError } from '../journal/journal';
 import { eventsQuerySchema, issuesText, pageEvents } from './queries';
 import type { CachedPlan } from './plan-cache';
 
@@ -135,6 +136,11 @@ export function createApi(d: ApiDeps): express.Express {
     const clientError = err as { status?: number; expose?: boolean };
     if (clientError.expose && clientError.status !== undefined && clientError.status < 500) {
       res.status(clientError.status).json({ error: err instanceof Error ? err.message : String(err) });
+      return;
+    }
+    // The journal cannot be written (disk full): nothing was taken; the sender retries later.
+    if (err instanceof JournalUnwritableError) {
+      res.status(503).set('Retry-After', '30').json({ error: err.message });
       return;
     }
     d.log.error({ err: err instanceof Error ? err.message : String(err), path: req.path }, 'API error');

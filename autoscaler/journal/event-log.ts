@@ -6,6 +6,8 @@ import type { TuningEvent } from '../../core/model/event';
 export interface EventLog {
   /** Records the event's current state (a later append with the same id supersedes it). */
   append(ev: TuningEvent): void;
+  /** Records several events at once (a durable log: one write and one fsync). */
+  appendAll?(evs: readonly TuningEvent[]): void;
   /** Every event in its current state, oldest decision first. */
   events(): TuningEvent[];
   /**
