@@ -4,32 +4,52 @@
 // https://prometheus.io/docs/alerting/latest/configuration/#webhook_config
 import { z } from 'zod';
 
-const labelSet = z.record(z.string(), z.string());
+// Caps (issue 17): one alert's labels and annotations end up in a journal line, so their
+// number and sizes are bounded; a notification beyond them is refused with 400.
+export const WEBHOOK_LIMITS = {
+  labels: 64,
+  labelName: 128,
+  labelValue: 1024,
+  annotationValue: 4096,
+  text: 4096,
+  alerts: 10_000,
+} as const;
 
-const time = z.string().refine((s) => Number.isFinite(Date.parse(s)), { message: 'not an RFC 3339 time' });
+const L = WEBHOOK_LIMITS;
+const boundedSet = (maxValue: number) =>
+  z
+    .record(z.string().max(L.labelName), z.string().max(maxValue))
+    .refine((o) => Object.keys(o).length <= L.labels, { message: `more than ${L.labels} entries` });
+const labelSet = boundedSet(L.labelValue);
+const annotationSet = boundedSet(L.annotationValue);
+
+const time = z
+  .string()
+  .max(64)
+  .refine((s) => Number.isFinite(Date.parse(s)), { message: 'not an RFC 3339 time' });
 
 export const webhookAlertSchema = z.object({
   status: z.enum(['firing', 'resolved']),
   labels: labelSet,
-  annotations: labelSet.default({}),
+  annotations: annotationSet.default({}),
   startsAt: time,
   /** Alertmanager sends 0001-01-01T00:00:00Z for a firing alert without an end. */
   endsAt: time,
-  generatorURL: z.string().optional(),
+  generatorURL: z.string().max(L.text).optional(),
   fingerprint: z.string().min(1).max(64),
 });
 
 export const webhookPayloadSchema = z.object({
   version: z.literal('4', { message: 'only Alertmanager webhook version "4" is understood' }),
-  groupKey: z.string(),
+  groupKey: z.string().max(L.text),
   truncatedAlerts: z.number().int().nonnegative().default(0),
   status: z.enum(['firing', 'resolved']),
-  receiver: z.string(),
+  receiver: z.string().max(L.text),
   groupLabels: labelSet,
   commonLabels: labelSet,
-  commonAnnotations: labelSet,
-  externalURL: z.string(),
-  alerts: z.array(webhookAlertSchema).max(10_000),
+  commonAnnotations: annotationSet,
+  externalURL: z.string().max(L.text),
+  alerts: z.array(webhookAlertSchema).max(L.alerts),
 });
 
 export type WebhookAlert = z.output<typeof webhookAlertSchema>;
