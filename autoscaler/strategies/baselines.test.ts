@@ -1,6 +1,13 @@
 import type { ClusterSnapshot, HostSnapshot, ResourceVector, VmSnapshot } from '../../core/model/snapshot';
 import { defaultDrsConfig, drsRound, imbalance } from './drs';
-import { ar1Forecast, defaultSandpiperConfig, isHotspot, sandpiperRound, volume } from './sandpiper';
+import {
+  ar1Forecast,
+  defaultSandpiperConfig,
+  isHotspot,
+  profileOf,
+  sandpiperRound,
+  volume,
+} from './sandpiper';
 
 const GiB = 1024 ** 3;
 const vec = (cpu: number, mem = 0, net = 0, disk = 0): ResourceVector => ({ cpu, mem, disk, net });
@@ -88,6 +95,45 @@ describe('Sandpiper baseline', () => {
     expect(plan.actions).toHaveLength(1);
     expect(plan.actions[0]).toMatchObject({ kind: 'migrate', vm: 'small', from: 'hot', to: 'cold' });
     expect(plan.actions[0].reason.rule).toBe('sandpiper.hotspot');
+  });
+
+  it('keeps moving VMs off a hotspot until it is no longer hot, within the budget (§6)', () => {
+    const hot = host('hot', 4, [3.9, 3.9, 3.9, 3.9, 3.9]);
+    const cold = host('cold', 8, [0.4, 0.4, 0.4, 0.4, 0.4]);
+    const vms = [vm('a', 'hot', 1.3, GiB), vm('b', 'hot', 1.3, GiB), vm('c', 'hot', 1.3, GiB)];
+    const c = { ...defaultSandpiperConfig(), maxMigrationsPerRound: 3 };
+    const plan = sandpiperRound(input(snap([hot, cold], vms), c));
+    // One move leaves 2.6 of 4 cores (65 %): cool; Sandpiper stops there.
+    expect(plan.actions).toHaveLength(1);
+    const heavier = [vm('a', 'hot', 1.9, GiB), vm('b', 'hot', 1.9, GiB), vm('c', 'hot', 1.9, GiB)];
+    // 5.7 cores of demand: two moves are needed to bring it under 85 %.
+    expect(sandpiperRound(input(snap([hot, cold], heavier), c)).actions).toHaveLength(2);
+  });
+
+  it('sizes a VM from a high percentile of its observations, not one sample (§5.1)', () => {
+    const spiky = vm('s', 'h', 0.2, GiB, { usageHistory: [1, 1.8, 0.4, 1.7, 0.2].map((x) => vec(x, GiB)) });
+    // The 95th percentile of the window (1.8), or the AR(1) forecast when higher; not the last 0.2.
+    expect(profileOf(spiky, defaultSandpiperConfig()).cpu).toBeGreaterThanOrEqual(1.8);
+  });
+
+  it('swaps a hot VM with a smaller one elsewhere when no single move fits (§6), budget permitting', () => {
+    const hot = host('hot', 4, [3.8, 3.8, 3.8, 3.8, 3.8]);
+    const other = host('other', 8, [5.2, 5.2, 5.2, 5.2, 5.2]);
+    const vms = [
+      vm('big', 'hot', 2, GiB),
+      vm('mid', 'hot', 1.8, 2 * GiB),
+      vm('small', 'other', 0.6, GiB),
+      vm('o2', 'other', 4.6, 2 * GiB),
+    ];
+    const one = sandpiperRound(input(snap([hot, other], vms), defaultSandpiperConfig()));
+    expect(one.actions).toEqual([]); // nothing fits and a swap needs two migrations
+    const two = sandpiperRound(
+      input(snap([hot, other], vms), { ...defaultSandpiperConfig(), maxMigrationsPerRound: 2 }),
+    );
+    expect(two.actions.map((a) => [a.vm, a.from, a.to, a.reason.rule])).toEqual([
+      ['big', 'hot', 'other', 'sandpiper.swap'],
+      ['small', 'other', 'hot', 'sandpiper.swap'],
+    ]);
   });
 
   it('never uses a maintenance host as destination and evacuates it', () => {

@@ -2,7 +2,7 @@
 // planner and return the same Plan shape, under the same migration budget.
 import { vmFootprintBytes } from '../../core/model/footprint';
 import type { HeldHost } from '../../core/model/hold';
-import { holdReason } from '../decision/guards';
+import { holdReason, inFlightMigration } from '../decision/guards';
 import type {
   Resource,
   ResourceVector,
@@ -76,4 +76,19 @@ export function heldHosts(input: BaselineInput<unknown>): HeldHost[] {
     const why = holdOf(h, input);
     return why ? [{ host: h.name, ...why }] : [];
   });
+}
+
+/**
+ * VMs still migrating, with their destination: the snapshot shows a VM in flight as paused
+ * on its source, and the history's latest move takes it off that host. A baseline reserves
+ * such a VM's demand on the destination, as the planner does (decision/global.ts buildModel).
+ */
+export function inFlightReservations(input: BaselineInput<unknown>): { vm: string; to: string }[] {
+  const out: { vm: string; to: string }[] = [];
+  for (const v of input.snapshot.vms) {
+    if (v.state !== 'paused') continue;
+    const m = inFlightMigration(v.name, v.host, input.history.migrations, input.now, Infinity);
+    if (m) out.push({ vm: v.name, to: m.to });
+  }
+  return out;
 }

@@ -1,5 +1,7 @@
 // The strategies `vmpilot simulate --mode` can run, by name. Each one plans through the
-// same service loop and applier; adding a balancer is one entry here.
+// same service loop and applier; adding a balancer is one entry here. Every baseline plans
+// within the same migration budget as vmpilot's planner (`planner.maxMigrationsPerRound`);
+// the applier's concurrency limit (`applier.maxConcurrentMigrations`) then applies to all.
 import { defaultDrsConfig, drsRound } from './drs';
 import { defaultProxLbConfig, proxlbRound } from './proxlb';
 import { defaultSandpiperConfig, sandpiperRound } from './sandpiper';
@@ -26,7 +28,12 @@ export const STRATEGIES = {
       const config = defaultSandpiperConfig();
       return {
         name: 'sandpiper',
-        global: (input) => sandpiperRound({ ...input, config, staleIntervals: input.config.staleIntervals }),
+        global: (input) =>
+          sandpiperRound({
+            ...input,
+            config: { ...config, maxMigrationsPerRound: input.config.maxMigrationsPerRound },
+            staleIntervals: input.config.staleIntervals,
+          }),
       };
     },
   },
@@ -36,7 +43,12 @@ export const STRATEGIES = {
       const config = defaultDrsConfig();
       return {
         name: 'drs',
-        global: (input) => drsRound({ ...input, config, staleIntervals: input.config.staleIntervals }),
+        global: (input) =>
+          drsRound({
+            ...input,
+            config: { ...config, maxMigrationsPerRound: input.config.maxMigrationsPerRound },
+            staleIntervals: input.config.staleIntervals,
+          }),
       };
     },
   },
@@ -47,7 +59,12 @@ export const STRATEGIES = {
       const config = defaultProxLbConfig();
       return {
         name: 'proxlb',
-        global: (input) => proxlbRound({ ...input, config, staleIntervals: input.config.staleIntervals }),
+        global: (input) =>
+          proxlbRound({
+            ...input,
+            config: { ...config, maxMigrationsPerRound: input.config.maxMigrationsPerRound },
+            staleIntervals: input.config.staleIntervals,
+          }),
       };
     },
   },
