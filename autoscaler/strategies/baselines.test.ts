@@ -1,5 +1,5 @@
 import type { ClusterSnapshot, HostSnapshot, ResourceVector, VmSnapshot } from '../../core/model/snapshot';
-import { defaultDrsConfig, drsRound, imbalance } from './drs';
+import { defaultDrsConfig, demandRisk, drsRound, imbalance } from './drs';
 import {
   ar1Forecast,
   defaultSandpiperConfig,
@@ -199,6 +199,42 @@ describe('DRS baseline', () => {
       input(snap([a, b], vms), { ...defaultDrsConfig(), benefitHorizonSeconds: 1e9 }),
     );
     expect(withoutCost.actions.map((x) => x.vm)).toEqual(['huge']);
+  });
+});
+
+describe('DRS cost–benefit and risk (§3.3)', () => {
+  const a = host('a', 4, [3.4]);
+  const b = host('b', 4, [0.2]);
+  it('discounts the gain by the risk that a VM’s demand does not stay: a steady VM moves, a jumpy one of the same load does not', () => {
+    const steady = vm('v', 'a', 1.2, GiB, {
+      usageHistory: [1.2, 1.2, 1.2, 1.2, 1.2].map((x) => vec(x, GiB / 2)),
+    });
+    const jumpy = vm('v', 'a', 1.2, GiB, { usageHistory: [4.8, 0, 0, 0, 1.2].map((x) => vec(x, GiB / 2)) });
+    expect(demandRisk(steady)).toBe(0);
+    expect(demandRisk(jumpy)).toBe(1);
+    const others = [
+      vm('w', 'a', 2.2, 8 * GiB, { dirtyRateBytesPerSecond: 80 * 1024 ** 2 }),
+      vm('z', 'b', 0.2, GiB),
+    ];
+    expect(
+      drsRound(input(snap([a, b], [steady, ...others]), defaultDrsConfig())).actions.map((x) => x.vm),
+    ).toEqual(['v']);
+    expect(drsRound(input(snap([a, b], [jumpy, ...others]), defaultDrsConfig())).actions).toEqual([]);
+  });
+
+  it('makes several moves in one pass within the budget, each kept only when benefit > cost', () => {
+    const c = host('c', 4, [0.2]);
+    const vms = [
+      vm('v1', 'a', 1.1, GiB),
+      vm('v2', 'a', 1.1, GiB),
+      vm('v3', 'a', 1.1, GiB),
+      vm('z', 'b', 0.1, GiB),
+      vm('y', 'c', 0.1, GiB),
+    ];
+    const plan = drsRound(input(snap([a, b, c], vms), { ...defaultDrsConfig(), maxMigrationsPerRound: 3 }));
+    expect(plan.actions.length).toBe(2);
+    for (const x of plan.actions)
+      expect(x.reason.scores?.benefit).toBeGreaterThan(x.reason.scores?.cost ?? Infinity);
   });
 });
 

@@ -1,23 +1,31 @@
 // DRS-style load balancing (VMware Distributed Resource Scheduler, as documented in
-// "VMware Distributed Resource Management: Design, Implementation, and Lessons Learned",
-// VMware Technical Journal 2012, and the vSphere resource-management guide):
+// Gulati et al., "VMware Distributed Resource Management: Design, Implementation, and
+// Lessons Learned", VMware Technical Journal 1(1), 2012, and the vSphere resource-management
+// guide):
 // - each host's normalised load = Σ VM demand / host capacity (CPU and memory);
 // - cluster imbalance = standard deviation of the normalised loads; DRS acts when it
 //   exceeds the target imbalance derived from the migration threshold (default level 3
-//   → target ≈ 0.1 here on both resources, combined by the larger of the two);
-// - greedy: evaluate every (VM, destination) move, keep the one that lowers the imbalance
-//   most; a cost–benefit filter drops a move whose gain, held over the benefit horizon,
-//   does not pay for the resources the migration consumes (its pre-copy time × its load)
-//   — DRS's "risk/cost-benefit" step; at most the shared budget of moves per round;
+//   → target ≈ 0.1 here on both resources, combined by the larger of the two) (§3.2);
+// - greedy hill-climbing: evaluate every (VM, destination) move, keep the one that lowers
+//   the imbalance most, apply it to the model and repeat — several moves per pass, up to
+//   the round's budget (the shared `maxMigrationsPerRound`) (§3.2);
+// - cost–benefit and risk (§3.3): a move is kept only when its gain, held over the benefit
+//   horizon after the migration ends and discounted by the risk that the VM's demand does
+//   not stay where it is (its coefficient of variation over the window), exceeds its cost:
+//   the migration time × (the VM's load lost to the migration's slowdown + the copy's CPU
+//   on both hosts), in the same normalised-load × seconds;
+// - VMs still migrating are reserved on their destination;
 // - maintenance mode: VMs of a host entering maintenance are evacuated first, and the
 //   host is never a destination.
 import type { Action, Plan } from '../../core/model/plan';
 import type { ClusterSnapshot, HostSnapshot, Resource, VmSnapshot } from '../../core/model/snapshot';
-import { preCopy, PRECOPY_DEFAULTS } from '../../core/model/precopy';
+import { MIGRATION_CPU_COST, migrationSlowdown } from '../../core/model/migration-overhead';
+import { preCopy, PRECOPY_DEFAULTS, streamBandwidth } from '../../core/model/precopy';
 import {
   footprintOf,
   freeMemory,
   heldHosts,
+  inFlightReservations,
   latest,
   memoryOf,
   movable,
@@ -76,14 +84,48 @@ function hostLoads(
   return load;
 }
 
-/** Migration cost of a VM in seconds (the one pre-copy model, calibrated defaults). */
-function migrationSeconds(v: VmSnapshot): number {
-  return preCopy({
-    ...PRECOPY_DEFAULTS,
-    memoryBytes: memoryOf(v),
-    dirtyRateBytesPerSecond: v.dirtyRateBytesPerSecond ?? 0,
-    competingBytesPerSecond: v.netTxBytesPerSecond ?? 0,
-  }).migrationSeconds;
+/** The VM's stream bandwidth (link minus its own outbound traffic) and its migration time (the one pre-copy model). */
+function migrationOf(v: VmSnapshot): { seconds: number; streamBytesPerSecond: number } {
+  const competing = v.netTxBytesPerSecond ?? 0;
+  return {
+    seconds: preCopy({
+      ...PRECOPY_DEFAULTS,
+      memoryBytes: memoryOf(v),
+      dirtyRateBytesPerSecond: v.dirtyRateBytesPerSecond ?? 0,
+      competingBytesPerSecond: competing,
+    }).migrationSeconds,
+    streamBytesPerSecond: streamBandwidth(PRECOPY_DEFAULTS.bandwidthBytesPerSecond, competing),
+  };
+}
+
+/** Risk (§3.3): the coefficient of variation of the VM's CPU demand over its window, 0..1. */
+export function demandRisk(v: VmSnapshot): number {
+  const xs = v.usageHistory.map((s) => s.cpu);
+  if (xs.length < 2) return 0;
+  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+  return m > 0 ? Math.min(1, stddev(xs) / m) : 0;
+}
+
+/**
+ * Cost–benefit of one move (§3.3), both in normalised load × seconds: the imbalance gain held
+ * from the migration's end to the horizon, discounted by the risk; against the VM's load
+ * lost to its slowdown and the copy's CPU on both hosts, for the migration's duration.
+ */
+export function costBenefit(
+  v: VmSnapshot,
+  from: HostSnapshot,
+  to: HostSnapshot,
+  gain: number,
+  horizonSeconds: number,
+): { benefit: number; cost: number; seconds: number } {
+  const m = migrationOf(v);
+  const benefit = gain * Math.max(0, horizonSeconds - m.seconds) * (1 - demandRisk(v));
+  const vmLoad = latest(v.usageHistory).cpu / Math.max(1e-9, from.capacity.cpu);
+  const copy =
+    MIGRATION_CPU_COST.sourceCores / Math.max(1e-9, from.capacity.cpu) +
+    MIGRATION_CPU_COST.destinationCores / Math.max(1e-9, to.capacity.cpu);
+  const slowdown = migrationSlowdown(v.dirtyRateBytesPerSecond ?? 0, m.streamBytesPerSecond);
+  return { benefit, cost: m.seconds * (vmLoad * slowdown + copy), seconds: m.seconds };
 }
 
 export function drsRound(input: BaselineInput<DrsConfig>): Plan {
@@ -91,6 +133,13 @@ export function drsRound(input: BaselineInput<DrsConfig>): Plan {
   const hosts = usableHosts(input);
   const active = hosts.filter((h) => !h.maintenance);
   const load = hostLoads(snapshot, hosts);
+  for (const r of inFlightReservations(input)) {
+    const l = load.get(r.to);
+    const v = snapshot.vms.find((x) => x.name === r.vm);
+    if (!l || !v) continue;
+    const d = latest(v.usageHistory);
+    for (const res of DRS_RESOURCES) l[res] += d[res];
+  }
   const free = new Map(hosts.map((h) => [h.name, freeMemory(snapshot, h)]));
   const actions: Action[] = [];
   while (actions.length < c.maxMigrationsPerRound) {
@@ -100,14 +149,22 @@ export function drsRound(input: BaselineInput<DrsConfig>): Plan {
     const before = imbalance(active, load);
     if (evacuating.length === 0 && before <= c.targetImbalance) break;
     let best:
-      | { v: VmSnapshot; from: HostSnapshot; to: HostSnapshot; gain: number; after: number; cost: number }
+      | {
+          v: VmSnapshot;
+          from: HostSnapshot;
+          to: HostSnapshot;
+          gain: number;
+          after: number;
+          cost: number;
+          benefit: number;
+          seconds: number;
+        }
       | undefined;
     const sources = evacuating.length > 0 ? evacuating : active;
     for (const from of sources) {
       for (const v of movable(snapshot, from.name)) {
         if (moved(actions, v)) continue;
         const d = latest(v.usageHistory);
-        const cost = migrationSeconds(v);
         for (const to of active) {
           if (to.name === from.name || (free.get(to.name) ?? 0) < footprintOf(v)) continue;
           const lt = load.get(to.name)!;
@@ -122,13 +179,12 @@ export function drsRound(input: BaselineInput<DrsConfig>): Plan {
             lf[r] += d[r];
             lt[r] -= d[r];
           }
-          // Cost–benefit: the gain must outweigh the share of the horizon spent migrating.
           const gain = before - after;
-          const paysOff =
-            evacuating.length > 0 || (gain >= c.minGain && gain * (1 - cost / c.benefitHorizonSeconds) > 0);
-          const score = evacuating.length > 0 ? -cost : gain;
-          const bestScore = best ? (evacuating.length > 0 ? -best.cost : best.gain) : -Infinity;
-          if (paysOff && score > bestScore) best = { v, from, to, gain, after, cost };
+          const cb = costBenefit(v, from, to, gain, c.benefitHorizonSeconds);
+          const paysOff = evacuating.length > 0 || (gain >= c.minGain && cb.benefit > cb.cost);
+          const score = evacuating.length > 0 ? -cb.seconds : gain;
+          const bestScore = best ? (evacuating.length > 0 ? -best.seconds : best.gain) : -Infinity;
+          if (paysOff && score > bestScore) best = { v, from, to, gain, after, ...cb };
         }
       }
     }
@@ -152,7 +208,14 @@ export function drsRound(input: BaselineInput<DrsConfig>): Plan {
         text: best.from.maintenance
           ? `${best.from.name} in maintenance: evacuate ${best.v.name} to ${best.to.name}`
           : `imbalance ${before.toFixed(3)} > target ${c.targetImbalance}: moving ${best.v.name} lowers it to ${best.after.toFixed(3)}`,
-        scores: { imbalanceBefore: before, imbalanceAfter: best.after, migrationSeconds: best.cost },
+        scores: {
+          imbalanceBefore: before,
+          imbalanceAfter: best.after,
+          migrationSeconds: best.seconds,
+          benefit: best.benefit,
+          cost: best.cost,
+          risk: demandRisk(best.v),
+        },
       },
     });
   }
