@@ -54,9 +54,12 @@ export async function runSimulation(
   const seed = opts.seed ?? scenario.seed;
   const config = opts.config ?? defaultSimConfig(scenario);
   const { t1Seconds: t1, t2Seconds: t2 } = config.planner;
-  const strategy = createStrategy(mode);
   const driver = new SimDriver(scenario, { startMs: SIM_EPOCH_MS, seed });
   const model = driver.model;
+  // Only the clairvoyant reference reads it: the scenario's true demand at a future instant.
+  const strategy = createStrategy(mode, {
+    oracle: (vm, atMs) => model.demandAt(model.vm(vm), model.traceSeconds(atMs)),
+  });
   const clock = () => model.nowMs;
   const port = new SimPort(
     `sim://${scenario.name}`,

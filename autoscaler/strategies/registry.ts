@@ -2,16 +2,22 @@
 // same service loop and applier; adding a balancer is one entry here. Every baseline plans
 // within the same migration budget as vmpilot's planner (`planner.maxMigrationsPerRound`);
 // the applier's concurrency limit (`applier.maxConcurrentMigrations`) then applies to all.
+import { clairvoyantStrategy, type DemandOracle } from './clairvoyant';
 import { defaultDrsConfig, drsRound } from './drs';
 import { defaultProxLbConfig, proxlbRound } from './proxlb';
 import { defaultSandpiperConfig, sandpiperRound } from './sandpiper';
 import type { Strategy } from './strategy';
 import { vmpilotStrategy } from './vmpilot';
 
+/** What a strategy may be given besides its input: only simulations have an oracle. */
+export interface StrategyContext {
+  oracle?: DemandOracle;
+}
+
 interface StrategyEntry {
   /** One line for `--help` and the docs. */
   describe: string;
-  create(): Strategy;
+  create(ctx: StrategyContext): Strategy;
 }
 
 export const STRATEGIES = {
@@ -68,15 +74,26 @@ export const STRATEGIES = {
       };
     },
   },
+  clairvoyant: {
+    describe:
+      "reference bound, simulation only: vmpilot's planner fed the scenario's future demand over the next T1 (not deployable)",
+    create: (ctx: StrategyContext) => {
+      if (!ctx.oracle) throw new Error('mode clairvoyant reads the future: it runs only in a simulation');
+      return clairvoyantStrategy(ctx.oracle);
+    },
+  },
 } as const satisfies Record<string, StrategyEntry>;
 
 export type StrategyName = keyof typeof STRATEGIES;
 export const STRATEGY_NAMES = Object.keys(STRATEGIES) as StrategyName[];
 
+/** Modes an operator can deploy: every mode but the clairvoyant reference. */
+export const DEPLOYABLE_MODES = STRATEGY_NAMES.filter((n) => n !== 'clairvoyant');
+
 export function isStrategyName(s: string): s is StrategyName {
   return Object.hasOwn(STRATEGIES, s);
 }
 
-export function createStrategy(name: StrategyName): Strategy {
-  return STRATEGIES[name].create();
+export function createStrategy(name: StrategyName, ctx: StrategyContext = {}): Strategy {
+  return STRATEGIES[name].create(ctx);
 }

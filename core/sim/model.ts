@@ -698,6 +698,26 @@ export class SimCluster {
     h.last = { usedCores: used, guestMemoryBytes: mem, diskBytesPerSecond: disk, netBytesPerSecond: net };
   }
 
+  /**
+   * What the scenario says a VM will ask for at trace time `tt` (not what it gets): CPU
+   * cores (bounded by its vCPUs), working-set bytes, disk and network bytes/s. Read only by
+   * the clairvoyant reference mode (issue 12 item 7) — never by a deployable strategy.
+   */
+  demandAt(v: SimVm, tt: number): { cpu: number; mem: number; disk: number; net: number } {
+    const at = (k: keyof VmSpec['demand'], dflt: number) => v.traces[k]?.(tt) ?? dflt;
+    const rps = v.web ? at('requests', 0) : 0;
+    const cpu = v.web ? rps * v.web.requestCpuSeconds + at('cpu', 0) : at('cpu', 0.1);
+    // As demandOf: a web VM receives 2 KiB per request unless its trace says otherwise.
+    const rx = at('netRx', rps * 2048);
+    const tx = at('netTx', 0) + (v.web ? rps * v.web.responseBytes : 0);
+    return {
+      cpu: Math.min(cpu, v.vcpus),
+      mem: this.workingSetOf(v, tt),
+      disk: at('diskRead', 0) + at('diskWrite', 0),
+      net: rx + tx,
+    };
+  }
+
   /** Working-set memory a VM wants now (web: base + per-request/s; others: their trace). */
   private workingSetOf(v: SimVm, tt: number): number {
     if (v.web) return v.web.baseMemory + v.web.memoryPerRps * (v.traces.requests?.(tt) ?? 0);
