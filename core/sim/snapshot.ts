@@ -132,13 +132,13 @@ export class ObservationRecorder {
       maintenance: h.maintenance || undefined,
     }));
     const vms: VmSnapshot[] = [...model.vms.values()].map((v) =>
-      vmSnapshot(v, this.vmHistory.get(v.name) ?? [], model.host(v.host).cpus),
+      vmSnapshot(v, this.vmHistory.get(v.name) ?? []),
     );
     return { at: nowMs, intervalSeconds: this.observeSeconds, hosts, vms };
   }
 }
 
-function vmSnapshot(v: SimVm, history: VmSample[], hostCpus: number): VmSnapshot {
+function vmSnapshot(v: SimVm, history: VmSample[]): VmSnapshot {
   const last = history[history.length - 1];
   const inMigration = v.job?.state === 'running';
   // The balloon statistics the exporter publishes (vmMemoryUnused, vmMemoryRss), read now.
@@ -182,22 +182,10 @@ function vmSnapshot(v: SimVm, history: VmSample[], hostCpus: number): VmSnapshot
       cpuPeriodUs: v.cap.periodUs,
       balloonBytes: v.balloonBytes,
       vcpus: v.vcpus,
-      pinning: Array.from(
-        { length: v.vcpus },
-        (_, i) => v.pins.get(i) ?? Array.from({ length: hostCpus }, (__, c) => c),
-      ),
-      diskLimitBytesPerSecond: minLimit([...v.blockTune.values()].map((t) => t.totalBytesSec)),
-      netLimitBytesPerSecond: minLimit(
-        [...v.netTune.values()].flatMap((t) => [t.inboundBytesSec, t.outboundBytesSec]),
-      ),
+      // No pinning or I/O limits: production's snapshot has neither (no port getter reads
+      // them back; the planner then treats them as unknown) — issue 12 item 2.
     },
   };
-}
-
-/** The tightest non-zero limit, 0 when none is set. */
-function minLimit(xs: readonly (number | undefined)[]): number {
-  const set = xs.filter((x): x is number => x !== undefined && x > 0);
-  return set.length > 0 ? Math.min(...set) : 0;
 }
 
 function markVm(v: SimVm): VmMark {
