@@ -13,6 +13,7 @@ import { PlanCache } from '../api/plan-cache';
 import { createApi, closeServer, listen } from '../api/server';
 import type { LoadedConfig } from '../config/load';
 import { rateWindowOf, splitListen } from '../config/schema';
+import { configWarnings } from '../config/semantics';
 import { Journal } from '../journal/journal';
 import { quarantineFileOf } from '../journal/segments';
 import { reconcileJournal, type ReconcileOutcome } from '../journal/reconcile';
@@ -76,6 +77,7 @@ export async function startAutoscaler(
   opts: StartOptions = {},
 ): Promise<RunningAutoscaler> {
   const log = opts.log ?? pino({ name: 'vmpilot-autoscaler' }, pino.destination(2));
+  for (const w of configWarnings(cfg)) log.warn({ config: 'warning' }, w);
   const token = readToken(cfg.authTokenFile);
   const callTimeoutMs = cfg.applier.callTimeoutSeconds * 1000;
   const { journal, tornBytes, badLines, problems } = Journal.open(cfg.journal);

@@ -2,6 +2,7 @@
 // wrong field is named with its path and the reason.
 import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../config/load';
+import { configWarnings } from '../../config/semantics';
 import { CliError } from '../errors';
 
 export function register(program: Command): void {
@@ -14,6 +15,7 @@ export function register(program: Command): void {
     .action((file: string, opts: { print?: boolean }) => {
       try {
         const cfg = loadConfig(file);
+        for (const w of configWarnings(cfg)) process.stderr.write(`${file}: warning: ${w}\n`);
         if (opts.print) process.stdout.write(`${JSON.stringify(cfg, null, 2)}\n`);
         else {
           process.stdout.write(

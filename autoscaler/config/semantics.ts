@@ -1,0 +1,121 @@
+// What a config must mean beyond its fields' types (issue 17): periods Node can time, the
+// planner's k-of-n within the history the source fetches, no hypervisor twice, no port
+// twice, PromQL that parses. Errors refuse the config (at `config check` and at start);
+// warnings (a listener open beyond loopback without a token) are printed and logged.
+import { parser } from '@prometheus-io/lezer-promql';
+import { parseHypervisorUri } from '../../core/hypervisor/connect';
+import type { PlannerConfig } from '../decision/config';
+import { expandQuery } from './queries';
+import { splitListen, type ServiceConfig } from './schema';
+
+/** setTimeout's largest delay (a 32-bit signed count of ms); beyond it Node fires at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The shortest T2 a loop can keep (shorter periods only spin). */
+export const MIN_PERIOD_SECONDS = 0.01;
+
+type Checked = Pick<
+  ServiceConfig,
+  'hypervisors' | 'prometheus' | 'vms' | 'listen' | 'exporter' | 'authTokenFile'
+> & {
+  planner: PlannerConfig;
+};
+
+/** Every `…Seconds` field anywhere in the config, with its dotted path. */
+function periods(v: unknown, at: string[] = []): [string, number][] {
+  if (Array.isArray(v)) return v.flatMap((x, i) => periods(x, [...at, String(i)]));
+  if (v === null || typeof v !== 'object') return [];
+  return Object.entries(v).flatMap(([k, x]) =>
+    typeof x === 'number' && /Seconds$/.test(k) ? [[[...at, k].join('.'), x]] : periods(x, [...at, k]),
+  ) as [string, number][];
+}
+
+/** Where a query does not parse as PromQL, or undefined. */
+export function promqlError(query: string): string | undefined {
+  let at: number | undefined;
+  parser.parse(query).iterate({
+    enter: (n) => {
+      if (at === undefined && n.type.isError) at = n.from;
+      return at === undefined;
+    },
+  });
+  if (at === undefined) return undefined;
+  const near = query.slice(Math.max(0, at - 10), at + 10);
+  return `not valid PromQL at character ${at + 1} (near "${near}")`;
+}
+
+export function semanticErrors(cfg: Checked): string[] {
+  const errors: string[] = [];
+  for (const [where, s] of periods(cfg)) {
+    if (!Number.isFinite(s) || s * 1000 > MAX_TIMER_MS)
+      errors.push(
+        `${where}: ${s} s is longer than Node's timer limit (${Math.floor(MAX_TIMER_MS / 1000)} s)`,
+      );
+  }
+  if (cfg.planner.t2Seconds < MIN_PERIOD_SECONDS)
+    errors.push(`planner.t2Seconds: ${cfg.planner.t2Seconds} s is shorter than ${MIN_PERIOD_SECONDS} s`);
+  if (cfg.prometheus.scrapeIntervalSeconds < MIN_PERIOD_SECONDS)
+    errors.push(`prometheus.scrapeIntervalSeconds: shorter than ${MIN_PERIOD_SECONDS} s`);
+  const { k, n } = cfg.planner;
+  if (cfg.prometheus.historyPoints < n)
+    errors.push(
+      `prometheus.historyPoints: ${cfg.prometheus.historyPoints} points cannot hold the planner's n = ${n} (k = ${k}): the hotspot rule could never fire`,
+    );
+  const uris = new Map<string, number>();
+  const names = new Map<string, number>();
+  cfg.hypervisors.forEach((spec, i) => {
+    let p: ReturnType<typeof parseHypervisorUri>;
+    try {
+      p = parseHypervisorUri(spec);
+    } catch {
+      return; // the schema already named it
+    }
+    if (uris.has(p.uri)) errors.push(`hypervisors.${i}: ${p.uri} is already hypervisors.${uris.get(p.uri)}`);
+    else uris.set(p.uri, i);
+    if (p.name !== undefined) {
+      if (names.has(p.name))
+        errors.push(`hypervisors.${i}: host name "${p.name}" is already hypervisors.${names.get(p.name)}`);
+      else names.set(p.name, i);
+    }
+  });
+  if (cfg.exporter) {
+    const api = splitListen(cfg.listen);
+    const exp = splitListen(cfg.exporter.listen);
+    if (api.port !== 0 && api.port === exp.port)
+      errors.push(`exporter.listen: port ${exp.port} is also the API's (listen: ${cfg.listen})`);
+  }
+  const dummy = { window: '1m', vm: 'vm', host: 'host' };
+  for (const [name, q] of Object.entries(cfg.prometheus.queries)) {
+    const e = promqlError(expandQuery(q, dummy));
+    if (e) errors.push(`prometheus.queries.${name}: ${e}`);
+  }
+  for (const [vm, o] of Object.entries(cfg.vms)) {
+    const per: [string, string | undefined][] = [
+      ['sli.query', o.sli?.query],
+      ['requestsQuery', o.requestsQuery],
+      ['responsesQuery', o.responsesQuery],
+      ['responseTimeQuery', o.responseTimeQuery],
+    ];
+    for (const [field, q] of per) {
+      const e = q === undefined ? undefined : promqlError(expandQuery(q, dummy));
+      if (e) errors.push(`vms.${vm}.${field}: ${e}`);
+    }
+  }
+  return errors;
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+/** Things that work but are probably not meant: printed by `config check`, logged at start. */
+export function configWarnings(cfg: Checked): string[] {
+  const warnings: string[] = [];
+  const api = splitListen(cfg.listen).host;
+  if (!LOOPBACK.test(api) && cfg.authTokenFile === undefined)
+    warnings.push(
+      `listen: ${cfg.listen} is reachable beyond this machine and no authTokenFile is set: plans and events are readable by anyone who reaches it (set authTokenFile, and TLS with --web.config.file)`,
+    );
+  if (cfg.exporter && !LOOPBACK.test(splitListen(cfg.exporter.listen).host))
+    warnings.push(
+      `exporter.listen: ${cfg.exporter.listen} is reachable beyond this machine without TLS or authentication (use --web.config.file)`,
+    );
+  return warnings;
+}
