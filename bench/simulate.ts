@@ -74,7 +74,8 @@ async function main(): Promise<void> {
   for (const mode of STRATEGY_NAMES) seedExperiment[mode] = await timeRun(seed, mode);
   const large = largeCluster();
   const largeRuns: Record<string, number> = {};
-  for (const mode of ['gl', 'sandpiper', 'drs'] as const) largeRuns[mode] = await timeRun(large, mode);
+  for (const mode of ['gl', 'sandpiper', 'drs', 'proxlb', 'clairvoyant'] as const)
+    largeRuns[mode] = await timeRun(large, mode);
   console.log(
     JSON.stringify({
       bench: 'simulate',
