@@ -2,7 +2,8 @@
 // same flags as `vmpilot exporter`, without loading the rest of the CLI. The benchmark
 // runs the exporter through it as a separate process so its RSS is its own.
 import { Command, CommanderError } from 'commander';
-import { CliError, describeError } from '../core/cli/errors';
+import { describeError, exitCodeOf } from '../core/cli/errors';
+import { vmpilotVersion } from '../core/cli/version';
 import { leanHeap, wantsLeanHeap } from './lean-memory';
 
 async function run(argv: string[]): Promise<number> {
@@ -11,14 +12,14 @@ async function run(argv: string[]): Promise<number> {
   const { registerExporterCommand } = await import('./command.js');
   const program = new Command('vmpilot-exporter').exitOverride();
   registerExporterCommand(program);
-  for (const c of program.commands) c.exitOverride();
+  for (const c of program.commands) c.exitOverride().version(vmpilotVersion());
   try {
     await program.parseAsync([argv[0], argv[1], 'exporter', ...argv.slice(2)]);
     return 0;
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode;
-    process.stderr.write(`vmpilot exporter: ${describeError(e)}\n`);
-    return e instanceof CliError ? e.exitCode : 1; // 2 for a bad flag value, as `vmpilot exporter`
+    // commander already printed its own errors (usage, --help, --version).
+    if (!(e instanceof CommanderError)) process.stderr.write(`vmpilot exporter: ${describeError(e)}\n`);
+    return exitCodeOf(e); // 2 for a usage error, 1 at run time, as `vmpilot exporter`
   }
 }
 

@@ -1,11 +1,14 @@
 // The exporter as a library: `createExporter` (collect without HTTP) and `startExporter`
-// (express: `/` landing page, `/metrics`, `/healthz`). Used by `vmpilot exporter` and
-// embedded by the autoscaler's demo.
-import type { Server } from 'node:http';
+// (express: `/` landing page, the telemetry path `/metrics`, `/healthz`, served by the
+// shared web server of core/web/server.ts: TLS, basic auth, gzip, connection limits). Used
+// by `vmpilot exporter` and embedded by the autoscaler's demo.
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { Logger } from 'pino';
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Registry } from 'prom-client';
+import type { ListenAddress } from '../core/web/listen-address';
+import { registerSelfMetrics } from '../core/metrics/self-metrics';
+import { startWebServer, type ConnectionLimits } from '../core/web/server';
 import { parseHypervisorUri, type ConnectOptions } from '../core/hypervisor/connect';
 import type { HypervisorPort, StatGroup } from '../core/hypervisor/port';
 import { COLLECTORS, selectCollectors } from './collectors';
@@ -104,15 +107,9 @@ export async function createExporter(opts: ExporterOptions): Promise<Exporter> {
     logger: opts.logger,
     now: opts.now,
   });
-  // The exporter's own process metrics (RSS, heap, event-loop lag) through prom-client.
+  // The exporter's own process metrics (RSS, heap, event-loop lag) and build info.
   const self = new Registry();
-  collectDefaultMetrics({ register: self });
-  // prom-client names a few gauges `*_total` (nodejs_active_handles_total…), which
-  // `promtool check metrics` rejects: leave those out.
-  for (const m of self.getMetricsAsArray()) {
-    const { name, type } = m as unknown as { name: string; type: string };
-    if (name.endsWith('_total') && type !== 'counter') self.removeSingleMetric(name);
-  }
+  registerSelfMetrics(self, 'exporter');
   const uris = [...(opts.connect ?? []), ...(opts.hypervisor ? [opts.hypervisor.uri] : [])];
   const trim =
     (opts.releaseNativeMemory ?? true) && scrapesLibvirt(uris)
@@ -146,28 +143,40 @@ export async function createExporter(opts: ExporterOptions): Promise<Exporter> {
 }
 
 export interface StartExporterOptions extends ExporterOptions {
-  /** Address to bind (port 0 = a free port). */
-  listen: { host: string; port: number };
+  /** Addresses to bind (port 0 = a free port); one server each. */
+  listen: ListenAddress | readonly ListenAddress[];
+  /** `--web.config.file` (exporter-toolkit format): TLS, basic auth, headers. */
+  webConfigFile?: string;
+  /** Path of the metrics (default /metrics). */
+  telemetryPath?: string;
+  limits?: Partial<ConnectionLimits>;
 }
 
 export interface RunningExporter {
+  /** Base URL of the first address. */
   url: string;
+  urls: string[];
   port: number;
+  /** Full URL of the metrics on the first address. */
+  metricsUrl: string;
   exporter: Exporter;
+  /** Re-reads the web config file (SIGHUP); throws and keeps the old one when it is invalid. */
+  reloadWebConfig(): void;
   close(): Promise<void>;
 }
 
-function landingPage(collectorNames: string[]): string {
+function landingPage(collectorNames: string[], telemetryPath: string): string {
   const items = COLLECTORS.map(
     (c) =>
       `<li><code>${c.name}</code> ${collectorNames.includes(c.name) ? '' : '(disabled) '}— ${c.description}</li>`,
   ).join('\n');
+  const metricsHref = telemetryPath.replace(/^\//, '');
   return `<!doctype html>
 <html><head><title>vmpilot exporter</title></head>
 <body>
 <h1>vmpilot exporter</h1>
 <p>Per-VM and per-host metrics of libvirt / simulated hosts for Prometheus.</p>
-<ul><li><a href="metrics">/metrics</a></li><li><a href="healthz">/healthz</a></li></ul>
+<ul><li><a href="${metricsHref}">${telemetryPath}</a></li><li><a href="healthz">/healthz</a></li></ul>
 <h2>Collectors</h2>
 <ul>
 ${items}
@@ -176,19 +185,22 @@ ${items}
 `;
 }
 
-/** Starts the HTTP server; rejects with a one-line error when the address cannot be bound. */
+/** Starts the HTTP server(s); rejects with a one-line error when an address cannot be bound. */
 export async function startExporter(opts: StartExporterOptions): Promise<RunningExporter> {
+  const telemetryPath = opts.telemetryPath ?? '/metrics';
+  if (!telemetryPath.startsWith('/'))
+    throw new Error(`--web.telemetry-path "${telemetryPath}" must start with /`);
   const exporter = await createExporter(opts);
   const enabled = selectCollectors(opts.collectors).map((c) => c.name);
   const app = express();
   app.disable('x-powered-by');
   app.get('/', (_req, res) => {
-    res.type('html').send(landingPage(enabled));
+    res.type('html').send(landingPage(enabled, telemetryPath));
   });
   app.get('/healthz', (_req, res) => {
     res.type('text').send('ok\n');
   });
-  app.get('/metrics', async (_req, res) => {
+  app.get(telemetryPath, async (_req, res) => {
     try {
       const body = await exporter.metrics();
       res.type('text/plain; version=0.0.4; charset=utf-8').send(body);
@@ -201,31 +213,35 @@ export async function startExporter(opts: StartExporterOptions): Promise<Running
         .send(`scrape failed: ${e instanceof Error ? e.message : String(e)}\n`);
     }
   });
-  let server: Server;
+  let web;
   try {
-    server = await new Promise<Server>((resolve, reject) => {
-      const s = app.listen(opts.listen.port, opts.listen.host);
-      s.once('listening', () => resolve(s));
-      s.once('error', reject);
+    web = await startWebServer(app, {
+      addresses: Array.isArray(opts.listen) ? opts.listen : [opts.listen as ListenAddress],
+      ...(opts.webConfigFile ? { webConfigFile: opts.webConfigFile } : {}),
+      ...(opts.limits ? { limits: opts.limits } : {}),
     });
   } catch (e) {
     await exporter.close();
-    const code = (e as NodeJS.ErrnoException).code;
-    const where = `${opts.listen.host}:${opts.listen.port}`;
-    if (code === 'EADDRINUSE')
-      throw new Error(`cannot listen on ${where}: address already in use`, { cause: e });
-    throw new Error(`cannot listen on ${where}: ${(e as Error).message}`, { cause: e });
+    throw e;
   }
-  const port = (server.address() as AddressInfo).port;
-  const host = opts.listen.host.includes(':') ? `[${opts.listen.host}]` : opts.listen.host;
-  opts.logger?.info({ url: `http://${host}:${port}/metrics`, collectors: enabled }, 'exporter listening');
+  const url = web.urls[0];
+  opts.logger?.info(
+    {
+      urls: web.urls.map((u) => `${u}${telemetryPath}`).join(' '),
+      tls: web.tls,
+      collectors: enabled.join(','),
+    },
+    'exporter listening',
+  );
   return {
-    url: `http://${host}:${port}`,
-    port,
+    url,
+    urls: web.urls,
+    port: (web.servers[0].address() as AddressInfo).port,
+    metricsUrl: `${url}${telemetryPath}`,
     exporter,
+    reloadWebConfig: () => web.reload(),
     async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await web.close();
       await exporter.close();
     },
   };

@@ -1,20 +1,15 @@
 // The `vmpilot` CLI. Each file in ./commands registers one subcommand (node_exporter-style
 // self-registration), so adding a command never touches this file.
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { leanHeap, wantsLeanHeap } from '../../exporter/lean-memory';
-import { CliError, describeError } from './errors';
+import { exitCodeOf } from '../../core/cli/errors';
+import { vmpilotVersion } from '../../core/cli/version';
+import { describeError } from './errors';
 
 export interface CommandModule {
   register(program: Command): void;
-}
-
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as {
-    version?: string;
-  };
-  return pkg.version ?? '0.0.0';
 }
 
 export function buildProgram(): Command {
@@ -22,7 +17,7 @@ export function buildProgram(): Command {
     .description(
       'Autoscaler for KVM clusters: points, hotspots, local tuning and live migration through libvirt',
     )
-    .version(packageVersion())
+    .version(vmpilotVersion())
     .option('--debug', 'print stack traces of errors')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
@@ -42,7 +37,8 @@ export function buildProgram(): Command {
       process.stderr.write(`vmpilot: command ${f} failed to load: ${describeError(e)}\n`);
     }
   }
-  for (const c of program.commands) c.exitOverride();
+  // Every subcommand answers --version too (`vmpilot exporter --version`), as Go binaries do.
+  for (const c of program.commands) c.exitOverride().version(vmpilotVersion());
   return program;
 }
 
@@ -56,12 +52,12 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
-    if (e instanceof CommanderError) {
-      // commander already printed help/version/usage errors.
-      return e.exitCode;
+    // One rule (core/cli/errors.ts): usage errors exit 2, run-time errors 1. commander
+    // already printed its own (usage, --help, --version).
+    if (!(e instanceof CommanderError)) {
+      process.stderr.write(`vmpilot: ${describeError(e)}\n`);
+      if (debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
     }
-    process.stderr.write(`vmpilot: ${describeError(e)}\n`);
-    if (debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
-    return e instanceof CliError ? e.exitCode : 1;
+    return exitCodeOf(e);
   }
 }

@@ -2,6 +2,7 @@
 // exporter never mixes its series in). Names are fixed by the notes: vmpilot_autoscaler_*,
 // vmpilot_tuning_events_total, vmpilot_migration_duration_seconds, vmpilot_vm_points.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { registerSelfMetrics } from '../../core/metrics/self-metrics';
 
 export class ServiceMetrics {
   readonly registry = new Registry();
@@ -114,7 +115,11 @@ export class ServiceMetrics {
 
   constructor(opts: { processMetrics?: boolean } = {}) {
     this.journalWritable.set(1);
-    if (opts.processMetrics !== false)
+    if (opts.processMetrics !== false) {
+      // Deprecated: the prefixed copies (vmpilot_autoscaler_process_*, _nodejs_*) stay one
+      // release for dashboards that use them; generic dashboards read the unprefixed ones.
       collectDefaultMetrics({ register: this.registry, prefix: 'vmpilot_autoscaler_' });
+      registerSelfMetrics(this.registry, 'autoscaler');
+    }
   }
 }

@@ -16,7 +16,13 @@ import type { EventLog } from '../journal/event-log';
 import type { Strategy } from '../strategies/strategy';
 import { vmpilotStrategy } from '../strategies/vmpilot';
 import { PlausibilityGate } from '../sources/plausibility';
-import { MetricsSourceError, type HeldHost, type MetricsSource, type Observation } from '../sources/source';
+import {
+  MetricsSourceError,
+  TooManySeriesError,
+  type HeldHost,
+  type MetricsSource,
+  type Observation,
+} from '../sources/source';
 import { historyFromJournal } from './history';
 import type { ServiceMetrics } from './metrics';
 import { freeMemoryBytes } from '../applier/room';
@@ -129,6 +135,11 @@ export class AutoscalerService {
   }
   get dryRun(): boolean {
     return this.dryRunFlag;
+  }
+  /** Config reload (SIGHUP): the next action is applied or only journalled accordingly. */
+  setDryRun(d: boolean): void {
+    this.dryRunFlag = d;
+    this.o.metrics.dryRun.set(d ? 1 : 0);
   }
 
   /**
@@ -251,7 +262,11 @@ export class AutoscalerService {
       return {
         plan: {
           at: now,
-          held: knownHosts.map((host) => ({ host, code: 'source_down' as const, reason })),
+          held: knownHosts.map((host) => ({
+            host,
+            code: e instanceof TooManySeriesError ? ('too_many_series' as const) : ('source_down' as const),
+            reason,
+          })),
           actions: [],
         },
         observation: null,

@@ -14,7 +14,7 @@ import type { PortOptions } from './port-options';
  */
 export type ConnectOptions = Omit<PortOptions, 'hostName'> &
   Pick<SimPortOptions, 'speed'> &
-  Pick<LibvirtPortOptions, 'dedicatedConnection'>;
+  Pick<LibvirtPortOptions, 'dedicatedConnection' | 'readOnly'>;
 
 export interface ParsedUri {
   kind: 'libvirt' | 'sim';
@@ -78,7 +78,11 @@ async function openOne(p: ParsedUri, opts: ConnectOptions): Promise<HypervisorPo
     return openSim(p.uri, { ...common, speed: opts.speed });
   }
   const { openLibvirt } = await import('../libvirt/adapter.js');
-  return openLibvirt(p.uri, { ...common, dedicatedConnection: opts.dedicatedConnection });
+  return openLibvirt(p.uri, {
+    ...common,
+    dedicatedConnection: opts.dedicatedConnection,
+    readOnly: opts.readOnly,
+  });
 }
 
 type HostMethod = {

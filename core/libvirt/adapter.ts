@@ -39,12 +39,17 @@ export type LibvirtPortOptions = PortOptions & {
    * port's calls never wait behind another port's (see ./connection.ts).
    */
   dedicatedConnection?: boolean;
+  /** Open libvirt read-only (virConnectOpenReadOnly): for readers such as the exporter. */
+  readOnly?: boolean;
 };
 
 /** Opens a port on one libvirt URI (test:///default, test:///abs/host.xml, qemu:///system, qemu+ssh://…). */
 export async function openLibvirt(uri: string, opts: LibvirtPortOptions = {}): Promise<HypervisorPort> {
   const timeoutMs = opts.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const conn = await LibvirtConnection.acquire(uri, timeoutMs, { dedicated: opts.dedicatedConnection });
+  const conn = await LibvirtConnection.acquire(uri, timeoutMs, {
+    dedicated: opts.dedicatedConnection,
+    readOnly: opts.readOnly,
+  });
   try {
     let name = hostNameFromUri(uri, opts.hostName);
     if (name === null)

@@ -22,6 +22,8 @@ const KEEPALIVE_COUNT = 3;
 
 interface PoolEntry {
   uri: string;
+  /** Opened with virConnectOpenReadOnly (libvirt's read-only socket: no changes allowed). */
+  readOnly: boolean;
   refs: number;
   /** Deadline of (re)opening the connection. */
   openTimeoutMs: number;
@@ -51,7 +53,8 @@ async function openRaw(entry: PoolEntry, timeoutMs: number): Promise<Ptr> {
   registerEventLoop();
   const { fn } = libvirt();
   const mark = errorMark();
-  const opening = callAsync<Ptr | null>(fn.virConnectOpen, entry.uri);
+  const open = entry.readOnly ? fn.virConnectOpenReadOnly : fn.virConnectOpen;
+  const opening = callAsync<Ptr | null>(open, entry.uri);
   let conn: Ptr | null;
   try {
     conn = await withDeadline(`connecting to ${entry.uri}`, timeoutMs, opening);
@@ -110,20 +113,23 @@ export class LibvirtConnection {
   static async acquire(
     uri: string,
     timeoutMs: number,
-    opts: { dedicated?: boolean } = {},
+    opts: { dedicated?: boolean; readOnly?: boolean } = {},
   ): Promise<LibvirtConnection> {
-    let entry = opts.dedicated ? undefined : pool.get(uri);
+    // Read-only and read-write connections to one URI are different connections.
+    const key = `${opts.readOnly ? 'ro:' : ''}${uri}`;
+    let entry = opts.dedicated ? undefined : pool.get(key);
     const shared = entry !== undefined;
     if (!entry) {
       const fresh: PoolEntry = {
         uri,
+        readOnly: opts.readOnly ?? false,
         refs: 0,
         openTimeoutMs: timeoutMs,
         conn: Promise.resolve(0n),
         inflight: new Set(),
       };
       fresh.conn = openRaw(fresh, timeoutMs);
-      if (!opts.dedicated) pool.set(uri, fresh);
+      if (!opts.dedicated) pool.set(key, fresh);
       entry = fresh;
     }
     entry.refs += 1;
@@ -135,7 +141,7 @@ export class LibvirtConnection {
     } catch (e) {
       entry.refs -= 1;
       lease.closed = true;
-      if (pool.get(uri) === entry && entry.refs === 0) pool.delete(uri);
+      if (pool.get(key) === entry && entry.refs === 0) pool.delete(key);
       throw e;
     }
     return lease;
@@ -204,7 +210,8 @@ export class LibvirtConnection {
     this.closed = true;
     this.entry.refs -= 1;
     if (this.entry.refs === 0) {
-      if (pool.get(this.entry.uri) === this.entry) pool.delete(this.entry.uri);
+      const key = `${this.entry.readOnly ? 'ro:' : ''}${this.entry.uri}`;
+      if (pool.get(key) === this.entry) pool.delete(key);
       await closeRaw(this.entry, this.entry.conn);
     }
   }

@@ -85,6 +85,7 @@ function declare(lib: ReturnType<typeof koffi.load>) {
   const f = (sig: string): KoffiFn => lib.func(sig);
   return {
     virConnectOpen: f('void *virConnectOpen(const char *name)'),
+    virConnectOpenReadOnly: f('void *virConnectOpenReadOnly(const char *name)'),
     virConnectClose: f('int virConnectClose(void *conn)'),
     virConnectGetHostname: f('void *virConnectGetHostname(void *conn)'),
     virConnectSetKeepAlive: f('int virConnectSetKeepAlive(void *conn, int interval, unsigned int count)'),

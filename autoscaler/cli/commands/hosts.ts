@@ -1,5 +1,6 @@
 // `vmpilot hosts --connect URI… [--json]`: list hosts and their VMs (a smoke test of the port).
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
+import { parseDuration } from '../../../core/cli/duration';
 import { connectHypervisors } from '../../../core/hypervisor/connect';
 import type { HypervisorPort } from '../../../core/hypervisor/port';
 
@@ -65,7 +66,18 @@ export function formatHosts(data: HostsJson): string {
   return lines.join('\n');
 }
 
-const collect = (v: string, prev: string[]) => [...prev, v];
+const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
+
+/** `--timeout`: any duration (5s, 1m30s); a bare number keeps its old meaning, milliseconds. */
+function timeoutMs(v: string): number {
+  try {
+    const ms = parseDuration(v, { bareUnit: 'ms' });
+    if (ms > 0) return ms;
+  } catch {
+    // reported below
+  }
+  throw new InvalidArgumentError('expected a duration greater than 0 (e.g. 10s, 500ms; a bare number is ms)');
+}
 
 export function register(program: Command): void {
   program
@@ -75,12 +87,12 @@ export function register(program: Command): void {
       '-c, --connect <uri>',
       'hypervisor URI, repeatable: test:///default, test:///abs/host.xml, qemu:///system, qemu+ssh://host/system, sim://SCENARIO; prefix NAME= to name the host',
       collect,
-      [],
     )
     .option('--json', 'print JSON ({"hosts":[{name,uri,cpus,memoryBytes,vms:[…]}]})')
-    .option('--timeout <ms>', 'deadline of each hypervisor call in milliseconds', (v) => Number(v), 10000)
+    .option('--timeout <duration>', 'deadline of each hypervisor call (default 10s)', timeoutMs, 10000)
     .action(async (opts: { connect: string[]; json?: boolean; timeout: number }) => {
-      const port = await connectHypervisors(opts.connect, { defaultTimeoutMs: opts.timeout });
+      // Listing only reads: libvirt's read-only socket is enough (no libvirt group needed).
+      const port = await connectHypervisors(opts.connect, { defaultTimeoutMs: opts.timeout, readOnly: true });
       try {
         const data = await listCluster(port, opts.timeout);
         process.stdout.write(opts.json ? `${JSON.stringify(data, null, 2)}\n` : `${formatHosts(data)}\n`);

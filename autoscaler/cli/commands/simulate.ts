@@ -83,11 +83,11 @@ export function register(program: Command): void {
       async (opts: { scenario: string; mode: string; json?: boolean; seed?: string; events?: string }) => {
         const mode = opts.mode;
         if (!isStrategyName(mode))
-          throw new CliError(`unknown mode "${mode}" (expected one of ${STRATEGY_NAMES.join(', ')})`);
+          throw new CliError(`unknown mode "${mode}" (expected one of ${STRATEGY_NAMES.join(', ')})`, 2);
         let seed: number | undefined;
         if (opts.seed !== undefined) {
           seed = Number(opts.seed);
-          if (!Number.isInteger(seed)) throw new CliError(`--seed must be an integer, got "${opts.seed}"`);
+          if (!Number.isInteger(seed)) throw new CliError(`--seed must be an integer, got "${opts.seed}"`, 2);
         }
         let scenario;
         try {
