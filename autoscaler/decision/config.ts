@@ -96,8 +96,12 @@ export const plannerConfigSchema = z
     maxMigrationsPerRound: z.number().int().min(0).default(1),
     /** A VM that migrated is not moved again for this long. */
     cooldownSeconds: nonNegative.default(600),
-    /** A VM is never moved back to a host it left within this many global rounds. */
-    pingPongRounds: z.number().int().min(0).default(5),
+    /**
+     * A VM is never moved back to a host it left within this many global rounds. Default 15
+     * (30 min at the default T1): a VM does not return to a host within half an hour (issue
+     * 12; `simulate` counts returns at any time and within 30 min, independently of this).
+     */
+    pingPongRounds: z.number().int().min(0).default(15),
     /** Local tuning emits no action for a relative change below this. */
     hysteresis: fraction.default(0.1),
     vmLimits: z.array(vmLimitSchema).default([]),

@@ -151,11 +151,11 @@ describe('global round: where to', () => {
     expect(p.actions[0]).toMatchObject({ vm: 'disk-a', to: 'h3' });
   });
   it('never sends a VM back to the host it left within the ping-pong window', () => {
-    const history = { migrations: [{ vm: 'cpu-a', from: 'h2', to: 'h1', at: NOW - 500_000 }] };
-    // Cooldown over (400 s), but within the ping-pong window of 5 rounds × 120 s.
+    const history = { migrations: [{ vm: 'cpu-a', from: 'h2', to: 'h1', at: NOW - 1_700_000 }] };
+    // Cooldown over (400 s), but within the default ping-pong window of 15 rounds × 120 s (30 min).
     const p = plan(hotCluster(), { cooldownSeconds: 400 }, history);
     expect(p.actions[0]).toMatchObject({ vm: 'cpu-a', to: 'h3' });
-    // Outside the window (5 rounds × 60 s = 300 s) h2 is fine again.
+    // Outside the window (15 rounds × 60 s = 900 s) h2 is fine again.
     expect(plan(hotCluster(), { cooldownSeconds: 400, t1Seconds: 60 }, history).actions[0].to).toBe('h2');
   });
   it('reserves the demand of a VM still in flight on its destination', () => {
