@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { plannerConfigSchema } from '../decision/config';
 import { parseHypervisorUri } from '../../core/hypervisor/connect';
+import { httpClientSchema } from '../../core/web/http-client';
 import { DEFAULT_QUERIES, QUERY_NAMES, type QueryName } from './queries';
 
 /** `HOST:PORT` with a numeric port; IPv6 hosts in brackets. */
@@ -69,6 +70,8 @@ export const serviceConfigSchema = z
     prometheus: z
       .object({
         url: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:9090'),
+        /** Basic auth, bearer token and TLS for reading Prometheus (as its own http_config). */
+        http: httpClientSchema.optional(),
         /** Deadline of each query. */
         timeoutSeconds: z.number().positive().max(300).default(5),
         /** Prometheus' scrape interval of the exporter; data older than `planner.staleIntervals` of these is stale. */
@@ -77,6 +80,10 @@ export const serviceConfigSchema = z
         historyPoints: z.number().int().min(1).max(120).default(5),
         /** Window of rate(); default 4 scrape intervals. */
         rateWindow: promDuration.optional(),
+        /** Most series one query may return; more holds every host (too_many_series). */
+        maxSeries: z.number().int().min(1).max(10_000_000).default(50_000),
+        /** Most hosts taken from Prometheus; more holds every host (too_many_series). */
+        maxHosts: z.number().int().min(1).max(1_000_000).default(1000),
         queries: queriesSchema.prefault({}),
       })
       .strict()

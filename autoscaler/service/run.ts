@@ -69,6 +69,8 @@ export function sourceFromConfig(cfg: LoadedConfig): PrometheusSource {
     capacity: cfg.capacity,
     vms: cfg.vms,
     staleIntervals: cfg.planner.staleIntervals,
+    maxSeries: cfg.prometheus.maxSeries,
+    maxHosts: cfg.prometheus.maxHosts,
   });
 }
 

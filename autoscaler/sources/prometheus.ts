@@ -3,6 +3,7 @@
 // every rejection is wrapped into a MetricsSourceError naming the query.
 import { PrometheusDriver, type QueryResult } from 'prometheus-query';
 import { withDeadline } from '../../core/hypervisor/errors';
+import type { HttpClientOptions } from '../../core/web/http-client';
 import { DEFAULT_STALE_INTERVALS } from '../../core/model/staleness';
 import { expandQuery, type QueryName } from '../config/queries';
 import {
@@ -15,10 +16,15 @@ import {
   type RangeSeries,
   type VmOverride,
 } from './build-snapshot';
-import { MetricsSourceError, type MetricsSource, type Observation } from './source';
+import { MetricsSourceError, TooManySeriesError, type MetricsSource, type Observation } from './source';
+
+/** Largest answer read from Prometheus (axios stops reading beyond it): memory stays bounded. */
+export const MAX_RESPONSE_BYTES = 64 * 2 ** 20;
 
 export interface PrometheusSourceOptions {
   url: string;
+  /** Basic auth / bearer token / TLS of the connection (core/web/http-client.ts). */
+  http?: HttpClientOptions;
   timeoutMs: number;
   scrapeIntervalSeconds: number;
   historyPoints: number;
@@ -27,6 +33,10 @@ export interface PrometheusSourceOptions {
   capacity: BuildInput['capacity'];
   /** `planner.staleIntervals` (default: its default, core/model/staleness.ts). */
   staleIntervals?: number;
+  /** Most series one query may return (`prometheus.maxSeries`). */
+  maxSeries?: number;
+  /** Most hosts taken (`prometheus.maxHosts`). */
+  maxHosts?: number;
   vms: Record<
     string,
     {
@@ -145,14 +155,34 @@ export class PrometheusSource implements MetricsSource {
     this.driver = new PrometheusDriver({
       endpoint: o.url.replace(/\/+$/, ''),
       baseURL: '/api/v1',
+      ...(o.http?.auth ? { auth: o.http.auth } : {}),
+      ...(o.http?.headers ? { headers: o.http.headers } : {}),
       timeout: o.timeoutMs,
+      requestInterceptor: {
+        onFulfilled: (c) => {
+          if (o.http?.httpsAgent) c.httpsAgent = o.http.httpsAgent;
+          c.maxContentLength = MAX_RESPONSE_BYTES;
+          return c;
+        },
+      },
     });
+  }
+
+  /** Refuses a result with more series than configured, naming the query. */
+  private bounded<T>(name: string, rows: T[]): T[] {
+    const max = this.o.maxSeries ?? Number.POSITIVE_INFINITY;
+    if (rows.length > max)
+      throw new TooManySeriesError(
+        `Prometheus at ${this.o.url}: query ${name} returned ${rows.length} series (more than prometheus.maxSeries = ${max})`,
+      );
+    return rows;
   }
 
   private async run<T>(name: string, promql: string, work: () => Promise<T>): Promise<T> {
     try {
       return await withDeadline(`PromQL ${name}`, this.o.timeoutMs + 500, work());
     } catch (e) {
+      if (e instanceof TooManySeriesError) throw e;
       throw new MetricsSourceError(
         `Prometheus at ${this.o.url}: query ${name} (${promql}) failed: ${describePromError(e)}`,
         {
@@ -173,7 +203,7 @@ export class PrometheusSource implements MetricsSource {
     for (const name of INSTANT) {
       const q = expandQuery(this.o.queries[name], { window });
       const done = this.run(name, q, async () =>
-        toInstant(await this.driver.instantQuery(q, now, timeout)),
+        this.bounded(name, toInstant(await this.driver.instantQuery(q, now, timeout))),
       ).then((r) => {
         instant[name] = r;
       });
@@ -182,7 +212,7 @@ export class PrometheusSource implements MetricsSource {
     for (const name of RANGE) {
       const q = expandQuery(this.o.queries[name], { window });
       const done = this.run(name, q, async () =>
-        toRange(await this.driver.rangeQuery(q, start, now, step, timeout)),
+        this.bounded(name, toRange(await this.driver.rangeQuery(q, start, now, step, timeout))),
       ).then((r) => {
         range[name] = r;
       });
@@ -238,6 +268,11 @@ export class PrometheusSource implements MetricsSource {
       capacity: this.o.capacity,
       vms,
     });
+    const maxHosts = this.o.maxHosts ?? Number.POSITIVE_INFINITY;
+    if (obs.snapshot.hosts.length > maxHosts)
+      throw new TooManySeriesError(
+        `Prometheus at ${this.o.url}: ${obs.snapshot.hosts.length} hosts (more than prometheus.maxHosts = ${maxHosts})`,
+      );
     return warnings.length ? { ...obs, warnings } : obs;
   }
 }

@@ -28,8 +28,13 @@ export interface MetricsSource {
 
 /** The source could not produce a snapshot at all (e.g. Prometheus unreachable). */
 export class MetricsSourceError extends Error {
-  override readonly name = 'MetricsSourceError';
+  override readonly name: string = 'MetricsSourceError';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
+}
+
+/** The source returned more series or hosts than configured to take (every host is held). */
+export class TooManySeriesError extends MetricsSourceError {
+  override readonly name = 'TooManySeriesError';
 }
