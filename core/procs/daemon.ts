@@ -20,6 +20,8 @@ export interface DaemonOptions {
   url: string;
   /** Deadline for /-/ready (default 30 s). */
   readyTimeoutMs?: number;
+  /** Headers of the /-/ready probe (e.g. basic auth of a daemon behind --web.config.file). */
+  readyHeaders?: Record<string, string>;
   /** Runs after the process exited (e.g. removing its temp dir). */
   afterStop?: () => void;
 }
@@ -43,7 +45,10 @@ async function waitReady(o: DaemonOptions, child: ChildProcess, log: () => strin
   while (Date.now() < until) {
     if (child.exitCode !== null) throw new Error(`${o.name} exited with code ${child.exitCode}: ${log()}`);
     try {
-      const r = await fetch(`${o.url}/-/ready`, { signal: AbortSignal.timeout(1000) });
+      const r = await fetch(`${o.url}/-/ready`, {
+        signal: AbortSignal.timeout(1000),
+        ...(o.readyHeaders ? { headers: o.readyHeaders } : {}),
+      });
       if (r.ok) return;
     } catch {
       // not listening yet

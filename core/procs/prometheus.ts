@@ -23,6 +23,10 @@ export interface PrometheusOptions {
   readyTimeoutMs?: number;
   /** Path of the binary (default: `prometheus` on PATH). */
   binary?: string;
+  /** More jobs under scrape_configs, as YAML list items (`  - job_name: …`). */
+  extraScrapeConfigs?: string;
+  /** Headers of the readiness probe (Prometheus behind its own --web.config.file). */
+  readyHeaders?: Record<string, string>;
 }
 
 export interface RunningPrometheus {
@@ -54,7 +58,10 @@ export function freePort(): Promise<number> {
 
 /** The prometheus.yml for `opts` (pure). */
 export function prometheusConfig(
-  opts: Pick<PrometheusOptions, 'scrapeTargets' | 'scrapeIntervalSeconds' | 'ruleFiles'>,
+  opts: Pick<
+    PrometheusOptions,
+    'scrapeTargets' | 'scrapeIntervalSeconds' | 'ruleFiles' | 'extraScrapeConfigs'
+  >,
 ): string {
   const interval = `${opts.scrapeIntervalSeconds ?? 5}s`;
   const lines = [
@@ -69,6 +76,7 @@ export function prometheusConfig(
     `    scrape_timeout: ${interval}`,
     '    static_configs:',
     `      - targets: [${opts.scrapeTargets.map((t) => JSON.stringify(t)).join(', ')}]`,
+    ...(opts.extraScrapeConfigs ? [opts.extraScrapeConfigs.replace(/\n$/, '')] : []),
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -95,6 +103,7 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningP
     ],
     url,
     readyTimeoutMs: opts.readyTimeoutMs,
+    ...(opts.readyHeaders ? { readyHeaders: opts.readyHeaders } : {}),
     afterStop: () => {
       if (ownDir) rmSync(dataDir, { recursive: true, force: true });
     },

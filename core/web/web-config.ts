@@ -62,7 +62,7 @@ const webConfigSchema = z
     http_server_config: z
       .object({
         http2: unsupported('http2').optional(),
-        headers: z.record(z.enum(ALLOWED_HEADERS), z.string()).optional(),
+        headers: z.partialRecord(z.enum(ALLOWED_HEADERS), z.string()).optional(),
       })
       .strict()
       .optional(),
