@@ -25,8 +25,10 @@ export interface ApiDeps {
   registry: Registry;
   /** Alertmanager webhook notifications (already validated). */
   receiveAlerts: (payload: WebhookPayload) => ReceiveResult;
-  /** Bearer token for POST endpoints; undefined → they answer 403. */
-  token: string | undefined;
+  /** Bearer token for POST endpoints; undefined → they answer 403. A function: re-read on reload. */
+  token: string | undefined | (() => string | undefined);
+  /** Path of the service's own metrics (`--web.telemetry-path`, default /metrics). */
+  telemetryPath?: string;
   log: Logger;
 }
 
@@ -52,7 +54,7 @@ export function createApi(d: ApiDeps): express.Express {
       .type('text/plain')
       .send(`${r.reason}\n`);
   });
-  app.get('/metrics', async (_req, res, next) => {
+  app.get(d.telemetryPath ?? '/metrics', async (_req, res, next) => {
     try {
       res.type(d.registry.contentType).send(await d.registry.metrics());
     } catch (e) {
@@ -70,11 +72,12 @@ export function createApi(d: ApiDeps): express.Express {
   });
 
   const auth = (req: Request, res: Response, next: NextFunction) => {
-    if (d.token === undefined) {
+    const token = typeof d.token === 'function' ? d.token() : d.token;
+    if (token === undefined) {
       res.status(403).json({ error: 'no auth token configured (set authTokenFile in the config)' });
       return;
     }
-    if (!tokenMatches(req.get('authorization'), d.token)) {
+    if (!tokenMatches(req.get('authorization'), token)) {
       res.status(401).set('WWW-Authenticate', 'Bearer').json({ error: 'missing or wrong bearer token' });
       return;
     }
@@ -83,7 +86,7 @@ export function createApi(d: ApiDeps): express.Express {
   // The plan names hosts, VMs and reasons: with a token configured it needs the token too.
   // It is the last computed plan (`ageSeconds` old); a fresh one at most once per T2.
   const authIfConfigured = (req: Request, res: Response, next: NextFunction) =>
-    d.token === undefined ? next() : auth(req, res, next);
+    (typeof d.token === 'function' ? d.token() : d.token) === undefined ? next() : auth(req, res, next);
   app.get('/api/v1/plan', authIfConfigured, async (req, res, next) => {
     if (Object.keys(req.query).length > 0) {
       res.status(400).json({ error: `unknown query parameter(s): ${Object.keys(req.query).join(', ')}` });

@@ -2,7 +2,6 @@
 // reconciled against the hypervisors), hypervisor connections, optional in-process exporter,
 // Prometheus source, loops and HTTP API. `vmpilot autoscaler` and `vmpilot demo` use it.
 import { readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
 import pino, { type Logger } from 'pino';
 import { connectHypervisors } from '../../core/hypervisor/connect';
 import type { HypervisorPort } from '../../core/hypervisor/port';
@@ -10,7 +9,11 @@ import type { TuningEvent } from '../../core/model/event';
 import { AlertInbox } from '../alerts/inbox';
 import { filePauseStore, pauseStateFileFor } from './pause-state';
 import { PlanCache } from '../api/plan-cache';
-import { createApi, closeServer, listen } from '../api/server';
+import { createApi } from '../api/server';
+import type { ListenAddress } from '../../core/web/listen-address';
+import { startWebServer } from '../../core/web/server';
+import { httpClientOptions } from '../../core/web/http-client';
+import { changedSettings, type ReloadOutcome } from './reload';
 import type { LoadedConfig } from '../config/load';
 import { rateWindowOf, splitListen } from '../config/schema';
 import { configWarnings } from '../config/semantics';
@@ -31,6 +34,8 @@ export interface RunningAutoscaler {
   journal: Journal;
   /** Graceful stop: loops, action in flight (bounded by graceMs), API, exporter, connections. */
   stop(graceMs?: number): Promise<void>;
+  /** SIGHUP: applies what can change while running; throws (nothing changed) on a bad file. */
+  reload(next: LoadedConfig): ReloadOutcome;
 }
 
 export interface StartOptions {
@@ -43,6 +48,14 @@ export interface StartOptions {
   onRound?: (r: RoundReport) => void;
   /** Do not start the loops (plan-only use). */
   noLoops?: boolean;
+  /** Web flags of `vmpilot autoscaler` (override the config's `listen`). */
+  web?: {
+    addresses?: readonly ListenAddress[];
+    /** `--web.config.file` (exporter-toolkit format), for the API and the in-process exporter. */
+    configFile?: string;
+    telemetryPath?: string;
+    maxConnections?: number;
+  };
 }
 
 /** Reads the bearer token file; a missing or empty file is an error naming the file. */
@@ -61,6 +74,7 @@ export function readToken(file: string | undefined): string | undefined {
 export function sourceFromConfig(cfg: LoadedConfig): PrometheusSource {
   return new PrometheusSource({
     url: cfg.prometheus.url,
+    http: httpClientOptions(cfg.prometheus.http, cfg.baseDir),
     timeoutMs: cfg.prometheus.timeoutSeconds * 1000,
     scrapeIntervalSeconds: cfg.prometheus.scrapeIntervalSeconds,
     historyPoints: cfg.prometheus.historyPoints,
@@ -80,7 +94,10 @@ export async function startAutoscaler(
 ): Promise<RunningAutoscaler> {
   const log = opts.log ?? pino({ name: 'vmpilot-autoscaler' }, pino.destination(2));
   for (const w of configWarnings(cfg)) log.warn({ config: 'warning' }, w);
-  const token = readToken(cfg.authTokenFile);
+  let token = readToken(cfg.authTokenFile);
+  let current = cfg;
+  const web = opts.web ?? {};
+  const limits = web.maxConnections !== undefined ? { maxConnections: web.maxConnections } : {};
   const callTimeoutMs = cfg.applier.callTimeoutSeconds * 1000;
   const { journal, tornBytes, badLines, problems } = Journal.open(cfg.journal);
   if (tornBytes > 0)
@@ -111,13 +128,17 @@ export async function startAutoscaler(
       log,
     });
     let exporterUrl: string | undefined;
+    const reloadWeb: (() => void)[] = [];
     if (cfg.exporter) {
       const { startExporter } = await import('../../exporter/server.js');
       const exp = await startExporter({
         hypervisor: port,
         listen: splitListen(cfg.exporter.listen),
         deadlineMs: callTimeoutMs,
+        ...(web.configFile ? { webConfigFile: web.configFile } : {}),
+        limits,
       });
+      reloadWeb.push(() => exp.reloadWebConfig());
       exporterUrl = exp.url;
       cleanups.push(() => exp.close());
     }
@@ -152,13 +173,18 @@ export async function startAutoscaler(
       ready: () => service.readiness(Date.now()),
       registry: metrics.registry,
       receiveAlerts: (payload) => service.receiveAlerts(payload),
-      token,
+      token: () => token,
+      ...(web.telemetryPath ? { telemetryPath: web.telemetryPath } : {}),
       log,
     });
-    const { host, port: listenPort } = splitListen(cfg.listen);
-    const api = await listen(app, host, listenPort);
-    const server: Server = api.server;
-    cleanups.push(() => closeServer(server));
+    const apiServer = await startWebServer(app, {
+      addresses: web.addresses ?? [splitListen(cfg.listen)],
+      ...(web.configFile ? { webConfigFile: web.configFile } : {}),
+      limits,
+    });
+    reloadWeb.push(() => apiServer.reload());
+    const api = { url: apiServer.urls[0] };
+    cleanups.push(() => apiServer.close());
     if (!opts.noLoops) service.start();
     log.info(
       { api: api.url, exporter: exporterUrl, dryRun: cfg.dryRun, reconciled: reconciled.length },
@@ -172,6 +198,16 @@ export async function startAutoscaler(
       ...(exporterUrl ? { exporterUrl } : {}),
       reconciled,
       journal,
+      reload(next) {
+        // Everything is read first: a bad token or web config file changes nothing.
+        const nextToken = readToken(next.authTokenFile);
+        for (const r of reloadWeb) r();
+        const outcome = changedSettings(current, next);
+        token = nextToken;
+        if (next.dryRun !== service.dryRun) service.setDryRun(next.dryRun);
+        current = next;
+        return outcome;
+      },
       stop: (graceMs = 30000) =>
         (stopping ??= (async () => {
           await service.stop(graceMs);

@@ -165,6 +165,20 @@ export class PrometheusSource implements MetricsSource {
           return c;
         },
       },
+      // prometheus-query turns an HTTP error without a Prometheus body (a 401 from a
+      // Prometheus behind --web.config.file) into "unexpected client error": say what it was.
+      responseInterceptor: {
+        onFulfilled: (r) => r,
+        onRejected: (e: { response?: { status?: number } }) => {
+          const status = e?.response?.status;
+          if (status === 401 || status === 403)
+            return Promise.reject({
+              message: `HTTP ${status} from Prometheus (check prometheus.http credentials)`,
+              code: `HTTP_${status}`,
+            });
+          return Promise.reject(e);
+        },
+      },
     });
   }
 
