@@ -315,6 +315,9 @@ export class AutoscalerService {
       ...(heldVms.length ? { heldVms } : {}),
       actions: plans.flatMap((p) => p.actions),
     };
+    // Moves the planner considered and declined (issue 12: cost over relief), for plan readers.
+    const declined = plans.flatMap((p) => p.declined ?? []);
+    if (declined.length) plan.declined = declined;
     const finalHeld = new Set(plan.held.map((h) => h.host));
     const heldVmNames = new Set(heldVms.map((v) => v.vm));
     // Never act on a held host or a held VM, whatever the planner returned.

@@ -7,6 +7,7 @@
 // Deterministic: the same scenario, mode and seed give the same result.
 import pino from 'pino';
 import type { TuningEvent } from '../../core/model/event';
+import type { DeclinedMove } from '../../core/model/plan';
 import { SimPort } from '../../core/sim/adapter';
 import { SimDriver } from '../../core/sim/driver';
 import { ResultCollector, type SimResult } from '../../core/sim/results';
@@ -36,6 +37,8 @@ export interface SimulationRun {
   result: SimResult;
   /** Every tuning event the applier journalled, in its state at the end of the run. */
   events: TuningEvent[];
+  /** Migrations the planner considered and declined (cost over relief, …), with the round's time. */
+  declined: (DeclinedMove & { at: number })[];
 }
 
 /** Lets the service's pending promise chains (applier steps, migration endings) run. */
@@ -82,6 +85,7 @@ export async function runSimulation(
     newEventId: () => `sim-${++eventCount}`,
   });
   const collector = new ResultCollector(model);
+  const declined: SimulationRun['declined'] = [];
   const steps = Math.round(scenario.durationSeconds / scenario.stepSeconds);
   let events: TuningEvent[];
   try {
@@ -95,7 +99,10 @@ export async function runSimulation(
       const elapsed = Math.round(i * scenario.stepSeconds * 1000) / 1000;
       const globalDue = strategy.global !== undefined && elapsed % t1 === 0;
       const localDue = strategy.local !== undefined && elapsed % t2 === 0;
-      if (globalDue) await service.runRound('global');
+      if (globalDue) {
+        const report = await service.runRound('global');
+        for (const d of report.plan.declined ?? []) declined.push({ at: report.at, ...d });
+      }
       if (localDue) await service.runRound('local');
       if (globalDue || localDue) await settle();
     }
@@ -108,7 +115,8 @@ export async function runSimulation(
   const result = collector.finish(scenario.name, mode, {
     seed,
     localActions: events.filter((e) => e.kind === 'local' && e.result === 'completed').length,
+    migrationsDeclined: declined.length,
     pingPongWindowSeconds: opts.pingPongWindowSeconds ?? 5 * t1,
   });
-  return { result, events };
+  return { result, events, declined };
 }

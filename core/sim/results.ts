@@ -72,6 +72,8 @@ export interface SimResult {
    * dirty-page tracking with its host's NIC and CPU shared with the copy.
    */
   migration_cost_vm_seconds: number;
+  /** Migrations the planner considered and declined because their cost exceeded their relief (vmpilot modes). */
+  migrations_declined: number;
   /** Wall time of the run in ms, when the caller measured it (the CLI does; the model never reads a clock). */
   wall_ms?: number;
 }
@@ -199,7 +201,7 @@ export class ResultCollector {
   finish(
     scenario: string,
     mode: string,
-    extra: { seed: number; localActions: number; pingPongWindowSeconds: number },
+    extra: { seed: number; localActions: number; pingPongWindowSeconds: number; migrationsDeclined?: number },
   ): SimResult {
     const m = this.model;
     const duration = m.elapsedSeconds();
@@ -263,6 +265,7 @@ export class ResultCollector {
       migration_cost_vm_seconds:
         m.migrations.reduce((a, x) => a + x.durationSeconds, 0) +
         inFlight.reduce((a, v) => a + (v.job?.elapsedSeconds ?? 0), 0),
+      migrations_declined: extra.migrationsDeclined ?? 0,
       vms,
       host_cpu_per_minute: this.hostCpuPerMinute,
     };

@@ -39,6 +39,7 @@ const ISSUE12_FIELDS = [
   'dropped_requests',
   'response_time_p95_request_s',
   'migration_cost_vm_seconds',
+  'migrations_declined',
 ];
 
 describe('vmpilot simulate', () => {
@@ -102,6 +103,24 @@ describe('vmpilot simulate', () => {
     const migrations = evs.filter((e) => e.action === 'migrate' && e.result === 'completed');
     expect(migrations).toHaveLength(j.migrations as number);
     expect(evs.some((e) => e.kind === 'local')).toBe(true);
+  });
+
+  it('--declined writes the moves the planner declined, each with cost ≥ relief in its scores', async () => {
+    const file = path.join(tmp, 'declined.jsonl');
+    // dirty-batch-web: host-1 is above high but under its capacity, so moves relieve nothing.
+    const r = await vmpilot('simulate', '-s', 'dirty-batch-web', '-m', 'gl', '--json', '--declined', file);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout) as Record<string, number>;
+    const rows = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { vm: string; reason: { rule: string; scores: Record<string, number> } });
+    expect(rows.length).toBe(j.migrations_declined);
+    expect(rows.length).toBeGreaterThan(0);
+    for (const d of rows) {
+      expect(d.reason.rule).toBe('global.hotspot.declined');
+      expect(d.reason.scores.costVmSeconds).toBeGreaterThanOrEqual(d.reason.scores.reliefVmSeconds);
+    }
   });
 
   it('prints a human summary with per-VM lines; --seed changes the random traces', async () => {

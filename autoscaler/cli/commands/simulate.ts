@@ -19,7 +19,7 @@ export function formatResult(r: SimResult): string {
     `response time/request   p95 ${f(r.response_time_p95_request_s, 3)} s (dropped requests count as the 30 s client timeout)`,
     `SLA violations          ${f(r.sla_violation_vm_minutes, 1)} VM-minutes`,
     `migrations              ${r.migrations} (failed ${r.migrations_failed}, ping-pongs ${r.ping_pongs}), mean ${f(r.migration_time_mean_s, 1)} s, downtime ${f(r.migration_downtime_mean_ms, 0)} ms`,
-    `returns                 ${r.returns} (${r.returns_within_30min} within 30 min); ${f(r.migration_cost_vm_seconds, 0)} VM-seconds spent migrating`,
+    `returns                 ${r.returns} (${r.returns_within_30min} within 30 min); ${f(r.migration_cost_vm_seconds, 0)} VM-seconds spent migrating; ${r.migrations_declined} moves declined (cost ≥ relief)`,
     `local actions           ${r.local_actions}`,
     `host CPU stddev         ${f(r.host_cpu_stddev, 3)} over time (per host), ${f(r.host_cpu_imbalance, 3)} across hosts`,
     '',
@@ -56,9 +56,19 @@ Result fields (--json; SPEC §11 fields first, more after them):
   returns_within_30min         returns to a host the VM had left at most 30 minutes before
   migration_cost_vm_seconds    summed duration of every migration started (completed, aborted
                                or still running), downtime included: VM-seconds spent moving
+  migrations_declined          moves vmpilot's planner considered and declined because their
+                               modelled cost was not below their modelled relief (see --declined)
   host_cpu_stddev              mean over hosts of the stddev over time of per-minute CPU use
   host_cpu_imbalance           mean over minutes of the stddev across hosts of CPU use
 `;
+
+function writeJsonLines(file: string, rows: readonly unknown[], what: string): void {
+  try {
+    writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
+  } catch (e) {
+    throw new CliError(`cannot write ${what} file ${file}`, 1, { cause: e });
+  }
+}
 
 export function register(program: Command): void {
   program
@@ -79,8 +89,19 @@ export function register(program: Command): void {
       '--events <file>',
       'write every tuning event the applier journalled as one JSON line (TuningEvent shape)',
     )
+    .option(
+      '--declined <file>',
+      'write every migration the planner declined (cost not below relief) as one JSON line: at, vm, from, to, reason',
+    )
     .action(
-      async (opts: { scenario: string; mode: string; json?: boolean; seed?: string; events?: string }) => {
+      async (opts: {
+        scenario: string;
+        mode: string;
+        json?: boolean;
+        seed?: string;
+        events?: string;
+        declined?: string;
+      }) => {
         const mode = opts.mode;
         if (!isStrategyName(mode))
           throw new CliError(`unknown mode "${mode}" (expected one of ${STRATEGY_NAMES.join(', ')})`, 2);
@@ -97,18 +118,10 @@ export function register(program: Command): void {
           throw e;
         }
         const started = performance.now();
-        const { result, events } = await runSimulation(scenario, mode, { seed });
+        const { result, events, declined } = await runSimulation(scenario, mode, { seed });
         result.wall_ms = performance.now() - started;
-        if (opts.events) {
-          try {
-            writeFileSync(
-              opts.events,
-              events.map((e) => JSON.stringify(e)).join('\n') + (events.length ? '\n' : ''),
-            );
-          } catch (e) {
-            throw new CliError(`cannot write events file ${opts.events}`, 1, { cause: e });
-          }
-        }
+        if (opts.events) writeJsonLines(opts.events, events, 'events');
+        if (opts.declined) writeJsonLines(opts.declined, declined, 'declined-moves');
         if (opts.json) {
           const { host_cpu_per_minute: _perMinute, ...json } = result;
           process.stdout.write(`${JSON.stringify(json)}\n`);
