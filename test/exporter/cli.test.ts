@@ -32,6 +32,12 @@ describe('vmpilot exporter CLI', () => {
 
   it('rejects bad flag values with one line naming the flag', async () => {
     await expect(run('--connect', RACK_A, '--listen', 'nowhere')).rejects.toThrow(/--listen "nowhere"/);
+    await expect(run('--connect', RACK_A, '--web.listen-address', 'nowhere')).rejects.toThrow(
+      /--web.listen-address "nowhere"/,
+    );
+    await expect(run('--connect', RACK_A, '--listen', ':1', '--web.listen-address', ':2')).rejects.toThrow(
+      /alias of --web.listen-address/,
+    );
     await expect(run('--connect', RACK_A, '--deadline', 'later')).rejects.toThrow(/--deadline "later"/);
     await expect(run('--connect', 'ftp://x')).rejects.toThrow(/unknown hypervisor URI "ftp:\/\/x"/);
     await expect(run('--connect', RACK_A, '--background-groups', 'gpu')).rejects.toBeInstanceOf(CliError);
@@ -51,23 +57,23 @@ describe('vmpilot exporter CLI', () => {
   });
 
   it('serves /, /healthz and /metrics, honours --no-collector.X, stops on SIGTERM', async () => {
-    const writes: string[] = [];
-    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      writes.push(String(chunk));
-      return true;
-    });
+    const free: Server = createServer();
+    await new Promise<void>((r) => free.listen(0, '127.0.0.1', () => r()));
+    const { port } = free.address() as { port: number };
+    await new Promise<void>((r) => free.close(() => r()));
+    const url = `http://127.0.0.1:${port}`;
     const done = run(
       '--connect',
       RACK_A,
-      '--listen',
-      '127.0.0.1:0',
+      '--web.listen-address',
+      `127.0.0.1:${port}`,
       '--no-collector.host',
-      '--log-level',
+      '--log.level',
       'silent',
     );
     try {
-      const url = await pollUntil(() => /listening on (http:\/\/\S+)\/metrics/.exec(writes.join(''))?.[1], {
-        what: 'the exporter to log its listening URL',
+      await pollUntil(async () => (await fetch(`${url}/healthz`).catch(() => undefined))?.ok, {
+        what: 'the exporter to answer /healthz',
         timeoutMs: 5000,
         intervalMs: 50,
       });
@@ -79,7 +85,6 @@ describe('vmpilot exporter CLI', () => {
       expect(sampleValue(text, 'vmpilot_host_up{host="rack-a"}')).toBe(1);
       expect(text).not.toContain('vmpilot_host_cpus');
     } finally {
-      spy.mockRestore();
       process.emit('SIGTERM');
       await done;
     }
