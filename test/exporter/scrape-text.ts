@@ -11,7 +11,7 @@ export async function getMetrics(url: string, timeoutMs = 15_000): Promise<{ tex
 }
 
 const VOLATILE =
-  /^(# (HELP|TYPE) )?(vmpilot_scrape_collector_duration_seconds|vmpilot_scrape_duration_seconds|process_|nodejs_)/;
+  /^(# (HELP|TYPE) )?(vmpilot_scrape_collector_duration_seconds|vmpilot_scrape_duration_seconds|vmpilot_build_info|process_|nodejs_)/;
 
 /** The vmpilot_ part of a scrape without durations: stable for a fixed clock. */
 export function stableLines(text: string): string {
