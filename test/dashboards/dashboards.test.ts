@@ -81,4 +81,78 @@ describe('dashboards', () => {
     expect(views.map((o) => o?.view).sort()).toEqual(['events', 'migrations', 'points']);
     for (const o of views) expect(['classic', 'colorblind']).toContain(o?.colorScheme);
   });
+
+  it.each(dashboards)('%s declares in __requires every panel type and data source it uses', (file) => {
+    const dash = JSON.parse(readFileSync(path.join(root, 'dashboards', file), 'utf8')) as {
+      __requires?: { type: string; id: string }[];
+      panels: (Panel & { datasource?: { type?: string } })[];
+    };
+    const required = new Set((dash.__requires ?? []).map((r) => `${r.type}:${r.id}`));
+    expect(required.has('grafana:grafana')).toBe(true);
+    for (const p of dash.panels) {
+      expect({ panel: p.title, required: required.has(`panel:${p.type}`) }).toEqual({
+        panel: p.title,
+        required: true,
+      });
+      const ds = p.datasource?.type;
+      if (ds)
+        expect({ panel: p.title, ds, required: required.has(`datasource:${ds}`) }).toEqual({
+          panel: p.title,
+          ds,
+          required: true,
+        });
+    }
+  });
+
+  it.each(dashboards)(
+    '%s uses $__rate_interval, never a hard-coded range, and aggregates labelled stats',
+    (file) => {
+      const dash = JSON.parse(readFileSync(path.join(root, 'dashboards', file), 'utf8')) as {
+        panels: Panel[];
+      };
+      for (const p of dash.panels) {
+        for (const t of p.targets ?? []) {
+          const expr = t.expr ?? '';
+          expect({ panel: p.title, fixedRange: /\[\d+[smhdw]\]/.test(expr) }).toEqual({
+            panel: p.title,
+            fixedRange: false,
+          });
+        }
+      }
+      // A stat over a metric with a label it does not show (reason) must aggregate it.
+      const held = dash.panels.find((p) => p.title === 'Hosts held by the autoscaler');
+      expect(held?.targets?.[0]?.expr).toMatch(/^sum\(vmpilot_autoscaler_held_hosts\)$/);
+    },
+  );
+
+  it('ships Grafana provisioning for the dashboards folder and both data sources', () => {
+    const dir = path.join(root, 'dashboards', 'provisioning');
+    const dash = YAML.parse(readFileSync(path.join(dir, 'dashboards.yaml'), 'utf8')) as {
+      apiVersion: number;
+      providers: { type: string; options: { path: string } }[];
+    };
+    expect(dash.apiVersion).toBe(1);
+    expect(dash.providers[0]).toMatchObject({
+      type: 'file',
+      options: { path: expect.stringMatching(/dashboards$/) },
+    });
+    const ds = YAML.parse(readFileSync(path.join(dir, 'datasources.yaml'), 'utf8')) as {
+      datasources: { type: string }[];
+    };
+    const types = ds.datasources.map((d) => d.type).sort();
+    const used = new Set(
+      dashboards.flatMap((f) =>
+        (
+          (
+            JSON.parse(readFileSync(path.join(root, 'dashboards', f), 'utf8')) as {
+              __requires?: { type: string; id: string }[];
+            }
+          ).__requires ?? []
+        )
+          .filter((r) => r.type === 'datasource')
+          .map((r) => r.id),
+      ),
+    );
+    expect(types).toEqual([...used].sort());
+  });
 });
