@@ -18,7 +18,7 @@ const SCENARIOS = [
   'evacuation',
   'mixed-workload',
 ];
-const MODES: SimMode[] = ['nontuning', 'local', 'global', 'gl', 'sandpiper', 'drs'];
+const MODES: SimMode[] = ['nontuning', 'local', 'global', 'gl', 'sandpiper', 'drs', 'proxlb'];
 const cache = new Map<string, Awaited<ReturnType<typeof runSimulation>>>();
 
 beforeAll(async () => {
@@ -87,13 +87,19 @@ const FEWER_MIGRATIONS = ['seed-experiment', 'seed-experiment-light', 'evacuatio
 
 // Issue 12's claim: gl is best or within 5 % of the best baseline on SLA VM-minutes (here
 // on these scenarios and their own seeds; the issue-12 scenarios and seeds are in the
-// decision-table bench, where it does not hold everywhere — see the issue-12 note).
+// decision-table bench). Against ProxLB it does not hold on seed-experiment-light (gl 4.0,
+// ProxLB 3.65), evacuation (gl 0.02 VM-minutes, ProxLB 0) and mixed-workload (gl 48.9,
+// ProxLB 39.4): those are compared with Sandpiper and DRS only, and reported in the
+// issue-12 note. Not tuned away.
+const WITHIN_5_PERCENT_OF_PROXLB = ['seed-experiment', 'seed-experiment-heavy'];
+
 describe.each(ALL)('%s: vmpilot (gl) against the baselines', (scenario) => {
-  it('gl has at most 5 % more SLA-violation VM-minutes than the best of Sandpiper and DRS', () => {
+  const baselines: SimMode[] = WITHIN_5_PERCENT_OF_PROXLB.includes(scenario)
+    ? ['sandpiper', 'drs', 'proxlb']
+    : ['sandpiper', 'drs'];
+  it(`gl has at most 5 % more SLA-violation VM-minutes than the best of ${baselines.join(', ')}`, () => {
     const gl = run(scenario, 'gl');
-    const best = Math.min(
-      ...(['sandpiper', 'drs'] as const).map((b) => run(scenario, b).sla_violation_vm_minutes),
-    );
+    const best = Math.min(...baselines.map((b) => run(scenario, b).sla_violation_vm_minutes));
     expect(gl.sla_violation_vm_minutes).toBeLessThanOrEqual(best * 1.05 + 1e-9);
   });
 
