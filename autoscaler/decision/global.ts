@@ -407,7 +407,10 @@ export function planGlobal(input: GlobalInput, declined: DeclinedMove[] = []): A
             text:
               `${name} hot on ${verdict.hot.join('+')}: moving ${c.view.vm.name} → ${dest.host} would cost ` +
               `${value.costVmSeconds.toFixed(1)} VM-s of service for ${value.reliefVmSeconds.toFixed(1)} VM-s of relief ` +
-              `over ${horizon} s (confidence ${confidence.toFixed(2)}): not planned`,
+              `over ${horizon} s (confidence ${confidence.toFixed(2)}): not planned` +
+              (value.reliefVmSeconds === 0 && verdict.hot.every((r) => src.before[r] <= 1)
+                ? ` (its demand fits ${name}: local tuning absorbs it)`
+                : ''),
             scores: valueScores(value, horizon, confidence),
           },
         });
