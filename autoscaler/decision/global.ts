@@ -12,9 +12,9 @@ import { ClusterModel } from './cluster-model';
 import { matchesVm, type PlannerConfig } from './config';
 import { classifyVm, type VmTraits } from './contention';
 import { inCooldown, inFlightMigration, isPingPong, type MigrationRecord } from './guards';
-import { classifyHost, hotCount } from './hotspots';
+import { classifyHost } from './hotspots';
 import { migrationEstimate, streamBandwidthFor } from './migration-cost';
-import { moveValue, type MoveValue } from './migration-value';
+import { hotspotConfidence, loadSpread, moveValue, type MoveValue } from './migration-value';
 import type { RoundView, VmView } from './points';
 import { orderMigrations } from './sequence';
 
@@ -203,31 +203,6 @@ function valueScores(v: MoveValue, horizonSeconds: number, confidence: number): 
   };
 }
 
-/** Share of the last n observations in which the host was hot on one of `hot` (1 when alerted). */
-function hotspotConfidence(
-  observed: readonly Record<Resource, number>[],
-  hot: Resource[],
-  cfg: PlannerConfig,
-  alerted: boolean,
-): number {
-  if (alerted) return 1;
-  let best = 0;
-  for (const r of hot) best = Math.max(best, hotCount(observed, r, cfg.high, cfg.n));
-  return best / cfg.n;
-}
-
-/** Standard deviation of each resource's load over the last n observations. */
-function loadSpread(observed: readonly Record<Resource, number>[], n: number): Record<Resource, number> {
-  const recent = observed.slice(-n);
-  const out = { cpu: 0, mem: 0, disk: 0, net: 0 };
-  if (recent.length < 2) return out;
-  for (const r of RESOURCES) {
-    const mean = recent.reduce((a, o) => a + o[r], 0) / recent.length;
-    out[r] = Math.sqrt(recent.reduce((a, o) => a + (o[r] - mean) ** 2, 0) / recent.length);
-  }
-  return out;
-}
-
 function migrateAction(
   c: Candidate,
   from: string,
@@ -370,6 +345,7 @@ export function planGlobal(input: GlobalInput, declined: DeclinedMove[] = []): A
     candidates.sort(byScoreThenVsr);
     const confidence = hotspotConfidence(hv.observed, verdict.hot, cfg, hv.host.alerted === true);
     const horizon = cfg.migration.horizonSeconds;
+    const tooCostly = new Set<string>();
     for (const [i, c] of candidates.entries()) {
       const rejected: { candidate: string; rejected: string }[] = [];
       const dest = chooseDestination(c.view.vm.name, model, input, rejected);
@@ -398,6 +374,7 @@ export function planGlobal(input: GlobalInput, declined: DeclinedMove[] = []): A
       // restores over the horizon is declined, with the comparison in its reason.
       if (!(value.reliefVmSeconds > value.costVmSeconds)) {
         model.revert(mark);
+        tooCostly.add(c.view.vm.name);
         declined.push({
           vm: c.view.vm.name,
           from: name,
@@ -424,7 +401,9 @@ export function planGlobal(input: GlobalInput, declined: DeclinedMove[] = []): A
         .map((o) => ({
           candidate: o.view.vm.name,
           score: o.score,
-          ...(candidates.indexOf(o) < i ? { rejected: 'no destination fits' } : {}),
+          ...(candidates.indexOf(o) < i
+            ? { rejected: tooCostly.has(o.view.vm.name) ? 'cost ≥ relief' : 'no destination fits' }
+            : {}),
         }));
       actions.push(
         migrateAction(c, name, dest, {

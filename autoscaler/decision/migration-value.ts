@@ -17,7 +17,9 @@
 // core/model/migration-overhead.ts; its duration and downtime the pre-copy model's.
 import { MIGRATION_CPU_COST, migrationSlowdown } from '../../core/model/migration-overhead';
 import type { PreCopyEstimate } from '../../core/model/precopy';
-import type { Resource, ResourceVector } from '../../core/model/snapshot';
+import { RESOURCES, type Resource, type ResourceVector } from '../../core/model/snapshot';
+import type { PlannerConfig } from './config';
+import { hotCount } from './hotspots';
 
 /** Share of its demand a VM does not get on a host whose demand is `load` × its capacity. */
 export function lostFraction(load: number): number {
@@ -113,4 +115,29 @@ export function moveValue(i: MoveValueInput): MoveValue {
   const costVmSeconds =
     i.estimate.migrationSeconds * (movingSlowdown + neighbourLoss) + i.estimate.downtimeSeconds;
   return { reliefVmSeconds, costVmSeconds, movingSlowdown, neighbourLoss };
+}
+
+/** Share of the last n observations in which the host was hot on one of `hot` (1 when alerted). */
+export function hotspotConfidence(
+  observed: readonly ResourceVector[],
+  hot: Resource[],
+  cfg: Pick<PlannerConfig, 'high' | 'n'>,
+  alerted: boolean,
+): number {
+  if (alerted) return 1;
+  let best = 0;
+  for (const r of hot) best = Math.max(best, hotCount(observed, r, cfg.high, cfg.n));
+  return best / cfg.n;
+}
+
+/** Standard deviation of each resource's load over the last n observations. */
+export function loadSpread(observed: readonly ResourceVector[], n: number): ResourceVector {
+  const recent = observed.slice(-n);
+  const out = { cpu: 0, mem: 0, disk: 0, net: 0 };
+  if (recent.length < 2) return out;
+  for (const r of RESOURCES) {
+    const mean = recent.reduce((a, o) => a + o[r], 0) / recent.length;
+    out[r] = Math.sqrt(recent.reduce((a, o) => a + (o[r] - mean) ** 2, 0) / recent.length);
+  }
+  return out;
 }
