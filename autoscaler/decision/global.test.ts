@@ -63,7 +63,7 @@ describe('global round: which VM', () => {
       );
       expect(d.reason.scores?.reliefVmSeconds).toBe(0);
       expect(d.reason.text).toMatch(/would cost .* VM-s of service for .* VM-s of relief/);
-      expect(d.reason.text).toContain('its demand fits h1: local tuning absorbs it');
+      expect(d.reason.text).toContain('its observed demand fits h1: local tuning absorbs it');
     }
     // The same host over its capacity (demand 107.5 %): the move pays and is planned.
     const over = snapshotOf(

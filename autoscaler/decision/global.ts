@@ -386,7 +386,7 @@ export function planGlobal(input: GlobalInput, declined: DeclinedMove[] = []): A
               `${value.costVmSeconds.toFixed(1)} VM-s of service for ${value.reliefVmSeconds.toFixed(1)} VM-s of relief ` +
               `over ${horizon} s (confidence ${confidence.toFixed(2)}): not planned` +
               (value.reliefVmSeconds === 0 && verdict.hot.every((r) => src.before[r] <= 1)
-                ? ` (its demand fits ${name}: local tuning absorbs it)`
+                ? ` (its observed demand fits ${name}: local tuning absorbs it)`
                 : ''),
             scores: valueScores(value, horizon, confidence),
           },
