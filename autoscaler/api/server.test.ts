@@ -24,6 +24,7 @@ describe('HTTP API', () => {
   let server: Server;
   let url: string;
   let paused = false;
+  let pauseFails = false;
   const inbox = new AlertInbox({ hotspotAlerts: ['VmpilotHostOverloaded'], ttlMs: 60_000 });
   const received: WebhookPayload[] = [];
   const events = Array.from({ length: 25 }, (_, i) =>
@@ -36,7 +37,11 @@ describe('HTTP API', () => {
         plan: { at: 0, held: [{ host: 'a', code: 'stale' as const, reason: 'stale' }], actions: [] },
         computedAt: Date.now() - 2000,
       }),
-      setPaused: (p) => (paused = p),
+      setPaused: (p) => {
+        if (pauseFails)
+          throw new Error('pause state /var/lib/vmpilot/j.state.json: ENOSPC: no space left on device');
+        paused = p;
+      },
       paused: () => paused,
       dryRun: () => false,
       ready: () => ({ ready: false, reason: 'no successful round yet' }),
@@ -120,6 +125,21 @@ describe('HTTP API', () => {
     expect(paused).toBe(true);
     await fetch(`${url}/api/v1/resume`, { method: 'POST', headers: { authorization: 'Bearer s3cret' } });
     expect(paused).toBe(false);
+  });
+
+  it('answers 503, not 500, when the pause cannot be kept on disk (nothing changes)', async () => {
+    pauseFails = true;
+    try {
+      const r = await fetch(`${url}/api/v1/pause`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer s3cret' },
+      });
+      expect(r.status).toBe(503);
+      expect(((await r.json()) as { error: string }).error).toMatch(/ENOSPC/);
+      expect(paused).toBe(false);
+    } finally {
+      pauseFails = false;
+    }
   });
 
   it('answers health and readiness', async () => {

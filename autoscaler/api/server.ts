@@ -105,14 +105,22 @@ export function createApi(d: ApiDeps): express.Express {
       next(e);
     }
   });
-  app.post('/api/v1/pause', auth, (_req, res) => {
-    d.setPaused(true);
-    res.json({ paused: true });
-  });
-  app.post('/api/v1/resume', auth, (_req, res) => {
-    d.setPaused(false);
-    res.json({ paused: false });
-  });
+  // The pause is kept on disk before it takes effect: a full disk is the server's
+  // temporary trouble (503, nothing changed), not an internal error.
+  const pauseRoute = (paused: boolean) => (_req: Request, res: Response) => {
+    try {
+      d.setPaused(paused);
+    } catch (e) {
+      res
+        .status(503)
+        .set('Retry-After', '30')
+        .json({ error: e instanceof Error ? e.message : String(e) });
+      return;
+    }
+    res.json({ paused });
+  };
+  app.post('/api/v1/pause', auth, pauseRoute(true));
+  app.post('/api/v1/resume', auth, pauseRoute(false));
   // Alertmanager's webhook receiver. Authenticated first, then the body is read (bounded)
   // and validated; a retried notification is answered 200 again without a second event.
   app.post('/api/v1/alerts', auth, express.json({ limit: '4mb' }), (req, res) => {
