@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { plannerConfigSchema } from '../decision/config';
 import { parseHypervisorUri } from '../../core/hypervisor/connect';
 import { httpClientSchema } from '../../core/web/http-client';
+import { DEFAULT_JOURNAL_LIMITS } from '../journal/segments';
 import { DEFAULT_QUERIES, QUERY_NAMES, type QueryName } from './queries';
 
 /** `HOST:PORT` with a numeric port; IPv6 hosts in brackets. */
@@ -151,6 +152,19 @@ export const serviceConfigSchema = z
     authTokenFile: z.string().min(1).optional(),
     /** Append-only JSON-lines journal of tuning events. */
     journal: z.string().min(1).default('vmpilot-journal.jsonl'),
+    /** Journal segments: rotate past segmentBytes, keep keepSegments rotated ones for keepDays. */
+    journalLimits: z
+      .object({
+        segmentBytes: z
+          .number()
+          .int()
+          .min(64 * 1024)
+          .default(DEFAULT_JOURNAL_LIMITS.segmentBytes),
+        keepSegments: z.number().int().min(1).max(10_000).default(DEFAULT_JOURNAL_LIMITS.keepSegments),
+        keepDays: z.number().positive().max(3650).default(DEFAULT_JOURNAL_LIMITS.keepDays),
+      })
+      .strict()
+      .prefault({}),
     /** Plan and journal but never change a hypervisor. */
     dryRun: z.boolean().default(false),
     /** Start paused (no actions until POST /api/v1/resume). */

@@ -99,7 +99,7 @@ export async function startAutoscaler(
   const web = opts.web ?? {};
   const limits = web.maxConnections !== undefined ? { maxConnections: web.maxConnections } : {};
   const callTimeoutMs = cfg.applier.callTimeoutSeconds * 1000;
-  const { journal, tornBytes, badLines, problems } = Journal.open(cfg.journal);
+  const { journal, tornBytes, badLines, problems } = Journal.open(cfg.journal, cfg.journalLimits);
   if (tornBytes > 0)
     log.warn({ journal: cfg.journal, tornBytes }, 'journal: cut off a torn last line (crash during a write)');
   if (badLines > 0)
