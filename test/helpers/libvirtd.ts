@@ -134,6 +134,8 @@ export interface PrivateLibvirtdOptions {
    * address of this machine that is not loopback (see `localMigrationAddress`).
    */
   hostname?: string;
+  /** More libvirtd.conf lines (e.g. socket group and permissions for a non-root client). */
+  extraConfig?: string[];
 }
 
 /** A non-loopback IPv4 address of this machine, for migrations between two local libvirtds. */
@@ -169,7 +171,10 @@ export async function startPrivateLibvirtd(opts: PrivateLibvirtdOptions = {}): P
   const sub = ['run', 'lib', 'cache', 'log', 'etc'];
   for (const s of sub) mkdirSync(path.join(dir, s));
   // A host UUID of its own: libvirt refuses to migrate a domain to "the same host".
-  writeFileSync(path.join(dir, 'etc', 'libvirtd.conf'), `host_uuid = "${randomUUID()}"\n`);
+  writeFileSync(
+    path.join(dir, 'etc', 'libvirtd.conf'),
+    [`host_uuid = "${randomUUID()}"`, ...(opts.extraConfig ?? [])].join('\n') + '\n',
+  );
   // QEMU's output to a file, so this instance needs no virtlogd of its own.
   writeFileSync(path.join(dir, 'etc', 'qemu.conf'), 'stdio_handler = "file"\n');
   const mounts = LIBVIRT_PRIVATE_DIRS;
