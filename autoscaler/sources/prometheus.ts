@@ -197,12 +197,15 @@ export class PrometheusSource implements MetricsSource {
       return await withDeadline(`PromQL ${name}`, this.o.timeoutMs + 500, work());
     } catch (e) {
       if (e instanceof TooManySeriesError) throw e;
-      throw new MetricsSourceError(
-        `Prometheus at ${this.o.url}: query ${name} (${promql}) failed: ${describePromError(e)}`,
-        {
-          cause: e,
-        },
-      );
+      // prometheus-query reads the answer itself: a body of the wrong shape surfaces as a
+      // TypeError ("data.result.map is not a function"), which tells an operator nothing.
+      const why =
+        e instanceof TypeError || e instanceof SyntaxError
+          ? 'malformed answer: not a Prometheus query result'
+          : describePromError(e);
+      throw new MetricsSourceError(`Prometheus at ${this.o.url}: query ${name} (${promql}) failed: ${why}`, {
+        cause: e,
+      });
     }
   }
 
