@@ -44,19 +44,15 @@ export const DEFAULT_PLAUSIBILITY: PlausibilityLimits = {
 /** The first reason a value cannot be true, or undefined. */
 type Check = string | undefined;
 
-const fmt = (v: number) => String(v);
-
 function nonNegative(what: string, v: number | undefined): Check {
   if (v === undefined) return undefined;
-  if (!Number.isFinite(v)) return `${what} = ${fmt(v)} (not a finite number)`;
-  if (v < 0) return `${what} = ${fmt(v)} (negative)`;
+  if (!Number.isFinite(v)) return `${what} = ${v} (not a finite number)`;
+  if (v < 0) return `${what} = ${v} (negative)`;
   return undefined;
 }
 
 function atMost(what: string, v: number, limit: number, because: string): Check {
-  return (
-    nonNegative(what, v) ?? (v > limit ? `${what} = ${fmt(v)} (above ${because} = ${limit})` : undefined)
-  );
+  return nonNegative(what, v) ?? (v > limit ? `${what} = ${v} (above ${because} = ${limit})` : undefined);
 }
 
 function usageCheck(
@@ -81,12 +77,12 @@ function usageCheck(
 
 function hostCheck(h: HostSnapshot, l: PlausibilityLimits): Check {
   if (!Number.isInteger(h.cpus) || h.cpus < 1 || h.cpus > 1 << 20)
-    return `host CPU count = ${fmt(h.cpus)} (not a whole number ≥ 1)`;
+    return `host CPU count = ${h.cpus} (not a whole number ≥ 1)`;
   if (!Number.isFinite(h.capacity.mem) || h.capacity.mem <= 0)
-    return `host memory = ${fmt(h.capacity.mem)} bytes (not > 0)`;
+    return `host memory = ${h.capacity.mem} bytes (not > 0)`;
   for (const r of ['disk', 'net'] as const)
     if (!Number.isFinite(h.capacity[r]) || h.capacity[r] <= 0)
-      return `${r} capacity = ${fmt(h.capacity[r])} (not > 0)`;
+      return `${r} capacity = ${h.capacity[r]} (not > 0)`;
   if (Number.isNaN(h.ageSeconds)) return 'sample age is not a number';
   if (h.ageSeconds < -l.clockSkewSeconds)
     return `newest sample is ${(-h.ageSeconds).toFixed(0)} s in the future (allowed skew ${l.clockSkewSeconds} s)`;
@@ -110,7 +106,7 @@ function usageBounds(h: HostSnapshot, l: PlausibilityLimits): Record<Resource, n
 function vmCheck(v: VmSnapshot, h: HostSnapshot, l: PlausibilityLimits): Check {
   const w = `VM ${v.name}`;
   if (!Number.isInteger(v.vcpus) || v.vcpus < 1 || v.vcpus > l.maxVcpus)
-    return `${w} vCPUs = ${fmt(v.vcpus)} (not a whole number in 1..${l.maxVcpus})`;
+    return `${w} vCPUs = ${v.vcpus} (not a whole number in 1..${l.maxVcpus})`;
   const memLimit = h.capacity.mem * l.memoryMargin;
   const memBecause = `host memory × ${l.memoryMargin}`;
   const c =
@@ -129,7 +125,7 @@ function vmCheck(v: VmSnapshot, h: HostSnapshot, l: PlausibilityLimits): Check {
     nonNegative(`${w} requests/s`, v.web?.requestsPerSecond) ??
     nonNegative(`${w} throughput/s`, v.web?.throughputPerSecond) ??
     nonNegative(`${w} response time`, v.web?.responseTimeSeconds) ??
-    (v.sli && !Number.isFinite(v.sli.value) ? `${w} SLI = ${fmt(v.sli.value)} (not finite)` : undefined);
+    (v.sli && !Number.isFinite(v.sli.value) ? `${w} SLI = ${v.sli.value} (not finite)` : undefined);
   if (c) return c;
   const bounds = usageBounds(h, l);
   for (const u of v.usageHistory) {
