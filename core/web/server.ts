@@ -15,8 +15,8 @@ import {
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import compression from 'compression';
 import { BasicAuth } from './basic-auth';
+import { gzipWhenAccepted } from './gzip';
 import { formatHostPort, type ListenAddress } from './listen-address';
 import { loadWebConfig, type ServerTls, type WebConfig } from './web-config';
 
@@ -119,7 +119,6 @@ export async function startWebServer(app: RequestListener, opts: WebServerOption
   let config: WebConfig = loadWebConfig(opts.webConfigFile);
   let auth = new BasicAuth(config.users);
   const tls = config.tls !== undefined;
-  const gzip = compression();
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const c = config;
@@ -128,7 +127,10 @@ export async function startWebServer(app: RequestListener, opts: WebServerOption
       deny(res, 403, 'client certificate required');
       return;
     }
-    const serve = () => gzip(req as never, res as never, () => app(req, res));
+    const serve = () => {
+      gzipWhenAccepted(req, res);
+      app(req, res);
+    };
     if (!auth.enabled) {
       serve();
       return;

@@ -1,6 +1,6 @@
 // Collector "block": per-device I/O counters (libvirt stat group `block`).
 import { FamilyBuilder } from '../metrics';
-import { requireStats, vmLabels, type Collector } from './types';
+import { requireGroup, vmLabels, type Collector } from './types';
 
 export const blockCollector: Collector = {
   name: 'block',
@@ -9,7 +9,7 @@ export const blockCollector: Collector = {
   groups: ['block'],
   defaultEnabled: true,
   collect(input) {
-    const stats = requireStats(input);
+    const stats = requireGroup(input, 'blocks', 'block');
     const b = new FamilyBuilder();
     const c = (what: string, help: string) => b.family(`vmpilot_domain_block_${what}_total`, 'counter', help);
     const rBytes = c('read_bytes', 'Bytes read from the device.');

@@ -1,6 +1,6 @@
 // Collector "cpu": cumulative CPU time of each domain (libvirt stat group `cpu-total`).
 import { FamilyBuilder } from '../metrics';
-import { requireStats, vmLabels, type Collector } from './types';
+import { requireGroup, vmLabels, type Collector } from './types';
 
 export const cpuCollector: Collector = {
   name: 'cpu',
@@ -9,7 +9,7 @@ export const cpuCollector: Collector = {
   groups: ['cpu'],
   defaultEnabled: true,
   collect(input) {
-    const stats = requireStats(input);
+    const stats = requireGroup(input, 'cpu', 'cpu');
     const b = new FamilyBuilder();
     const total = b.family(
       'vmpilot_domain_cpu_time_seconds_total',

@@ -1,6 +1,6 @@
 // Collector "memory": balloon sizes and guest memory statistics (libvirt stat group `balloon`).
 import { FamilyBuilder } from '../metrics';
-import { requireStats, vmLabels, type Collector } from './types';
+import { requireGroup, vmLabels, type Collector } from './types';
 
 export const memoryCollector: Collector = {
   name: 'memory',
@@ -9,7 +9,7 @@ export const memoryCollector: Collector = {
   groups: ['balloon'],
   defaultEnabled: true,
   collect(input) {
-    const stats = requireStats(input);
+    const stats = requireGroup(input, 'balloon', 'balloon');
     const b = new FamilyBuilder();
     const g = (what: string, help: string) =>
       b.family(`vmpilot_domain_memory_balloon_${what}_bytes`, 'gauge', help);

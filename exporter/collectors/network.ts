@@ -1,6 +1,6 @@
 // Collector "network": per-interface traffic counters (libvirt stat group `interface`).
 import { FamilyBuilder } from '../metrics';
-import { requireStats, vmLabels, type Collector } from './types';
+import { requireGroup, vmLabels, type Collector } from './types';
 
 export const networkCollector: Collector = {
   name: 'network',
@@ -9,7 +9,7 @@ export const networkCollector: Collector = {
   groups: ['net'],
   defaultEnabled: true,
   collect(input) {
-    const stats = requireStats(input);
+    const stats = requireGroup(input, 'nets', 'net');
     const b = new FamilyBuilder();
     const c = (what: string, help: string) =>
       b.family(`vmpilot_domain_network_${what}_total`, 'counter', help);

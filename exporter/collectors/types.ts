@@ -57,3 +57,26 @@ export function requireStats(input: CollectorInput): HostStats {
   if (!input.stats) throw new Error(`no domain stats for host ${input.host}`);
   return input.stats;
 }
+
+/** Domain states with a running QEMU, whose stat groups libvirt always fills. */
+const ACTIVE = new Set(['running', 'paused', 'blocked', 'pmsuspended']);
+
+/**
+ * The domain stats, refusing to report success with no data: when the host has active
+ * domains and not one of them carries the group this collector reads (libvirt's test
+ * driver answers the bulk call with `state.*` only), the collector fails (success 0). A
+ * group that is present but empty (a domain without disks: `block.count` 0) is data.
+ */
+export function requireGroup(
+  input: CollectorInput,
+  field: 'cpu' | 'vcpu' | 'balloon' | 'blocks' | 'nets',
+  group: StatGroup,
+): HostStats {
+  const stats = requireStats(input);
+  const active = stats.vms.filter((v) => ACTIVE.has(v.state));
+  if (active.length > 0 && active.every((v) => v[field] === undefined))
+    throw new Error(
+      `the hypervisor of host ${input.host} returned no "${group}" stats for any of its ${active.length} active domain(s)`,
+    );
+  return stats;
+}

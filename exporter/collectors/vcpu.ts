@@ -1,6 +1,6 @@
 // Collector "vcpu": vCPU counts and per-vCPU time (libvirt stat group `vcpu`).
 import { FamilyBuilder } from '../metrics';
-import { requireStats, vmLabels, type Collector } from './types';
+import { requireGroup, vmLabels, type Collector } from './types';
 
 export const vcpuCollector: Collector = {
   name: 'vcpu',
@@ -9,7 +9,7 @@ export const vcpuCollector: Collector = {
   groups: ['vcpu'],
   defaultEnabled: true,
   collect(input) {
-    const stats = requireStats(input);
+    const stats = requireGroup(input, 'vcpu', 'vcpu');
     const b = new FamilyBuilder();
     const current = b.family('vmpilot_domain_vcpus', 'gauge', 'Number of active vCPUs.');
     const maximum = b.family('vmpilot_domain_vcpus_maximum', 'gauge', 'Maximum number of vCPUs.');

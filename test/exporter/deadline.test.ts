@@ -3,6 +3,7 @@
 // the real test driver), and a real libvirtd frozen with SIGSTOP (needs root + libvirtd).
 // Also: a libvirtd that is down at start-up is connected once it comes back.
 import { readFileSync } from 'node:fs';
+import { get } from 'node:http';
 import path from 'node:path';
 import { connectHypervisors } from '../../core/hypervisor/connect';
 import type { HypervisorPort } from '../../core/hypervisor/port';
@@ -98,6 +99,23 @@ describe('scrape deadline', () => {
         expect(ms).toBeLessThan(DEADLINE_MS + MARGIN_MS);
         expect(sampleValue(text, 'vmpilot_host_up{host="frozen"}')).toBe(0);
       }
+      // As Prometheus asks (gzip): compressed without waiting for the thread pool the
+      // frozen libvirtd's calls occupy (node:http's client does not decompress).
+      const t0 = Date.now();
+      const encoding = await new Promise<string | undefined>((resolve, reject) => {
+        const req = get(
+          `${e.url}/metrics`,
+          { headers: { 'Accept-Encoding': 'gzip' }, timeout: 15_000 },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.headers['content-encoding']));
+          },
+        );
+        req.on('timeout', () => req.destroy(new Error('no gzip answer within 15 s')));
+        req.on('error', reject);
+      });
+      expect(encoding).toBe('gzip');
+      expect(Date.now() - t0).toBeLessThan(DEADLINE_MS + MARGIN_MS);
       process.kill(pid, 'SIGCONT');
 
       await pollUntil(async () => (await hostUp()) === 1, {

@@ -4,7 +4,12 @@ import { execFile } from 'node:child_process';
 
 export async function getMetrics(url: string, timeoutMs = 15_000): Promise<{ text: string; ms: number }> {
   const t0 = Date.now();
-  const r = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(timeoutMs) });
+  // identity: fetch would gunzip on libuv's thread pool, which a frozen libvirtd's blocked
+  // calls (koffi .async) fill in this same process — the test client would hang, not the exporter.
+  const r = await fetch(`${url}/metrics`, {
+    signal: AbortSignal.timeout(timeoutMs),
+    headers: { 'Accept-Encoding': 'identity' },
+  });
   const text = await r.text();
   if (!r.ok) throw new Error(`GET ${url}/metrics: HTTP ${r.status}: ${text}`);
   return { text, ms: Date.now() - t0 };
