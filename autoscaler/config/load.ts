@@ -5,6 +5,7 @@ import path from 'node:path';
 import { isMap, isScalar, parseDocument, visit, type Document } from 'yaml';
 import type { z } from 'zod';
 import { defaultPlannerConfig, type PlannerConfig } from '../decision/config';
+import { closestKey, knownKeysAt } from './did-you-mean';
 import { serviceConfigSchema, type ServiceConfig } from './schema';
 import { semanticErrors } from './semantics';
 
@@ -31,6 +32,14 @@ export interface LoadedConfig extends ServiceConfig {
 
 function formatIssue(issue: z.core.$ZodIssue): string {
   const where = issue.path.length ? issue.path.map(String).join('.') : '(top level)';
+  if (issue.code === 'unrecognized_keys') {
+    const known = knownKeysAt(serviceConfigSchema, issue.path);
+    const hints = issue.keys.map((k) => {
+      const near = closestKey(k, known);
+      return near ? `"${k}" (did you mean "${near}"?)` : `"${k}"`;
+    });
+    return `${where}: unknown key${hints.length > 1 ? 's' : ''} ${hints.join(', ')}`;
+  }
   return `${where}: ${issue.message}`;
 }
 
