@@ -144,7 +144,12 @@ export async function startWebServer(app: RequestListener, opts: WebServerOption
 
   const servers: Server[] = [];
   const make = (): Server => {
-    const common = { maxHeaderSize: limits.maxHeaderSize };
+    // Node checks the header and request deadlines only every connectionsCheckingInterval
+    // (30 s by default): check often enough for the deadlines to mean what they say.
+    const common = {
+      maxHeaderSize: limits.maxHeaderSize,
+      connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+    };
     const s: Server = config.tls
       ? (createHttpsServer({ ...common, ...secureContextOptions(config.tls) }, handle) as unknown as Server)
       : createHttpServer(common, handle);
