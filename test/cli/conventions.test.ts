@@ -75,6 +75,26 @@ describe('CLI conventions', () => {
     expect(help.stdout).toContain('--log.format');
   });
 
+  it('bash completion is generated from the CLI and completes subcommands and flags', async () => {
+    const script = (await vmpilot('completion', 'bash')).stdout;
+    const complete = (...words: string[]) =>
+      execFileSync(
+        'bash',
+        [
+          '-c',
+          `${script}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _vmpilot; echo "\${COMPREPLY[@]}"`,
+        ],
+        { timeout: 10_000 },
+      )
+        .toString()
+        .trim()
+        .split(/\s+/);
+    expect(complete('vmpilot', 'expo')).toEqual(['exporter']);
+    expect(complete('vmpilot', 'exporter', '--web.l')).toEqual(['--web.listen-address']);
+    expect(complete('vmpilot', 'autoscaler', '--log.f')).toEqual(['--log.format']);
+    expect((await vmpilot('completion', 'zsh')).code).toBe(2);
+  });
+
   describe('the autoscaler process', () => {
     let p: Spawned | undefined;
     let url = '';
