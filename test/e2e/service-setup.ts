@@ -57,7 +57,17 @@ export function startPrometheusFor(s: ServiceSetup, workdir: string): Promise<Ru
 }
 
 export async function startService(s: ServiceSetup): Promise<Spawned> {
-  const p = spawnVmpilot(['autoscaler', '--config', s.configFile, '--log-level', 'info', '--grace', '5']);
+  const p = spawnVmpilot([
+    'autoscaler',
+    '--config',
+    s.configFile,
+    '--log.level',
+    'info',
+    '--log.format',
+    'json',
+    '--grace',
+    '5',
+  ]);
   await pollUntil(
     async () => {
       if (p.child.exitCode !== null) throw new GiveUp(`autoscaler exited: ${p.stderr()}`);
