@@ -17,4 +17,15 @@ describe('app collector', () => {
     expect(text).toContain('vmpilot_app_response_time_seconds{host="s1",domain="web2"} 0.2\n');
     expect(text.indexOf('domain="web1"')).toBeLessThan(text.indexOf('domain="web2"'));
   });
+
+  it('labels the series with the uuid the domain stats of the scrape know (as every per-VM series)', () => {
+    const text = renderFamilies(
+      appCollector.collect({
+        host: 's1',
+        stats: { host: 's1', collectedAtMs: 0, vms: [{ name: 'web1', uuid: 'u-1', state: 'running' }] },
+        app: [{ vm: 'web1', requestsTotal: 1, responsesTotal: 1, responseTimeSeconds: 0.1 }],
+      }),
+    );
+    expect(text).toContain('vmpilot_app_requests_total{host="s1",domain="web1",uuid="u-1"} 1\n');
+  });
 });

@@ -23,8 +23,13 @@ export const appCollector: Collector = {
       'gauge',
       'Mean response time of the application over the last interval.',
     );
+    // The same identifying labels as every per-VM series (host, domain, uuid) when the
+    // domain stats of this scrape know the VM.
+    const uuidOf = new Map((input.stats?.vms ?? []).map((v) => [v.name, v.uuid]));
     for (const a of [...input.app].sort((x, y) => (x.vm < y.vm ? -1 : x.vm > y.vm ? 1 : 0))) {
-      const l = { host: input.host, domain: a.vm };
+      const uuid = uuidOf.get(a.vm);
+      const l: Record<string, string> = { host: input.host, domain: a.vm };
+      if (uuid) l.uuid = uuid;
       req(l, a.requestsTotal);
       resp(l, a.responsesTotal);
       rt(l, a.responseTimeSeconds);
