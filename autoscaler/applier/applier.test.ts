@@ -267,6 +267,37 @@ describe('Applier tuning', () => {
     expect(ev.after).toMatchObject({ bytes: 1.5 * GiB, verified: true });
   });
 
+  it('waits for a real balloon that moves at the guest’s pace, and verifies it once there', async () => {
+    const t = setup();
+    const set = t.port.setMemory.bind(t.port);
+    // the guest gives memory back in steps after the call returns (a real virtio balloon)
+    t.port.setMemory = async (ref, bytes) => {
+      const from = (await t.port.getVm(ref)).memoryBytes;
+      for (const [i, f] of [0.5, 1].entries())
+        setTimeout(() => void set(ref, Math.round(from + (bytes - from) * f)), 150 * (i + 1));
+    };
+    const [ev] = await t.applier.apply(plan(setMem('web1', 0.5 * GiB)), 'local');
+    expect(ev.result).toBe('completed');
+    expect(ev.after).toMatchObject({ bytes: 0.5 * GiB, verified: true });
+  });
+
+  it('records a balloon still on its way as completed unverified (settling), one that never moved as failed', async () => {
+    const t = setup();
+    const set = t.port.setMemory.bind(t.port);
+    t.port.setMemory = async (ref, bytes) => {
+      const from = (await t.port.getVm(ref)).memoryBytes;
+      await set(ref, Math.round((from + bytes) / 2)); // half way, then stuck past the settle time
+    };
+    const [moving] = await t.applier.apply(plan(setMem('web1', 0.5 * GiB)), 'local');
+    expect(moving.result).toBe('completed');
+    expect(moving.after).toMatchObject({ bytes: 0.75 * GiB, verified: false, settling: true });
+
+    t.port.setMemory = async () => undefined; // accepted, but the guest gives nothing back
+    const [stuck] = await t.applier.apply(plan(setMem('web2', 0.5 * GiB)), 'local');
+    expect(stuck.result).toBe('failed');
+    expect(stuck.error).toMatch(/^post-condition: read back \{"bytes":1073741824\}/);
+  });
+
   it('journals started then completed in a durable journal', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'vmpilot-applier-'));
     try {

@@ -43,7 +43,8 @@ export interface ActionHandler<K extends ActionKind, R = void> {
   precondition(ctx: HandlerContext, action: ActionOf<K>): Promise<Precondition>;
   /** Makes the change; rejects with the hypervisor's error (a deadline overrun is a `timeout`). */
   execute(ctx: ExecuteContext, action: ActionOf<K>): Promise<R>;
-  postcondition(ctx: HandlerContext, action: ActionOf<K>): Promise<Postcondition>;
+  /** `before`: the value the pre-condition read (null or absent when unknown). */
+  postcondition(ctx: HandlerContext, action: ActionOf<K>, before?: Values | null): Promise<Postcondition>;
   /** Puts `before` back; null when the kind cannot be reverted (the handler says why). */
   readonly revert:
     ((ctx: HandlerContext, action: ActionOf<K>, before: ActionParams<K>) => Promise<void>) | null;

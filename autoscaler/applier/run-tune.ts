@@ -42,12 +42,12 @@ export async function runTune<K extends TuneKind>(
   try {
     await handler.execute({ ...ctx, deadlineMs: ctx.callTimeoutMs, abandoned: NEVER }, action);
   } catch (e) {
-    const post = await handler.postcondition(ctx, action);
+    const post = await handler.postcondition(ctx, action, pre.before);
     if (post.ok && post.verified)
       return recorder.record(started, 'completed', { after: { ...post.after, verified: true } });
     return recorder.record(started, 'failed', { error: errorText(e) });
   }
-  const post = await handler.postcondition(ctx, action);
+  const post = await handler.postcondition(ctx, action, pre.before);
   if (post.ok)
     return recorder.record(started, 'completed', { after: { ...post.after, verified: post.verified } });
   const reverted = await revert(ctx, handler, action, pre.before ?? action.before ?? null);

@@ -5,11 +5,19 @@
 //                  (`done` when it already is the target);
 //   execute:       the setter, within the deadline;
 //   post-condition: read back and compare; a kind the port cannot read back is completed
-//                  with `verified: false`;
+//                  with `verified: false`; a kind that settles gradually (a balloon) is
+//                  re-read for a while, and completed unverified with `settling: true`
+//                  when it moved towards the target but is still on its way;
 //   revert:        the setter with the `before` value (unless the kind says why not).
 import { isHypervisorError, withDeadline } from '../../../core/hypervisor/errors';
 import type { CallOptions, HypervisorPort, VmRef } from '../../../core/hypervisor/port';
-import { ACTION_SCHEMAS, type ActionOf, type ActionParams, type TuneKind } from '../../../core/model/plan';
+import {
+  ACTION_PARAMS,
+  ACTION_SCHEMAS,
+  type ActionOf,
+  type ActionParams,
+  type TuneKind,
+} from '../../../core/model/plan';
 import { errorText, RESIDENT_STATES, type ActionHandler } from '../handler';
 
 export interface TuneSpec<K extends TuneKind> {
@@ -27,7 +35,20 @@ export interface TuneSpec<K extends TuneKind> {
   matches(current: ActionParams<K>, asked: ActionParams<K>): boolean;
   /** Why this kind is not reverted (its handler's `revert` is null); revertible when absent. */
   noRevert?: string;
+  /**
+   * The value reaches the target gradually, at the guest's pace (a balloon): the
+   * post-condition re-reads it until it matches, at most `withinMs`; a value that moved
+   * from `before` towards the target but is still off it then is completed unverified, with
+   * `settling: true` (not failed, not reverted); one that did not move is failed.
+   */
+  settle?: {
+    withinMs: number;
+    intervalMs: number;
+    towards(before: ActionParams<K>, current: ActionParams<K>, asked: ActionParams<K>): boolean;
+  };
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const refOf = (a: { vm: string; from: string }): VmRef => ({ host: a.from, name: a.vm });
 
@@ -72,10 +93,26 @@ export function defineTune<K extends TuneKind>(spec: TuneSpec<K>): ActionHandler
       );
     },
 
-    async postcondition(ctx, action) {
+    async postcondition(ctx, action, before) {
       try {
-        const after = await readOrNull(spec, ctx.port, action, { timeoutMs: ctx.callTimeoutMs });
+        const opts = { timeoutMs: ctx.callTimeoutMs };
+        let after = await readOrNull(spec, ctx.port, action, opts);
         if (after === null) return { ok: true, after: { ...action.params }, verified: false };
+        if (spec.settle) {
+          const until = Date.now() + Math.min(spec.settle.withinMs, ctx.callTimeoutMs);
+          while (after !== null && !spec.matches(after, action.params) && Date.now() < until) {
+            await sleep(spec.settle.intervalMs);
+            after = await readOrNull(spec, ctx.port, action, opts);
+          }
+          if (after === null) return { ok: true, after: { ...action.params }, verified: false };
+          const was = before ? ACTION_PARAMS[spec.kind].safeParse(before) : null;
+          if (
+            !spec.matches(after, action.params) &&
+            was?.success &&
+            spec.settle.towards(was.data as ActionParams<K>, after, action.params)
+          )
+            return { ok: true, after: { ...after, settling: true }, verified: false };
+        }
         if (!spec.matches(after, action.params))
           return {
             ok: false,
