@@ -32,6 +32,7 @@ import {
   startAutoscaler,
   startRig,
   stopRig,
+  waitGlobalRounds,
   writeServiceConfig,
   type LabRig,
 } from './rig';
@@ -123,24 +124,7 @@ describe('failures on the production path, on the real QEMU lab', () => {
 
     // lab-b comes back; the guest stays where it is while its cooldown runs
     await restartLibvirtd(rig, 'lab-b');
-    const globalOk = async () => {
-      const text = await (await fetch(`${rig.api}/metrics`)).text();
-      const line = text
-        .split('\n')
-        .find(
-          (l) =>
-            l.startsWith('vmpilot_autoscaler_rounds_total{') &&
-            l.includes('loop="global"') &&
-            l.includes('outcome="ok"'),
-        );
-      return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
-    };
-    const start = await globalOk();
-    await pollUntil(async () => (await globalOk()) >= start + 3, {
-      what: 'three global rounds with lab-b back',
-      timeoutMs: 120_000,
-      intervalMs: 2000,
-    });
+    await waitGlobalRounds(rig, 3, 'three global rounds with lab-b back');
     const again = (await apiEvents(rig, 'kind=global&limit=100')).filter(
       (e) => e.action === 'migrate' && e.vm === VM && e.id !== started.id,
     );

@@ -35,6 +35,7 @@ import {
   startAutoscaler,
   startRig,
   stopRig,
+  waitGlobalRounds,
   type LabRig,
 } from './rig';
 
@@ -306,16 +307,7 @@ describe('production path on the real QEMU lab', () => {
     });
 
     it('does not move the guest back (cooldown) over the next global rounds', async () => {
-      const rounds = async () => {
-        const text = await (await fetch(`${rig.api}/metrics`)).text();
-        return seriesValue(text, 'vmpilot_autoscaler_rounds_total', { loop: 'global', outcome: 'ok' }) ?? 0;
-      };
-      const start = await rounds();
-      await pollUntil(async () => (await rounds()) >= start + 3, {
-        what: 'three more global rounds',
-        timeoutMs: 120_000,
-        intervalMs: 2000,
-      });
+      await waitGlobalRounds(rig, 3, 'three more global rounds');
       const back = (await apiEvents(rig, 'kind=global&limit=100')).filter(
         (e) => e.action === 'migrate' && e.vm === moved.vm && e.id !== moved.id,
       );

@@ -203,3 +203,27 @@ function hostState(rig: LabRig, host: string): LabHostState {
   if (!h) throw new Error(`no lab host ${host}`);
   return h;
 }
+
+/** Global rounds the autoscaler has finished with outcome ok (its own /metrics). */
+async function globalRoundsOk(rig: LabRig): Promise<number> {
+  const text = await (await fetch(`${rig.api}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+  const line = text
+    .split('\n')
+    .find(
+      (l) =>
+        l.startsWith('vmpilot_autoscaler_rounds_total{') &&
+        l.includes('loop="global"') &&
+        l.includes('outcome="ok"'),
+    );
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+}
+
+/** Waits until the autoscaler has run `n` more ok global rounds. */
+export async function waitGlobalRounds(rig: LabRig, n: number, what: string): Promise<void> {
+  const start = await globalRoundsOk(rig);
+  await pollUntil(async () => (await globalRoundsOk(rig)) >= start + n, {
+    what,
+    timeoutMs: 120_000,
+    intervalMs: 2000,
+  });
+}
