@@ -3,7 +3,7 @@
 // guests it lacks), `down` removes everything but the cache (guests, daemons, namespaces
 // and their veths, leftover cgroups, the state dir) and is idempotent too.
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, rmdirSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import type { GuestSpec } from './domain-xml';
 import { listDomains, startGuest } from './guests';
@@ -211,13 +211,28 @@ function removeGuestCgroups(): void {
   for (const dir of candidates) {
     if (!existsSync(dir)) continue;
     for (const e of readdirSync(dir)) {
-      if (!/-lab-vm-\d+/.test(e)) continue;
-      try {
-        rmdirSync(path.join(dir, e));
-      } catch {
-        // not empty or already gone: not ours to force
-      }
+      if (/-lab-vm-\d+/.test(e)) removeEmptyCgroup(path.join(dir, e));
     }
+  }
+}
+
+/**
+ * Removes a cgroup and its child cgroups (libvirt makes `emulator` and `vcpuN` under each
+ * guest's), deepest first. A cgroup's control files go with its directory; one that still
+ * has tasks refuses the rmdir and is left alone: not ours to force.
+ */
+function removeEmptyCgroup(dir: string): void {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return; // already gone
+  }
+  for (const e of entries) if (e.isDirectory()) removeEmptyCgroup(path.join(dir, e.name));
+  try {
+    rmdirSync(dir);
+  } catch {
+    // still has tasks, or gone meanwhile
   }
 }
 
