@@ -74,6 +74,12 @@ export interface VcpuStat {
   timeSeconds?: number;
   /** libvirt vCPU state: 0 offline, 1 running, 2 blocked. */
   state?: number;
+  /**
+   * Cumulative seconds this vCPU was runnable but waiting for a host CPU (libvirt's
+   * `vcpu.N.delay`, the thread's schedstat run delay; includes time throttled by a cap).
+   * Usage plus this is the vCPU's demand: usage alone never exceeds what it was given.
+   */
+  delaySeconds?: number;
 }
 
 export interface BalloonStat {

@@ -18,6 +18,7 @@ const record: TypedParams = new Map<string, number | string | boolean>([
   ['vcpu.maximum', 2],
   ['vcpu.0.state', 1],
   ['vcpu.0.time', 2_000_000_000],
+  ['vcpu.0.delay', 750_000_000],
   ['net.count', 1],
   ['net.0.name', 'vnet0'],
   ['net.0.rx.bytes', 1000],
@@ -49,7 +50,7 @@ describe('vmStatsFromParams', () => {
       uuid: 'u-1',
       state: 'running',
       cpu: { totalSeconds: 2.5, userSeconds: 1, systemSeconds: 0.5 },
-      vcpu: { current: 1, maximum: 2, perVcpu: [{ id: 0, state: 1, timeSeconds: 2 }] },
+      vcpu: { current: 1, maximum: 2, perVcpu: [{ id: 0, state: 1, timeSeconds: 2, delaySeconds: 0.75 }] },
       balloon: {
         currentBytes: 64 * 1024 * 1024,
         maximumBytes: 128 * 1024 * 1024,

@@ -52,7 +52,8 @@ export function vmStatsFromParams(
       const state = num(p, `vcpu.${id}.state`);
       const time = num(p, `vcpu.${id}.time`);
       if (state === undefined && time === undefined) continue;
-      perVcpu.push(defined({ id, state, timeSeconds: scaled(time, NS) }));
+      const delaySeconds = scaled(num(p, `vcpu.${id}.delay`), NS);
+      perVcpu.push(defined({ id, state, timeSeconds: scaled(time, NS), delaySeconds }));
     }
     out.vcpu = { current: vcpuCurrent, maximum, perVcpu };
   }

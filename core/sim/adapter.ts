@@ -401,9 +401,12 @@ function vmStats(v: SimVm, groups: ReadonlySet<string>): VmStats {
     s.vcpu = {
       current: v.vcpus,
       maximum: v.maxVcpus,
-      perVcpu: c.vcpuSeconds
-        .slice(0, v.vcpus)
-        .map((t, id) => ({ id, timeSeconds: t, state: v.state === 'running' ? 1 : 0 })),
+      perVcpu: c.vcpuSeconds.slice(0, v.vcpus).map((t, id) => ({
+        id,
+        timeSeconds: t,
+        delaySeconds: c.vcpuDelaySeconds[id] ?? 0,
+        state: v.state === 'running' ? 1 : 0,
+      })),
     };
   if (groups.has('balloon')) s.balloon = balloonReading(v);
   if (groups.has('block'))

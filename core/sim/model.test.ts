@@ -40,6 +40,27 @@ describe('SimCluster physics', () => {
     expect(m.vm('b').last.cpuUsedCores).toBeCloseTo(1);
   });
 
+  it('a vCPU that wanted a core and was not given it accrues run-queue delay (libvirt vcpu.N.delay)', () => {
+    const sum = (xs: number[]) => xs.reduce((a, x) => a + x, 0);
+    // 2 + 2 cores wanted on a 2-core host: each VM gets 1 core and waits for the other.
+    const m = new SimCluster(scenario([cpuVm('a', 2), cpuVm('b', 2)]), { startMs: 0 });
+    m.advanceTo(60_000);
+    const a = m.vm('a').counters;
+    expect(sum(a.vcpuSeconds)).toBeCloseTo(60, 6);
+    expect(sum(a.vcpuDelaySeconds)).toBeCloseTo(60, 6);
+    // Usage plus delay is what the vCPUs wanted, whatever the contention.
+    expect(sum(a.vcpuSeconds) + sum(a.vcpuDelaySeconds)).toBeCloseTo(2 * 60, 6);
+    // A cap is a wait too: capped at 0.5 core while alone, "b" waits for 1.5 cores.
+    const alone = new SimCluster(scenario([cpuVm('b', 2)]), { startMs: 0 });
+    alone.setCap(alone.vm('b'), { periodUs: 100000, quotaUs: 25000 });
+    alone.advanceTo(10_000);
+    expect(sum(alone.vm('b').counters.vcpuDelaySeconds)).toBeCloseTo(1.5 * 10, 6);
+    // Uncontended and uncapped: no wait.
+    const idle = new SimCluster(scenario([cpuVm('c', 1)]), { startMs: 0 });
+    idle.advanceTo(10_000);
+    expect(sum(idle.vm('c').counters.vcpuDelaySeconds)).toBe(0);
+  });
+
   it('a VM not fitting its balloon swaps: it needs more CPU for the same work', () => {
     const m = new SimCluster(scenario([cpuVm('a', 0.5)]), { startMs: 0 });
     m.advanceTo(10_000);

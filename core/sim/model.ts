@@ -73,6 +73,8 @@ export interface VmCounters {
   userSeconds: number;
   systemSeconds: number;
   vcpuSeconds: number[];
+  /** Run-queue wait per vCPU: wanted (up to one core each) but not given (libvirt `vcpu.N.delay`). */
+  vcpuDelaySeconds: number[];
   cpuDemandSeconds: number;
   blockReadBytes: number;
   blockWriteBytes: number;
@@ -175,6 +177,7 @@ function emptyCounters(vcpus: number): VmCounters {
     userSeconds: 0,
     systemSeconds: 0,
     vcpuSeconds: new Array<number>(vcpus).fill(0),
+    vcpuDelaySeconds: new Array<number>(vcpus).fill(0),
     cpuDemandSeconds: 0,
     blockReadBytes: 0,
     blockWriteBytes: 0,
@@ -789,7 +792,13 @@ export class SimCluster {
     c.systemSeconds += cpuSec * 0.15;
     c.cpuDemandSeconds += d.rawCpuCores * dt;
     const active = Math.max(1, v.vcpus);
-    for (let i = 0; i < active && i < c.vcpuSeconds.length; i++) c.vcpuSeconds[i] += cpuSec / active;
+    // What the vCPUs wanted (never more than one core each) while the guest ran, and were
+    // not given (host contention, a cap, pinning), waited on the run queue.
+    const waitSec = Math.max(0, d.cpuCores * d.availableFraction * dt - cpuSec);
+    for (let i = 0; i < active && i < c.vcpuSeconds.length; i++) {
+      c.vcpuSeconds[i] += cpuSec / active;
+      c.vcpuDelaySeconds[i] += waitSec / active;
+    }
     c.workingSetByteSeconds += d.workingSet * dt;
     c.residentByteSeconds += d.residentBytes * dt;
     const dirty = this.dirtyRate(v) * d.availableFraction;

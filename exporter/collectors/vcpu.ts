@@ -14,6 +14,11 @@ export const vcpuCollector: Collector = {
     const current = b.family('vmpilot_domain_vcpus', 'gauge', 'Number of active vCPUs.');
     const maximum = b.family('vmpilot_domain_vcpus_maximum', 'gauge', 'Maximum number of vCPUs.');
     const time = b.family('vmpilot_domain_vcpu_time_seconds_total', 'counter', 'CPU time used by one vCPU.');
+    const delay = b.family(
+      'vmpilot_domain_vcpu_delay_seconds_total',
+      'counter',
+      'Time one vCPU was runnable but waited for a host CPU (run-queue wait, incl. time throttled by a cap).',
+    );
     const state = b.family(
       'vmpilot_domain_vcpu_state',
       'gauge',
@@ -27,6 +32,7 @@ export const vcpuCollector: Collector = {
       for (const v of vm.vcpu.perVcpu) {
         const lv = { ...l, vcpu: String(v.id) };
         time(lv, v.timeSeconds);
+        delay(lv, v.delaySeconds);
         state(lv, v.state);
       }
     }
