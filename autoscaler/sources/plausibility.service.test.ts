@@ -5,79 +5,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
-import type { ClusterSnapshot, HostSnapshot, VmSnapshot } from '../../core/model/snapshot';
-import { FakePort } from '../../test/autoscaler/fake-port';
-import { validateConfig } from '../config/load';
-import { Journal } from '../journal/journal';
-import { ServiceMetrics } from '../service/metrics';
-import { AutoscalerService } from '../service/service';
-import { MemorySource } from './memory';
+import type { ClusterSnapshot } from '../../core/model/snapshot';
+import { hotspotService } from '../../test/autoscaler/hotspot-rig';
 
 const GiB = 2 ** 30;
-const POINTS = 5;
-
-function hotspot(now: number): ClusterSnapshot {
-  const host = (name: string, cpu: number, mem: number): HostSnapshot => ({
-    name,
-    cpus: 4,
-    capacity: { cpu: 4, mem: 16 * GiB, disk: 1e8, net: 1e8 },
-    usageHistory: Array.from({ length: POINTS }, () => ({ cpu, mem, disk: 0, net: 0 })),
-    up: true,
-    ageSeconds: 1,
-  });
-  const vm = (name: string, on: string, cpu: number): VmSnapshot => ({
-    name,
-    host: on,
-    state: 'running',
-    vcpus: 2,
-    memoryBytes: 2 * GiB,
-    workload: 'cpu',
-    usageHistory: Array.from({ length: POINTS }, () => ({ cpu, mem: GiB, disk: 0, net: 0 })),
-    allocation: { vcpus: 2, balloonBytes: 2 * GiB },
-  });
-  return {
-    at: now,
-    intervalSeconds: 15,
-    hosts: [host('a', 3.9, 3 * GiB), host('b', 0.2, GiB)],
-    vms: [vm('web1', 'a', 1.95), vm('web2', 'a', 1.95), vm('web3', 'a', 0), vm('idle', 'b', 0.2)],
-  };
-}
 
 type Damage = (s: ClusterSnapshot) => void;
 
 function rig(damage?: Damage) {
   const dir = mkdtempSync(path.join(tmpdir(), 'vmpilot-plausible-'));
-  const config = validateConfig(
-    {
-      hypervisors: ['sim://unused'],
-      journal: path.join(dir, 'j.jsonl'),
-      planner: { t2Seconds: 15, t1Seconds: 30 },
-      applier: { migrationTimeoutSeconds: 5, callTimeoutSeconds: 1 },
-    },
-    'test',
-    dir,
-  );
-  const port = new FakePort()
-    .addHost('a', 4, 16 * GiB)
-    .addHost('b', 4, 16 * GiB)
-    .addVm('a', 'web1', { vcpus: 2 })
-    .addVm('a', 'web2', { vcpus: 2 })
-    .addVm('a', 'web3', { vcpus: 2 })
-    .addVm('b', 'idle', { vcpus: 2, memoryBytes: 2 * GiB });
-  const { journal } = Journal.open(config.journal);
-  const service = new AutoscalerService({
-    config,
-    port,
-    source: new MemorySource((now) => {
-      const s = hotspot(now);
-      damage?.(s);
-      return s;
-    }),
-    journal,
-    metrics: new ServiceMetrics({ processMetrics: false }),
-    log: pino({ level: 'silent' }),
-  });
+  const applier = { migrationTimeoutSeconds: 5, callTimeoutSeconds: 1 };
+  const { service, journal } = hotspotService({ dir, damage, applier, web3: true });
   return { service, journal, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

@@ -49,7 +49,8 @@ export interface PrometheusSourceOptions {
   >;
 }
 
-const INSTANT: InstantName[] = [
+/** The instant and range queries of a round (a fixed set, whatever the host count). */
+export const INSTANT: readonly InstantName[] = [
   'vmInfo',
   'vmMemoryMax',
   'vmBalloon',
@@ -68,7 +69,7 @@ const INSTANT: InstantName[] = [
   'hostCpus',
   'hostMemory',
 ];
-const RANGE: RangeName[] = ['vmCpu', 'vmMemory', 'vmDisk', 'vmNetRx', 'vmNetTx'];
+export const RANGE: readonly RangeName[] = ['vmCpu', 'vmMemory', 'vmDisk', 'vmNetRx', 'vmNetTx'];
 /** Without these nothing can be planned: their failure makes the whole round held. */
 const ESSENTIAL = new Set<string>([
   'vmInfo',

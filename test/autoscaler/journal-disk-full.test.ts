@@ -6,19 +6,12 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
 import type { Action, Plan } from '../../core/model/plan';
-import type { ClusterSnapshot } from '../../core/model/snapshot';
-import { validateConfig } from '../../autoscaler/config/load';
 import { Journal } from '../../autoscaler/journal/journal';
-import { ServiceMetrics } from '../../autoscaler/service/metrics';
-import { AutoscalerService } from '../../autoscaler/service/service';
-import { MemorySource } from '../../autoscaler/sources/memory';
 import type { Strategy } from '../../autoscaler/strategies/strategy';
-import { FakePort } from './fake-port';
 import { pollUntil } from '../helpers/poll';
+import { hotspotService } from './hotspot-rig';
 
-const GiB = 2 ** 30;
 let mnt: string;
 
 beforeAll(() => {
@@ -52,62 +45,10 @@ function fill(file: string): () => void {
   return () => rmSync(file);
 }
 
-function snapshot(now: number): ClusterSnapshot {
-  const host = (name: string, cpu: number) => ({
-    name,
-    cpus: 4,
-    capacity: { cpu: 4, mem: 16 * GiB, disk: 1e8, net: 1e8 },
-    usageHistory: Array.from({ length: 5 }, () => ({ cpu, mem: 3 * GiB, disk: 0, net: 0 })),
-    up: true,
-    ageSeconds: 1,
-  });
-  const vm = (name: string, on: string, cpu: number) => ({
-    name,
-    host: on,
-    state: 'running' as const,
-    vcpus: 2,
-    memoryBytes: 2 * GiB,
-    workload: 'cpu' as const,
-    usageHistory: Array.from({ length: 5 }, () => ({ cpu, mem: GiB, disk: 0, net: 0 })),
-    allocation: { vcpus: 2, balloonBytes: 2 * GiB },
-  });
-  return {
-    at: now,
-    intervalSeconds: 15,
-    hosts: [host('a', 3.9), host('b', 0.2)],
-    vms: [vm('web1', 'a', 1.95), vm('web2', 'a', 1.95), vm('idle', 'b', 0.2)],
-  };
-}
-
 function rig(name: string, strategy?: Strategy) {
   const dir = path.join(mnt, name);
-  const config = validateConfig(
-    {
-      hypervisors: ['sim://unused'],
-      journal: path.join(dir, 'journal.jsonl'),
-      planner: { t2Seconds: 15, t1Seconds: 30 },
-      applier: { migrationTimeoutSeconds: 30, callTimeoutSeconds: 2 },
-    },
-    'test',
-    dir,
-  );
-  const port = new FakePort()
-    .addHost('a', 4, 16 * GiB)
-    .addHost('b', 4, 16 * GiB)
-    .addVm('a', 'web1', { vcpus: 2 })
-    .addVm('a', 'web2', { vcpus: 2 })
-    .addVm('b', 'idle', { vcpus: 2, memoryBytes: 2 * GiB });
-  const { journal } = Journal.open(config.journal);
-  const metrics = new ServiceMetrics({ processMetrics: false });
-  const service = new AutoscalerService({
-    config,
-    port,
-    source: new MemorySource(snapshot),
-    journal,
-    metrics,
-    log: pino({ level: 'silent' }),
-    ...(strategy ? { strategy } : {}),
-  });
+  const applier = { migrationTimeoutSeconds: 30, callTimeoutSeconds: 2 };
+  const { port, journal, metrics, service } = hotspotService({ dir, applier, strategy });
   const writable = async () =>
     (await metrics.registry.getSingleMetricAsString('vmpilot_autoscaler_journal_writable'))
       .trim()

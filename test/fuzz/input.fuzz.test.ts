@@ -13,79 +13,23 @@ import { stringify } from 'yaml';
 import type { ClusterSnapshot, Resource } from '../../core/model/snapshot';
 import { AlertInbox } from '../../autoscaler/alerts/inbox';
 import { closeServer, createApi, listen } from '../../autoscaler/api/server';
-import { ConfigError, loadConfig, validateConfig } from '../../autoscaler/config/load';
-import { Journal } from '../../autoscaler/journal/journal';
+import { ConfigError, loadConfig } from '../../autoscaler/config/load';
+import type { Journal } from '../../autoscaler/journal/journal';
 import { ServiceMetrics } from '../../autoscaler/service/metrics';
-import { AutoscalerService } from '../../autoscaler/service/service';
-import { MemorySource } from '../../autoscaler/sources/memory';
-import { FakePort } from '../autoscaler/fake-port';
+import type { FakePort } from '../autoscaler/fake-port';
+import { hotspotService } from '../autoscaler/hotspot-rig';
 
 /** Cases per property (the closing note reports the total). */
 const RUNS = 500;
 const TOKEN = 'fuzz-token';
-const GiB = 2 ** 30;
-
-function hotspot(now: number): ClusterSnapshot {
-  const host = (name: string, cpu: number) => ({
-    name,
-    cpus: 4,
-    capacity: { cpu: 4, mem: 16 * GiB, disk: 1e8, net: 1e8 },
-    usageHistory: Array.from({ length: 5 }, () => ({ cpu, mem: 3 * GiB, disk: 0, net: 0 })),
-    up: true,
-    ageSeconds: 1,
-  });
-  const vm = (name: string, on: string, cpu: number) => ({
-    name,
-    host: on,
-    state: 'running' as const,
-    vcpus: 2,
-    memoryBytes: 2 * GiB,
-    workload: 'cpu' as const,
-    usageHistory: Array.from({ length: 5 }, () => ({ cpu, mem: GiB, disk: 0, net: 0 })),
-    allocation: { vcpus: 2, balloonBytes: 2 * GiB },
-  });
-  return {
-    at: now,
-    intervalSeconds: 15,
-    hosts: [host('a', 3.9), host('b', 0.2)],
-    vms: [vm('web1', 'a', 1.95), vm('web2', 'a', 1.95), vm('idle', 'b', 0.2)],
-  };
-}
 
 let dir: string;
 beforeAll(() => (dir = mkdtempSync(path.join(tmpdir(), 'vmpilot-fuzz-'))));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function rig(name: string, damage?: (s: ClusterSnapshot) => void) {
-  const config = validateConfig(
-    {
-      hypervisors: ['sim://unused'],
-      journal: path.join(dir, name, 'j.jsonl'),
-      planner: { t2Seconds: 15, t1Seconds: 30 },
-    },
-    'fuzz',
-    dir,
-  );
-  const port = new FakePort()
-    .addHost('a', 4, 16 * GiB)
-    .addHost('b', 4, 16 * GiB)
-    .addVm('a', 'web1')
-    .addVm('a', 'web2')
-    .addVm('b', 'idle', { memoryBytes: 2 * GiB });
-  const { journal } = Journal.open(config.journal);
-  const service = new AutoscalerService({
-    config,
-    port,
-    source: new MemorySource((now) => {
-      const s = hotspot(now);
-      damage?.(s);
-      return s;
-    }),
-    journal,
-    metrics: new ServiceMetrics({ processMetrics: false }),
-    log: pino({ level: 'silent' }),
-    alerts: new AlertInbox({ hotspotAlerts: ['VmpilotHostOverloaded'], ttlMs: 60_000 }),
-  });
+  const alerts = new AlertInbox({ hotspotAlerts: ['VmpilotHostOverloaded'], ttlMs: 60_000 });
+  const { port, journal, service } = hotspotService({ dir: path.join(dir, name), damage, alerts });
   return { port, journal, service };
 }
 

@@ -4,12 +4,8 @@
 // what the service adds from the hypervisor (AutoscalerService.enrich: free memory, current
 // allocations) and from Alertmanager (alerted).
 import { openSim } from '../../core/sim/adapter';
-import {
-  buildSnapshot,
-  type BuildInput,
-  type InstantName,
-  type RangeName,
-} from '../../autoscaler/sources/build-snapshot';
+import { buildSnapshot, type BuildInput } from '../../autoscaler/sources/build-snapshot';
+import { INSTANT, RANGE } from '../../autoscaler/sources/prometheus';
 
 /** Every key path of a value ("vms[].allocation.balloonBytes"); arrays by their elements. */
 function paths(x: unknown, prefix = '', out = new Set<string>()): Set<string> {
@@ -27,26 +23,6 @@ function paths(x: unknown, prefix = '', out = new Set<string>()): Set<string> {
 }
 
 const NOW = 1_700_000_000_000;
-const INSTANT: InstantName[] = [
-  'vmInfo',
-  'vmMemoryMax',
-  'vmBalloon',
-  'vmMemoryUnused',
-  'vmMemoryRss',
-  'vmVcpus',
-  'vmDirtyRate',
-  'vmCacheMpki',
-  'vmRequests',
-  'vmResponses',
-  'vmResponseTime',
-  'vmDiskDevices',
-  'vmNics',
-  'hostUp',
-  'hostSampleTime',
-  'hostCpus',
-  'hostMemory',
-];
-const RANGE: RangeName[] = ['vmCpu', 'vmMemory', 'vmDisk', 'vmNetRx', 'vmNetTx'];
 
 /** A production snapshot built from every metric the builder reads, with a configured SLI. */
 function productionPaths(): Set<string> {
