@@ -22,6 +22,18 @@ module.exports = {
       moduleNameMapper,
       roots: ['<rootDir>/test'],
       testMatch: ['**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/lab/', '<rootDir>/test/lab-e2e/'],
+    },
+    {
+      // The real QEMU lab is one per machine (network namespaces lab-a/lab-b) and its checks
+      // read guests' progress under CPU contention: `npm test` runs this project alone,
+      // in band, after the others (see package.json "test").
+      displayName: 'lab',
+      testEnvironment: 'node',
+      transform,
+      moduleNameMapper,
+      roots: ['<rootDir>/test/lab', '<rootDir>/test/lab-e2e'],
+      testMatch: ['**/*.test.ts'],
     },
   ],
 };
