@@ -63,7 +63,9 @@ function freshJournal(rig: LabRig, name: string): void {
 async function migrationStarted(rig: LabRig): Promise<TuningEvent> {
   const ev = await pollUntil(
     async () =>
-      (await apiEvents(rig, 'kind=global&limit=100')).find((e) => e.action === 'migrate' && e.vm === VM),
+      (await apiEvents(rig, 'kind=global&limit=100')).find(
+        (e) => e.action === 'migrate' && e.vm === VM && e.result === 'started',
+      ),
     { what: `the autoscaler to start migrating ${VM}`, timeoutMs: 180_000, intervalMs: 500 },
   );
   expect(ev).toMatchObject({ host: 'lab-a', to: 'lab-b', result: 'started' });
@@ -113,7 +115,7 @@ describe('failures on the production path, on the real QEMU lab', () => {
     const failed = await pollUntil(
       async () =>
         (await apiEvents(rig, 'kind=global&limit=100')).find(
-          (e) => e.id === started.id && e.result !== 'started',
+          (e) => e.id === started.id && e.result !== 'planned' && e.result !== 'started',
         ),
       { what: 'the migration to end', timeoutMs: 120_000, intervalMs: 1000 },
     );
@@ -149,7 +151,7 @@ describe('failures on the production path, on the real QEMU lab', () => {
     const closed = await pollUntil(
       async () =>
         (await apiEvents(rig, 'kind=global&limit=100')).find(
-          (e) => e.id === started.id && e.result !== 'started',
+          (e) => e.id === started.id && e.result !== 'planned' && e.result !== 'started',
         ),
       { what: 'the restarted autoscaler to close the event', timeoutMs: 60_000, intervalMs: 1000 },
     );
