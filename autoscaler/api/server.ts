@@ -13,6 +13,7 @@ import { webhookPayloadSchema, type WebhookPayload } from '../alerts/webhook';
 import { JournalUnwritableError } from '../journal/journal';
 import { eventsQuerySchema, issuesText, pageEvents } from './queries';
 import type { CachedPlan } from './plan-cache';
+import { mountUi, type UiDeps } from './ui';
 
 export interface ApiDeps {
   events: () => readonly TuningEvent[];
@@ -29,6 +30,8 @@ export interface ApiDeps {
   token: string | undefined | (() => string | undefined);
   /** Path of the service's own metrics (`--web.telemetry-path`, default /metrics). */
   telemetryPath?: string;
+  /** The live view (`/ui/`, api/ui.ts); absent → not served. */
+  ui?: UiDeps;
   log: Logger;
 }
 
@@ -137,6 +140,8 @@ export function createApi(d: ApiDeps): express.Express {
       events: r.events.map((e) => e.id),
     });
   });
+
+  if (d.ui) mountUi(app, d.ui);
 
   app.use((req, res) => {
     res.status(404).json({ error: `no route ${req.method} ${req.path}` });

@@ -117,9 +117,12 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
       exporters.push(exporter);
     }
 
-    const { startPrometheus } = await import('../../core/procs/prometheus.js');
+    const { freePort, startPrometheus } = await import('../../core/procs/prometheus.js');
+    // Prometheus also scrapes the autoscaler (vmpilot_vm_points, migration progress: the
+    // live view's series), so its port is chosen before either starts.
+    const apiPort = o.apiPort || (await freePort());
     const prometheus = await startPrometheus({
-      scrapeTargets: exporters.map((e) => `127.0.0.1:${e.port}`),
+      scrapeTargets: [...exporters.map((e) => `127.0.0.1:${e.port}`), `127.0.0.1:${apiPort}`],
       scrapeIntervalSeconds: o.scrapeIntervalSeconds,
       port: o.prometheusPort,
       dataDir: path.join(workdir, 'prometheus'),
@@ -143,7 +146,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
       planner: { t2Seconds: t2, t1Seconds: 6 * t2, cooldownSeconds: 600 / speed },
       loops: { roundDeadlineSeconds: Math.max(5, t2 * 3) },
       applier: { migrationTimeoutSeconds: 120, callTimeoutSeconds: 5 },
-      listen: `127.0.0.1:${o.apiPort}`,
+      listen: `127.0.0.1:${apiPort}`,
       authTokenFile: tokenFile,
       journal: path.join(workdir, 'journal.jsonl'),
       dryRun: o.dryRun,

@@ -4,6 +4,10 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { registerSelfMetrics } from '../../core/metrics/self-metrics';
 
+/** Series the live view (api/ui.ts) reads back from Prometheus. */
+export const VM_POINTS_METRIC = 'vmpilot_vm_points';
+export const MIGRATION_REMAINING_METRIC = 'vmpilot_migration_remaining_bytes';
+
 export class ServiceMetrics {
   readonly registry = new Registry();
   readonly rounds = new Counter({
@@ -77,7 +81,7 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
   readonly migrationRemaining = new Gauge({
-    name: 'vmpilot_migration_remaining_bytes',
+    name: MIGRATION_REMAINING_METRIC,
     help: 'Bytes a running migration still has to copy (from the job stats); the series ends with the migration.',
     labelNames: ['domain', 'from', 'to'] as const,
     registers: [this.registry],
@@ -89,7 +93,7 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
   readonly vmPoints = new Gauge({
-    name: 'vmpilot_vm_points',
+    name: VM_POINTS_METRIC,
     help: 'VMViewer points of a VM per resource (100 = the whole host resource), from the last round.',
     labelNames: ['host', 'domain', 'resource'] as const,
     registers: [this.registry],

@@ -10,6 +10,8 @@ import { AlertInbox } from '../alerts/inbox';
 import { filePauseStore, pauseStateFileFor } from './pause-state';
 import { PlanCache } from '../api/plan-cache';
 import { createApi } from '../api/server';
+import { findUiDirs, type UiDeps } from '../api/ui';
+import { expandQuery } from '../config/queries';
 import type { ListenAddress } from '../../core/web/listen-address';
 import { startWebServer } from '../../core/web/server';
 import { httpClientOptions } from '../../core/web/http-client';
@@ -22,7 +24,7 @@ import { quarantineFileOf } from '../journal/segments';
 import { reconcileJournal, type ReconcileOutcome } from '../journal/reconcile';
 import { PrometheusSource } from '../sources/prometheus';
 import type { MetricsSource } from '../sources/source';
-import { ServiceMetrics } from './metrics';
+import { MIGRATION_REMAINING_METRIC, ServiceMetrics, VM_POINTS_METRIC } from './metrics';
 import { AutoscalerService, type RoundReport } from './service';
 
 export interface RunningAutoscaler {
@@ -86,6 +88,26 @@ export function sourceFromConfig(cfg: LoadedConfig): PrometheusSource {
     maxSeries: cfg.prometheus.maxSeries,
     maxHosts: cfg.prometheus.maxHosts,
   });
+}
+
+/** The live view's named range queries, read from the configured Prometheus (api/ui.ts). */
+function uiDeps(cfg: LoadedConfig): UiDeps {
+  const source = sourceFromConfig(cfg);
+  const dirs = findUiDirs();
+  return {
+    queries: {
+      points: VM_POINTS_METRIC,
+      memory: expandQuery(cfg.prometheus.queries.vmMemoryMax, { window: rateWindowOf(cfg) }),
+      migrationRemaining: MIGRATION_REMAINING_METRIC,
+    },
+    rangeQuery: async (q, startS, endS, stepS) =>
+      (await source.range('ui', q, startS * 1000, endS * 1000, stepS)).map((r) => ({
+        labels: r.labels,
+        times: r.points.map((p) => p[0]),
+        values: r.points.map((p) => p[1]),
+      })),
+    ...(dirs ? { dirs } : {}),
+  };
 }
 
 export async function startAutoscaler(
@@ -165,6 +187,7 @@ export async function startAutoscaler(
       cfg.planner.t2Seconds * 1000,
     );
     const app = createApi({
+      ui: uiDeps(cfg),
       events: () => journal.events(),
       plan: () => planCache.get(),
       setPaused: (p) => service.setPaused(p),

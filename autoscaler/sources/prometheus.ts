@@ -210,6 +210,23 @@ export class PrometheusSource implements MetricsSource {
     }
   }
 
+  /**
+   * One range query outside a round (the live view's named queries, api/ui.ts): same
+   * connection, deadline, series bound and error wording as a round's queries.
+   */
+  async range(
+    name: string,
+    promql: string,
+    startMs: number,
+    endMs: number,
+    stepS: number,
+  ): Promise<RangeSeries[]> {
+    const timeout = `${Math.max(1, Math.floor(this.o.timeoutMs / 1000))}s`;
+    return this.run(name, promql, async () =>
+      this.bounded(name, toRange(await this.driver.rangeQuery(promql, startMs, endMs, stepS, timeout))),
+    );
+  }
+
   async observe(now: number): Promise<Observation> {
     const window = this.o.rateWindow;
     const timeout = `${Math.max(1, Math.floor(this.o.timeoutMs / 1000))}s`;

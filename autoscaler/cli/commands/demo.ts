@@ -162,6 +162,7 @@ export function register(program: Command): void {
       );
       for (const url of demo.exporterUrls) say(`  exporter    ${url}/metrics`);
       say(`  prometheus  ${demo.prometheusUrl}`);
+      say(`  live view   ${demo.apiUrl}/ui/`);
       say(`  autoscaler  ${demo.apiUrl}/api/v1/events   ${demo.apiUrl}/api/v1/plan   ${demo.apiUrl}/metrics`);
       say(`  pause       curl -X POST -H 'Authorization: Bearer ${demo.token}' ${demo.apiUrl}/api/v1/pause`);
       say(`  config      ${demo.configFile}  (try: vmpilot plan --config ${demo.configFile})`);
