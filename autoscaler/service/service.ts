@@ -193,7 +193,7 @@ export class AutoscalerService {
   private async enrich(snapshot: ClusterSnapshot, held: HeldHost[]): Promise<void> {
     const timeoutMs = this.o.config.applier.callTimeoutSeconds * 1000;
     const heldSet = new Set(held.map((h) => h.host));
-    const where = new Map<string, { host: string; vcpus: number; memoryBytes: number }>();
+    const where = new Map<string, { host: string; vcpus: number; maxVcpus?: number; memoryBytes: number }>();
     for (const h of snapshot.hosts) {
       if (heldSet.has(h.name)) continue;
       try {
@@ -204,7 +204,12 @@ export class AutoscalerService {
         h.memoryFreeBytes = freeMemoryBytes(info, vms);
         for (const v of vms) {
           if (v.state === 'running' || v.state === 'blocked' || v.state === 'paused') {
-            where.set(v.name, { host: h.name, vcpus: v.vcpus, memoryBytes: v.memoryBytes });
+            where.set(v.name, {
+              host: h.name,
+              vcpus: v.vcpus,
+              ...(v.maxVcpus !== undefined ? { maxVcpus: v.maxVcpus } : {}),
+              memoryBytes: v.memoryBytes,
+            });
           }
         }
       } catch (e) {
@@ -228,6 +233,7 @@ export class AutoscalerService {
         vm.host = real.host;
       }
       vm.allocation.vcpus = real.vcpus;
+      if (real.maxVcpus !== undefined) vm.maxVcpus = real.maxVcpus;
       vm.allocation.balloonBytes = real.memoryBytes;
       if (!cpuTuneSupported) continue;
       try {

@@ -63,6 +63,8 @@ export interface VmInfo {
   uuid: string;
   state: VmState;
   vcpus: number;
+  /** Most vCPUs the VM can have online (hot-plug limit), when the backend reports it. */
+  maxVcpus?: number;
   /** Current memory (balloon target for a running VM) in bytes. */
   memoryBytes: number;
   maxMemoryBytes: number;

@@ -9,6 +9,8 @@ import {
   JOB_NONE,
   NODE_CPU_STATS_ALL_CPUS,
   NODE_MEMORY_STATS_ALL_CELLS,
+  VCPU_MAXIMUM,
+  XML_INACTIVE,
 } from './constants';
 import { statsFlagsOf, vmStateOf, vmStatsFromParams } from './domain-stats';
 import {
@@ -124,14 +126,49 @@ export async function domainInfo(dom: Ptr): Promise<DomainInfoValue> {
 
 export async function vmInfo(dom: Ptr): Promise<VmInfo> {
   const info = await domainInfo(dom);
+  const maxVcpus = await maxVcpusOf(dom);
   return {
     name: domainName(dom),
     uuid: domainUuid(dom),
     state: vmStateOf(info.state),
     vcpus: info.nrVirtCpu,
+    ...(maxVcpus !== undefined ? { maxVcpus } : {}),
     memoryBytes: Number(info.memory) * KiB,
     maxMemoryBytes: Number(info.maxMem) * KiB,
   };
+}
+
+/** The domain's vCPU hot-plug limit (virDomainGetVcpusFlags MAXIMUM); undefined when unreadable. */
+async function maxVcpusOf(dom: Ptr): Promise<number | undefined> {
+  try {
+    const n = await checked<number>('virDomainGetVcpusFlags', fn().virDomainGetVcpusFlags, dom, VCPU_MAXIMUM);
+    return n > 0 ? n : undefined;
+  } catch (e) {
+    if (isHypervisorError(e, 'unreachable')) throw e;
+    return undefined; // a driver without the call: the limit is simply unknown
+  }
+}
+
+/** The domain's persistent definition (XML), to start it elsewhere if its host dies. */
+export async function domainXml(dom: Ptr): Promise<string> {
+  return takeCString(
+    await checked<Ptr>(
+      `virDomainGetXMLDesc(${domainName(dom)})`,
+      fn().virDomainGetXMLDesc,
+      dom,
+      XML_INACTIVE,
+    ),
+  );
+}
+
+/** Defines (or redefines) a persistent domain from XML; returns its name. */
+export async function defineXml(conn: Ptr, xml: string): Promise<string> {
+  const dom = await checked<Ptr>('virDomainDefineXML', fn().virDomainDefineXML, conn, xml);
+  try {
+    return domainName(dom);
+  } finally {
+    fn().virDomainFree(dom);
+  }
 }
 
 export async function listDomains(conn: Ptr): Promise<VmInfo[]> {

@@ -41,6 +41,12 @@ export const GET_ALL_DOMAINS_STATS_NOWAIT = 1 << 29;
 /** virDomainModificationImpact: the live state when running, else the persistent config. */
 export const AFFECT_CURRENT = 0;
 
+/** virDomainVcpuFlags VIR_DOMAIN_VCPU_MAXIMUM: the hot-plug limit instead of the online count. */
+export const VCPU_MAXIMUM = 4;
+
+/** virDomainXMLFlags VIR_DOMAIN_XML_INACTIVE: the persistent definition, not the live state. */
+export const XML_INACTIVE = 2;
+
 /** virDomainMigrateFlags */
 export const Migrate = {
   live: 1,

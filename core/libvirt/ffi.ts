@@ -135,6 +135,9 @@ function declare(lib: ReturnType<typeof koffi.load>) {
     virDomainSetInterfaceParameters: f(
       'int virDomainSetInterfaceParameters(void *dom, const char *device, void *params, int nparams, unsigned int flags)',
     ),
+    virDomainGetVcpusFlags: f('int virDomainGetVcpusFlags(void *dom, unsigned int flags)'),
+    virDomainGetXMLDesc: f('void *virDomainGetXMLDesc(void *dom, unsigned int flags)'),
+    virDomainDefineXML: f('void *virDomainDefineXML(void *conn, const char *xml)'),
     virDomainSuspend: f('int virDomainSuspend(void *dom)'),
     virDomainResume: f('int virDomainResume(void *dom)'),
     virDomainCreate: f('int virDomainCreate(void *dom)'),

@@ -51,6 +51,8 @@ export interface VmSnapshot {
   host: string;
   state: VmState;
   vcpus: number;
+  /** Most vCPUs the VM can have online (its hot-plug limit), when known. */
+  maxVcpus?: number;
   /** Configured (maximum) memory in bytes: what a migration must copy. */
   memoryBytes: number;
   workload: WorkloadKind;

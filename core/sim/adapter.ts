@@ -387,6 +387,7 @@ function vmInfo(v: SimVm): VmInfo {
     uuid: v.uuid,
     state: v.state,
     vcpus: v.vcpus,
+    maxVcpus: v.maxVcpus,
     memoryBytes: v.balloonBytes,
     maxMemoryBytes: v.maxMemoryBytes,
   };

@@ -150,6 +150,7 @@ function vmSnapshot(v: SimVm, history: VmSample[]): VmSnapshot {
     // A VM in flight is reported paused so the planner leaves it alone until it lands.
     state: inMigration ? 'paused' : v.state,
     vcpus: v.vcpus,
+    maxVcpus: v.maxVcpus,
     memoryBytes: v.maxMemoryBytes,
     // No oracle label (issue 12): production knows a VM's class only from configuration or
     // its observations; without configuration a VM reporting request SLIs is 'web', any

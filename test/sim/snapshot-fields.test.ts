@@ -2,7 +2,7 @@
 // baselines see in every simulation — has no field production's snapshot lacks. Production's
 // fields are what the Prometheus builder emits on input carrying every metric it reads, plus
 // what the service adds from the hypervisor (AutoscalerService.enrich: free memory, current
-// allocations) and from Alertmanager (alerted).
+// allocations, vCPU limits) and from Alertmanager (alerted).
 import { openSim } from '../../core/sim/adapter';
 import { buildSnapshot, type BuildInput } from '../../autoscaler/sources/build-snapshot';
 import { INSTANT, RANGE } from '../../autoscaler/sources/prometheus';
@@ -57,6 +57,7 @@ function productionPaths(): Set<string> {
     'hosts[].memoryFreeBytes',
     'hosts[].alerted',
     'vms[].allocation.vcpus',
+    'vms[].maxVcpus',
     'vms[].allocation.balloonBytes',
     'vms[].allocation.cpuShares',
     'vms[].allocation.cpuPeriodUs',
