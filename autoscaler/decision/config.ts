@@ -158,6 +158,28 @@ export const plannerConfigSchema = z
       .strict()
       .prefault({}),
     /**
+     * vCPU hot-plug (issue 13): add vCPUs to a VM whose CPU use is bounded by its vCPU count
+     * (≥ busyFraction of them in k of n observations and in the forecast) while its host has
+     * idle cores, up to its maxVcpus; remove one when it stays idle (its use fits in one vCPU
+     * fewer at idleFraction, in idleK of idleN observations and in the forecast). Off by
+     * default: it changes guests' CPU topology, which an operator opts into.
+     */
+    vcpuHotplug: z
+      .object({
+        enabled: z.boolean().default(false),
+        busyFraction: fraction.default(0.9),
+        k: z.number().int().min(1).default(3),
+        n: z.number().int().min(1).default(5),
+        idleFraction: fraction.default(0.5),
+        idleK: z.number().int().min(1).default(5),
+        idleN: z.number().int().min(1).default(5),
+        /** Never fewer online vCPUs than this. */
+        minVcpus: z.number().int().min(1).default(1),
+      })
+      .strict()
+      .refine((h) => h.k <= h.n && h.idleK <= h.idleN, { message: 'k must not exceed n (and idleK idleN)' })
+      .prefault({}),
+    /**
      * Same switch as the top-level `dryRun` (either one turns it on; merged when the config
      * is loaded). The planner never reads it: the applier is the one gate.
      */

@@ -10,6 +10,8 @@ import { planGlobal } from './global';
 import { holdReason, indexHistory, type MigrationRecord } from './guards';
 import { planLocalHost } from './local';
 import { buildRoundView } from './points';
+import { planVcpuPinning } from './vcpu-pinning';
+import { planVcpus } from './vcpus';
 
 export interface PlannerHistory {
   migrations: MigrationRecord[];
@@ -35,7 +37,7 @@ function partitionHosts(input: PlannerInput): { usable: Set<string>; held: Plan[
   return { usable, held };
 }
 
-/** Local tuning on every usable host: shares, caps, balloons, I/O limits, pinning. */
+/** Local tuning on every usable host: shares, caps, balloons, I/O limits, vCPUs, pinning. */
 export function planLocalRound(input: PlannerInput): Plan {
   const { snapshot, config } = input;
   const { usable, held } = partitionHosts(input);
@@ -46,7 +48,11 @@ export function planLocalRound(input: PlannerInput): Plan {
       const hv = view.hosts.get(h.name);
       if (!usable.has(h.name) || !hv) continue;
       const vms = view.vmsByHost.get(h.name) ?? [];
-      actions.push(...planLocalHost(h, hv, vms, config), ...planPinning(h, vms, config));
+      const pins = planPinning(h, vms, config);
+      const vcpus = planVcpus(h, hv, vms, config);
+      actions.push(...planLocalHost(h, hv, vms, config), ...vcpus.actions, ...pins);
+      // After a vCPU change, pin or share by seed 002's rule, unless contention pinning acts here.
+      if (pins.length === 0) actions.push(...planVcpuPinning(h, vms, vcpus.changes));
     }
   }
   return { at: input.now, held, actions };
