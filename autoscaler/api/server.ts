@@ -13,6 +13,7 @@ import { webhookPayloadSchema, type WebhookPayload } from '../alerts/webhook';
 import { JournalUnwritableError } from '../journal/journal';
 import { eventsQuerySchema, issuesText, pageEvents } from './queries';
 import type { CachedPlan } from './plan-cache';
+import type { TargetGroup } from './sd';
 import { mountUi, type UiDeps } from './ui';
 
 export interface ApiDeps {
@@ -30,6 +31,8 @@ export interface ApiDeps {
   token: string | undefined | (() => string | undefined);
   /** Path of the service's own metrics (`--web.telemetry-path`, default /metrics). */
   telemetryPath?: string;
+  /** Prometheus http_sd target groups of the per-host exporters (api/sd.ts). */
+  sd?: () => TargetGroup[];
   /** The live view (`/ui/`, api/ui.ts); absent → not served. */
   ui?: UiDeps;
   log: Logger;
@@ -63,6 +66,11 @@ export function createApi(d: ApiDeps): express.Express {
     } catch (e) {
       next(e);
     }
+  });
+
+  // Prometheus http_sd: a JSON list of target groups (empty without prometheus.exporters).
+  app.get('/api/v1/sd', (_req, res) => {
+    res.json(d.sd ? d.sd() : []);
   });
 
   app.get('/api/v1/events', (req, res) => {

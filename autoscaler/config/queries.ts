@@ -3,49 +3,52 @@
 // Substitutions: `$window` → the rate window (config `prometheus.rateWindow`). Per-VM SLI
 // queries may also use `$vm` and `$host`.
 //
-// Every query returns one series per VM labelled {host, domain} or per host labelled {host}.
+// Every query returns one series per VM labelled {instance, host, domain} or per host labelled
+// {instance, host}. `instance` (the exporter Prometheus scraped) is kept so that, with one
+// exporter per KVM host (`prometheus.exporters`), it names the host (sources/instance-map.ts);
+// with one exporter for many hosts the `host` label does.
 
 export const DEFAULT_QUERIES = {
   /** One series per VM the exporter sees; labels host, domain, uuid, state. */
   vmInfo: 'vmpilot_domain_info',
   /** CPU demand in cores. */
-  vmCpu: 'sum by (host, domain) (rate(vmpilot_domain_cpu_time_seconds_total[$window]))',
+  vmCpu: 'sum by (instance, host, domain) (rate(vmpilot_domain_cpu_time_seconds_total[$window]))',
   /** Memory demand in bytes: what the guest uses of its balloon. */
   vmMemory:
-    'sum by (host, domain) (vmpilot_domain_memory_balloon_current_bytes - vmpilot_domain_memory_balloon_unused_bytes)' +
-    ' or sum by (host, domain) (vmpilot_domain_memory_balloon_current_bytes)',
+    'sum by (instance, host, domain) (vmpilot_domain_memory_balloon_current_bytes - vmpilot_domain_memory_balloon_unused_bytes)' +
+    ' or sum by (instance, host, domain) (vmpilot_domain_memory_balloon_current_bytes)',
   /** Configured (maximum) memory in bytes: what a migration copies. */
-  vmMemoryMax: 'sum by (host, domain) (vmpilot_domain_memory_balloon_maximum_bytes)',
+  vmMemoryMax: 'sum by (instance, host, domain) (vmpilot_domain_memory_balloon_maximum_bytes)',
   /** Current balloon in bytes. */
-  vmBalloon: 'sum by (host, domain) (vmpilot_domain_memory_balloon_current_bytes)',
+  vmBalloon: 'sum by (instance, host, domain) (vmpilot_domain_memory_balloon_current_bytes)',
   /** Guest memory the balloon driver reports unused, and the host RSS (the footprint rule). */
-  vmMemoryUnused: 'sum by (host, domain) (vmpilot_domain_memory_balloon_unused_bytes)',
-  vmMemoryRss: 'sum by (host, domain) (vmpilot_domain_memory_balloon_rss_bytes)',
-  vmVcpus: 'sum by (host, domain) (vmpilot_domain_vcpus)',
+  vmMemoryUnused: 'sum by (instance, host, domain) (vmpilot_domain_memory_balloon_unused_bytes)',
+  vmMemoryRss: 'sum by (instance, host, domain) (vmpilot_domain_memory_balloon_rss_bytes)',
+  vmVcpus: 'sum by (instance, host, domain) (vmpilot_domain_vcpus)',
   /** Disk demand in bytes/second (read + write over all devices). */
   vmDisk:
-    'sum by (host, domain) (rate(vmpilot_domain_block_read_bytes_total[$window]))' +
-    ' + sum by (host, domain) (rate(vmpilot_domain_block_write_bytes_total[$window]))',
-  vmNetRx: 'sum by (host, domain) (rate(vmpilot_domain_network_receive_bytes_total[$window]))',
-  vmNetTx: 'sum by (host, domain) (rate(vmpilot_domain_network_transmit_bytes_total[$window]))',
-  vmDirtyRate: 'sum by (host, domain) (vmpilot_domain_memory_dirty_rate_bytes_per_second)',
+    'sum by (instance, host, domain) (rate(vmpilot_domain_block_read_bytes_total[$window]))' +
+    ' + sum by (instance, host, domain) (rate(vmpilot_domain_block_write_bytes_total[$window]))',
+  vmNetRx: 'sum by (instance, host, domain) (rate(vmpilot_domain_network_receive_bytes_total[$window]))',
+  vmNetTx: 'sum by (instance, host, domain) (rate(vmpilot_domain_network_transmit_bytes_total[$window]))',
+  vmDirtyRate: 'sum by (instance, host, domain) (vmpilot_domain_memory_dirty_rate_bytes_per_second)',
   /** LLC misses per kilo-instruction (perf counters, when enabled). */
   vmCacheMpki:
-    '1000 * sum by (host, domain) (rate(vmpilot_domain_perf_cache_misses_total[$window]))' +
-    ' / sum by (host, domain) (rate(vmpilot_domain_perf_instructions_total[$window]))',
+    '1000 * sum by (instance, host, domain) (rate(vmpilot_domain_perf_cache_misses_total[$window]))' +
+    ' / sum by (instance, host, domain) (rate(vmpilot_domain_perf_instructions_total[$window]))',
   /** Application SLIs of web VMs (request rate, throughput, mean response time). */
-  vmRequests: 'sum by (host, domain) (rate(vmpilot_app_requests_total[$window]))',
-  vmResponses: 'sum by (host, domain) (rate(vmpilot_app_responses_total[$window]))',
-  vmResponseTime: 'max by (host, domain) (vmpilot_app_response_time_seconds)',
+  vmRequests: 'sum by (instance, host, domain) (rate(vmpilot_app_requests_total[$window]))',
+  vmResponses: 'sum by (instance, host, domain) (rate(vmpilot_app_responses_total[$window]))',
+  vmResponseTime: 'max by (instance, host, domain) (vmpilot_app_response_time_seconds)',
   /** Disk devices and network interfaces per VM (for I/O limits). */
-  vmDiskDevices: 'group by (host, domain, device) (vmpilot_domain_block_read_bytes_total)',
-  vmNics: 'group by (host, domain, interface) (vmpilot_domain_network_receive_bytes_total)',
+  vmDiskDevices: 'group by (instance, host, domain, device) (vmpilot_domain_block_read_bytes_total)',
+  vmNics: 'group by (instance, host, domain, interface) (vmpilot_domain_network_receive_bytes_total)',
   /** 1 when the exporter reached the host's hypervisor. */
-  hostUp: 'max by (host) (vmpilot_host_up)',
+  hostUp: 'max by (instance, host) (vmpilot_host_up)',
   /** Time of the newest sample of the host, seconds since the epoch (freshness). */
-  hostSampleTime: 'max by (host) (timestamp(vmpilot_host_up))',
-  hostCpus: 'max by (host) (vmpilot_host_cpus)',
-  hostMemory: 'max by (host) (vmpilot_host_memory_total_bytes)',
+  hostSampleTime: 'max by (instance, host) (timestamp(vmpilot_host_up))',
+  hostCpus: 'max by (instance, host) (vmpilot_host_cpus)',
+  hostMemory: 'max by (instance, host) (vmpilot_host_memory_total_bytes)',
 } as const;
 
 export type QueryName = keyof typeof DEFAULT_QUERIES;

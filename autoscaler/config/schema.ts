@@ -86,6 +86,15 @@ export const serviceConfigSchema = z
         /** Most hosts taken from Prometheus; more holds every host (too_many_series). */
         maxHosts: z.number().int().min(1).max(1_000_000).default(1000),
         queries: queriesSchema.prefault({}),
+        /**
+         * One exporter per KVM host: host name → that exporter's address as Prometheus scrapes
+         * it (its `instance` label, e.g. kvm-a.example:9177). Set, the `instance` label names
+         * the host of every series (sources/instance-map.ts) and GET /api/v1/sd lists these
+         * targets for Prometheus' http_sd. Unset: one exporter for many hosts, the `host` label.
+         */
+        exporters: z
+          .record(z.string().regex(/^[A-Za-z0-9._-]+$/, 'expected a host name'), listenAddress)
+          .optional(),
       })
       .strict()
       .prefault({}),

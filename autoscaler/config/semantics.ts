@@ -4,6 +4,7 @@
 // warnings (a listener open beyond loopback without a token) are printed and logged.
 import { parser } from '@prometheus-io/lezer-promql';
 import { parseHypervisorUri } from '../../core/hypervisor/connect';
+import { hostNameFromUri } from '../../core/libvirt/host-name';
 import type { PlannerConfig } from '../decision/config';
 import { expandQuery } from './queries';
 import { splitListen, type ServiceConfig } from './schema';
@@ -77,6 +78,7 @@ export function semanticErrors(cfg: Checked): string[] {
       else names.set(p.name, i);
     }
   });
+  errors.push(...exporterMapErrors(cfg));
   if (cfg.exporter) {
     const api = splitListen(cfg.listen);
     const exp = splitListen(cfg.exporter.listen);
@@ -103,6 +105,49 @@ export function semanticErrors(cfg: Checked): string[] {
   return errors;
 }
 
+/**
+ * The host names the hypervisor URIs give (NAME=, or the server of a remote URI), or
+ * undefined when one of them is only known once connected (qemu:///system, sim://).
+ */
+function hypervisorNames(hypervisors: readonly string[]): string[] | undefined {
+  const names: string[] = [];
+  for (const spec of hypervisors) {
+    let p: ReturnType<typeof parseHypervisorUri>;
+    try {
+      p = parseHypervisorUri(spec);
+    } catch {
+      return undefined;
+    }
+    const name = p.kind === 'libvirt' ? hostNameFromUri(p.uri, p.name) : (p.name ?? null);
+    if (name === null) return undefined;
+    names.push(name);
+  }
+  return names;
+}
+
+/** `prometheus.exporters`: one instance per host, and hosts the hypervisors know. */
+function exporterMapErrors(cfg: Checked): string[] {
+  const map = cfg.prometheus.exporters;
+  if (!map) return [];
+  const errors: string[] = [];
+  const byAddress = new Map<string, string>();
+  for (const [host, address] of Object.entries(map)) {
+    const key = address.toLowerCase();
+    const other = byAddress.get(key);
+    if (other !== undefined)
+      errors.push(`prometheus.exporters.${host}: ${address} is already the exporter of host "${other}"`);
+    else byAddress.set(key, host);
+  }
+  const names = hypervisorNames(cfg.hypervisors);
+  if (names)
+    for (const host of Object.keys(map))
+      if (!names.includes(host))
+        errors.push(
+          `prometheus.exporters.${host}: no hypervisor is named "${host}" (hypervisors: ${names.join(', ')}; name one with NAME=URI)`,
+        );
+  return errors;
+}
+
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
 /** Things that work but are probably not meant: printed by `config check`, logged at start. */
@@ -117,5 +162,14 @@ export function configWarnings(cfg: Checked): string[] {
     warnings.push(
       `exporter.listen: ${cfg.exporter.listen} is reachable beyond this machine without TLS or authentication (use --web.config.file)`,
     );
+  const map = cfg.prometheus.exporters;
+  const names = map ? hypervisorNames(cfg.hypervisors) : undefined;
+  if (map && names) {
+    const missing = names.filter((n) => map[n] === undefined);
+    if (missing.length)
+      warnings.push(
+        `prometheus.exporters: no exporter address for ${missing.join(', ')}: their series cannot be mapped to them and they stay held (no_data)`,
+      );
+  }
   return warnings;
 }

@@ -10,6 +10,7 @@ import { AlertInbox } from '../alerts/inbox';
 import { filePauseStore, pauseStateFileFor } from './pause-state';
 import { PlanCache } from '../api/plan-cache';
 import { createApi } from '../api/server';
+import { sdTargetGroups } from '../api/sd';
 import { findUiDirs, type UiDeps } from '../api/ui';
 import { expandQuery } from '../config/queries';
 import type { ListenAddress } from '../../core/web/listen-address';
@@ -87,6 +88,7 @@ export function sourceFromConfig(cfg: LoadedConfig): PrometheusSource {
     staleIntervals: cfg.planner.staleIntervals,
     maxSeries: cfg.prometheus.maxSeries,
     maxHosts: cfg.prometheus.maxHosts,
+    ...(cfg.prometheus.exporters ? { exporters: cfg.prometheus.exporters } : {}),
   });
 }
 
@@ -197,6 +199,8 @@ export async function startAutoscaler(
       registry: metrics.registry,
       receiveAlerts: (payload) => service.receiveAlerts(payload),
       token: () => token,
+      // The start-up config's list, as the Prometheus source maps instances with it.
+      sd: () => sdTargetGroups(cfg.prometheus.exporters),
       ...(web.telemetryPath ? { telemetryPath: web.telemetryPath } : {}),
       log,
     });

@@ -16,6 +16,7 @@ import {
   type RangeSeries,
   type VmOverride,
 } from './build-snapshot';
+import { InstanceMap } from './instance-map';
 import { MetricsSourceError, TooManySeriesError, type MetricsSource, type Observation } from './source';
 
 /** Largest answer read from Prometheus (axios stops reading beyond it): memory stays bounded. */
@@ -37,6 +38,8 @@ export interface PrometheusSourceOptions {
   maxSeries?: number;
   /** Most hosts taken (`prometheus.maxHosts`). */
   maxHosts?: number;
+  /** `prometheus.exporters`: one exporter per host, its `instance` names the host (instance-map.ts). */
+  exporters?: Record<string, string>;
   vms: Record<
     string,
     {
@@ -151,8 +154,10 @@ function toRange(r: QueryResult): RangeSeries[] {
 
 export class PrometheusSource implements MetricsSource {
   private readonly driver: PrometheusDriver;
+  private readonly instances: InstanceMap | undefined;
 
   constructor(private readonly o: PrometheusSourceOptions) {
+    this.instances = o.exporters ? new InstanceMap(o.exporters) : undefined;
     this.driver = new PrometheusDriver({
       endpoint: o.url.replace(/\/+$/, ''),
       baseURL: '/api/v1',
@@ -235,10 +240,13 @@ export class PrometheusSource implements MetricsSource {
     const instant: BuildInput['instant'] = {};
     const range: BuildInput['range'] = {};
     const jobs: { name: string; done: Promise<void> }[] = [];
+    const relabel = this.instances?.round();
+    const hostsOf = <T extends { labels: Labels }>(name: string, rows: T[]): T[] =>
+      relabel ? relabel.relabel(name, rows) : rows;
     for (const name of INSTANT) {
       const q = expandQuery(this.o.queries[name], { window });
       const done = this.run(name, q, async () =>
-        this.bounded(name, toInstant(await this.driver.instantQuery(q, now, timeout))),
+        this.bounded(name, hostsOf(name, toInstant(await this.driver.instantQuery(q, now, timeout)))),
       ).then((r) => {
         instant[name] = r;
       });
@@ -247,7 +255,7 @@ export class PrometheusSource implements MetricsSource {
     for (const name of RANGE) {
       const q = expandQuery(this.o.queries[name], { window });
       const done = this.run(name, q, async () =>
-        this.bounded(name, toRange(await this.driver.rangeQuery(q, start, now, step, timeout))),
+        this.bounded(name, hostsOf(name, toRange(await this.driver.rangeQuery(q, start, now, step, timeout)))),
       ).then((r) => {
         range[name] = r;
       });
@@ -261,6 +269,7 @@ export class PrometheusSource implements MetricsSource {
       if (ESSENTIAL.has(jobs[i].name)) throw r.reason;
       warnings.push(r.reason instanceof Error ? r.reason.message : String(r.reason));
     }
+    if (relabel) warnings.push(...relabel.warnings());
 
     const vms: Record<string, VmOverride> = {};
     const overrides = Object.entries(this.o.vms);
