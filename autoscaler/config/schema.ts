@@ -6,6 +6,7 @@ import { plannerConfigSchema } from '../decision/config';
 import { parseHypervisorUri } from '../../core/hypervisor/connect';
 import { httpClientSchema } from '../../core/web/http-client';
 import { DEFAULT_JOURNAL_LIMITS } from '../journal/segments';
+import { failoverConfigSchema } from './failover';
 import { DEFAULT_QUERIES, QUERY_NAMES, type QueryName } from './queries';
 
 /** `HOST:PORT` with a numeric port; IPv6 hosts in brackets. */
@@ -139,6 +140,8 @@ export const serviceConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** Failed hosts: detection (k of n, exporter and libvirt both), shared storage, fencing (./failover.ts). */
+    failover: failoverConfigSchema.prefault({}),
     /** Address of the HTTP API and /metrics. */
     listen: listenAddress.default('127.0.0.1:9178'),
     /**
