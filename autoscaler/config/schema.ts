@@ -6,6 +6,7 @@ import { plannerConfigSchema } from '../decision/config';
 import { parseHypervisorUri } from '../../core/hypervisor/connect';
 import { httpClientSchema } from '../../core/web/http-client';
 import { DEFAULT_JOURNAL_LIMITS } from '../journal/segments';
+import { leaderConfigSchema } from '../leader/config';
 import { failoverConfigSchema } from './failover';
 import { DEFAULT_QUERIES, QUERY_NAMES, type QueryName } from './queries';
 
@@ -177,6 +178,11 @@ export const serviceConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Several autoscalers, one acting: leader election and the journal in etcd (issue 15;
+     * autoscaler/leader/). Without it this one acts alone with the file journal.
+     */
+    leader: leaderConfigSchema.optional(),
     /** Plan and journal but never change a hypervisor. */
     dryRun: z.boolean().default(false),
     /** Start paused (no actions until POST /api/v1/resume). */
