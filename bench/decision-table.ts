@@ -8,7 +8,7 @@ import os from 'node:os';
 import { runSimulation } from '../autoscaler/simulate/runner';
 import { DEPLOYABLE_MODES, STRATEGY_NAMES, type StrategyName } from '../autoscaler/strategies/registry';
 import { loadScenario, shippedScenarioNames } from '../core/sim/loader';
-import type { SimResult } from '../core/sim/results';
+import { resultSummary, type SimResultSummary } from '../core/sim/results';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -39,7 +39,7 @@ async function main(): Promise<void> {
     scenario: string;
     mode: StrategyName;
     seed: number;
-    result: Omit<SimResult, 'vms' | 'host_cpu_per_minute'>;
+    result: Omit<SimResultSummary, 'vms'>;
   }[] = [];
   const verdicts: string[] = [];
   const t0 = performance.now();
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
       const rows: Row[] = [];
       for (const seed of seeds) {
         const { result } = await runSimulation(scenario, mode, { seed });
-        const { vms: _v, host_cpu_per_minute: _h, ...flat } = result;
+        const { vms: _v, ...flat } = resultSummary(result);
         runs.push({ scenario: name, mode, seed, result: flat });
         rows.push(Object.fromEntries(FIELDS.map((f) => [f, result[f]])) as Row);
         perSeed.set(`${mode}/${seed}`, result.sla_violation_vm_minutes);

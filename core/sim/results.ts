@@ -76,6 +76,38 @@ export interface SimResult {
   migrations_declined: number;
   /** Wall time of the run in ms, when the caller measured it (the CLI does; the model never reads a clock). */
   wall_ms?: number;
+  // ---- issue 16: what the plotted report draws (not printed by `--json`) ----
+  /** All web VMs, per minute: requests/s, responses/s and the mean response time (null: no response that minute). */
+  web_per_minute: WebPerMinute;
+  /** Every migration the model started, in start order; times in seconds since the run's start. */
+  migration_timeline: MigrationSpan[];
+}
+
+export interface WebPerMinute {
+  requests_per_s: number[];
+  throughput: number[];
+  response_time_mean_s: (number | null)[];
+}
+
+export interface MigrationSpan {
+  vm: string;
+  from: string;
+  to: string;
+  start_s: number;
+  /** When it ended, or the run's end for one still running. */
+  end_s: number;
+  result: 'completed' | 'aborted' | 'running';
+  downtime_ms: number;
+}
+
+/** The per-minute series and the timeline: what `--json` leaves out (kept for the report). */
+export const RESULT_SERIES_FIELDS = ['host_cpu_per_minute', 'web_per_minute', 'migration_timeline'] as const;
+export type SimResultSummary = Omit<SimResult, (typeof RESULT_SERIES_FIELDS)[number]>;
+
+/** The object `simulate --json` prints: the result without its per-minute series. */
+export function resultSummary(r: SimResult): SimResultSummary {
+  const { host_cpu_per_minute: _h, web_per_minute: _w, migration_timeline: _m, ...summary } = r;
+  return summary;
 }
 
 /** A migration A→B of a VM that had come B→A within `windowSeconds` is a ping-pong. */
@@ -161,6 +193,12 @@ export class RequestHistogram {
   }
 }
 
+interface WebTotals {
+  requests: number;
+  responses: number;
+  responseTimeSum: number;
+}
+
 /** Accumulates what the result needs, step by step. */
 export class ResultCollector {
   private rtSamples: [number, number][] = [];
@@ -168,6 +206,12 @@ export class ResultCollector {
   private minuteStartCore = new Map<string, number>();
   private minuteStartMs: number;
   readonly hostCpuPerMinute: Record<string, number[]> = {};
+  private readonly webPerMinute: WebPerMinute = {
+    requests_per_s: [],
+    throughput: [],
+    response_time_mean_s: [],
+  };
+  private minuteStartWeb: WebTotals;
   private readonly hostStart = new Map<string, string>();
 
   constructor(private readonly model: SimCluster) {
@@ -177,6 +221,18 @@ export class ResultCollector {
       this.hostCpuPerMinute[h.name] = [];
     }
     for (const v of model.vms.values()) this.hostStart.set(v.name, v.host);
+    this.minuteStartWeb = this.webTotals();
+  }
+
+  private webTotals(): WebTotals {
+    const t = { requests: 0, responses: 0, responseTimeSum: 0 };
+    for (const v of this.model.vms.values()) {
+      if (!v.web) continue;
+      t.requests += v.counters.appRequests;
+      t.responses += v.counters.appResponses;
+      t.responseTimeSum += v.counters.appResponseTimeSum;
+    }
+    return t;
   }
 
   /** Call after every model step of `dt` seconds. */
@@ -194,6 +250,14 @@ export class ResultCollector {
         this.hostCpuPerMinute[h.name].push(used / elapsed / h.cpus);
         this.minuteStartCore.set(h.name, h.usedCoreSeconds);
       }
+      const web = this.webTotals();
+      const served = web.responses - this.minuteStartWeb.responses;
+      this.webPerMinute.requests_per_s.push((web.requests - this.minuteStartWeb.requests) / elapsed);
+      this.webPerMinute.throughput.push(served / elapsed);
+      this.webPerMinute.response_time_mean_s.push(
+        served > 0 ? (web.responseTimeSum - this.minuteStartWeb.responseTimeSum) / served : null,
+      );
+      this.minuteStartWeb = web;
       this.minuteStartMs = this.model.nowMs;
     }
   }
@@ -268,6 +332,27 @@ export class ResultCollector {
       migrations_declined: extra.migrationsDeclined ?? 0,
       vms,
       host_cpu_per_minute: this.hostCpuPerMinute,
+      web_per_minute: this.webPerMinute,
+      migration_timeline: [
+        ...m.migrations.map((x): MigrationSpan => ({
+          vm: x.vm,
+          from: x.from,
+          to: x.to,
+          start_s: (x.startedAtMs - m.startMs) / 1000,
+          end_s: (x.finishedAtMs - m.startMs) / 1000,
+          result: x.result,
+          downtime_ms: x.downtimeSeconds * 1000,
+        })),
+        ...inFlight.map((v): MigrationSpan => ({
+          vm: v.name,
+          from: v.job?.from ?? v.host,
+          to: v.job?.to ?? '?',
+          start_s: ((v.job?.startedAtMs ?? m.nowMs) - m.startMs) / 1000,
+          end_s: duration,
+          result: 'running',
+          downtime_ms: (v.job?.downtimeSeconds ?? 0) * 1000,
+        })),
+      ].sort((a, b) => a.start_s - b.start_s),
     };
   }
 }

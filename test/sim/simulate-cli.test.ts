@@ -153,6 +153,16 @@ describe('vmpilot simulate', () => {
         new RegExp(`${bad.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: hosts\\[0\\]\\.cpus`),
       ],
       [['-s', 'seed-experiment', '-m', 'gl', '--seed', 'x'], /--seed must be an integer/],
+      [['-s', 'seed-experiment', '-m', 'gl,fastest'], /unknown mode "fastest"/],
+      [['-s', 'seed-experiment', '-m', 'gl,local,gl'], /mode "gl" given twice/],
+      [
+        ['-s', 'seed-experiment', '-m', 'gl,local', '--events', 'x.jsonl'],
+        /--events and --declined take one --mode/,
+      ],
+      [
+        ['-s', 'seed-experiment', '-m', 'gl', '--report', path.join(tmp, 'no-dir', 'r.html')],
+        /cannot write report file/,
+      ],
     ];
     for (const [args, re] of cases) {
       const r = await vmpilot('simulate', ...args);

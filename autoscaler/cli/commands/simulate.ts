@@ -1,12 +1,16 @@
-// `vmpilot simulate --scenario NAME|FILE --mode MODE [--json] [--seed N] [--events FILE]`:
-// runs a scenario on the simulated cluster under one tuning mode and reports throughput,
-// response times, SLA violations, migrations and host CPU smoothness (SPEC §10, §11).
-import { writeFileSync } from 'node:fs';
+// `vmpilot simulate --scenario NAME|FILE --mode MODE[,MODE…] [--json] [--seed N] [--events FILE]
+// [--report FILE.html]`: runs a scenario on the simulated cluster under one tuning mode (or
+// several, one after the other: the seed experiment's comparison) and reports throughput,
+// response times, SLA violations, migrations and host CPU smoothness (SPEC §10, §11);
+// `--report` plots the same results (./report.ts).
+import { accessSync, constants, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { loadScenario, ScenarioError } from '../../../core/sim/loader';
-import type { SimResult } from '../../../core/sim/results';
+import { resultSummary, type SimResult } from '../../../core/sim/results';
+import { renderReport } from '../../simulate/report';
 import { runSimulation } from '../../simulate/runner';
-import { isStrategyName, STRATEGIES, STRATEGY_NAMES } from '../../strategies/registry';
+import { isStrategyName, STRATEGIES, STRATEGY_NAMES, type StrategyName } from '../../strategies/registry';
 import { CliError } from '../errors';
 
 const f = (x: number, d = 2) => x.toFixed(d);
@@ -62,6 +66,17 @@ Result fields (--json; SPEC §11 fields first, more after them):
   host_cpu_imbalance           mean over minutes of the stddev across hosts of CPU use
 `;
 
+/** `gl` or `nontuning,local,global,gl`: each a known mode, none twice. */
+export function parseModes(arg: string): StrategyName[] {
+  const modes = arg.split(',').map((m) => m.trim());
+  for (const m of modes)
+    if (!isStrategyName(m))
+      throw new CliError(`unknown mode "${m}" (expected one of ${STRATEGY_NAMES.join(', ')})`, 2);
+  const dup = modes.find((m, i) => modes.indexOf(m) !== i);
+  if (dup !== undefined) throw new CliError(`mode "${dup}" given twice in --mode`, 2);
+  return modes as StrategyName[];
+}
+
 function writeJsonLines(file: string, rows: readonly unknown[], what: string): void {
   try {
     writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
@@ -79,8 +94,9 @@ export function register(program: Command): void {
       'shipped scenario name (e.g. seed-experiment), sim://NAME, or a YAML file',
     )
     .requiredOption(
-      '-m, --mode <mode>',
-      `strategy: ${STRATEGY_NAMES.map((n) => `${n} (${STRATEGIES[n].describe})`).join('; ')}`,
+      '-m, --mode <mode[,mode…]>',
+      `strategy: ${STRATEGY_NAMES.map((n) => `${n} (${STRATEGIES[n].describe})`).join('; ')}. ` +
+        'Several, comma-separated (the seed experiment: nontuning,local,global,gl), run one after the other on the same scenario and seed; --json then prints one line per mode',
     )
     .addHelpText('after', METRICS_HELP)
     .option('--json', 'print one JSON object (SPEC §11 fields first; see "Result fields" below)')
@@ -93,6 +109,10 @@ export function register(program: Command): void {
       '--declined <file>',
       'write every migration the planner declined (cost not below relief) as one JSON line: at, vm, from, to, reason',
     )
+    .option(
+      '--report <file.html>',
+      'write a self-contained HTML report plotting the run(s): throughput and response time over time per mode, SLA minutes and response rate per VM, host CPU over time, migration timeline',
+    )
     .action(
       async (opts: {
         scenario: string;
@@ -101,10 +121,11 @@ export function register(program: Command): void {
         seed?: string;
         events?: string;
         declined?: string;
+        report?: string;
       }) => {
-        const mode = opts.mode;
-        if (!isStrategyName(mode))
-          throw new CliError(`unknown mode "${mode}" (expected one of ${STRATEGY_NAMES.join(', ')})`, 2);
+        const modes = parseModes(opts.mode);
+        if (modes.length > 1 && (opts.events || opts.declined))
+          throw new CliError('--events and --declined take one --mode (they hold one run)', 2);
         let seed: number | undefined;
         if (opts.seed !== undefined) {
           seed = Number(opts.seed);
@@ -117,15 +138,39 @@ export function register(program: Command): void {
           if (e instanceof ScenarioError) throw new CliError(e.message, 1, { cause: e });
           throw e;
         }
-        const started = performance.now();
-        const { result, events, declined } = await runSimulation(scenario, mode, { seed });
-        result.wall_ms = performance.now() - started;
-        if (opts.events) writeJsonLines(opts.events, events, 'events');
-        if (opts.declined) writeJsonLines(opts.declined, declined, 'declined-moves');
-        if (opts.json) {
-          const { host_cpu_per_minute: _perMinute, ...json } = result;
-          process.stdout.write(`${JSON.stringify(json)}\n`);
-        } else process.stdout.write(`${formatResult(result)}\n`);
+        // Fail before the runs, not after minutes of them.
+        if (opts.report) {
+          try {
+            accessSync(path.dirname(path.resolve(opts.report)), constants.W_OK);
+          } catch (e) {
+            throw new CliError(`cannot write report file ${opts.report}: its directory is not writable`, 1, {
+              cause: e,
+            });
+          }
+        }
+        const results: SimResult[] = [];
+        for (const mode of modes) {
+          const started = performance.now();
+          const { result, events, declined } = await runSimulation(scenario, mode, { seed });
+          result.wall_ms = performance.now() - started;
+          results.push(result);
+          if (opts.events) writeJsonLines(opts.events, events, 'events');
+          if (opts.declined) writeJsonLines(opts.declined, declined, 'declined-moves');
+          if (opts.json) process.stdout.write(`${JSON.stringify(resultSummary(result))}\n`);
+          else
+            process.stdout.write(
+              `${modes.length > 1 && results.length > 1 ? '\n' : ''}${formatResult(result)}\n`,
+            );
+        }
+        if (opts.report) {
+          const html = renderReport(results);
+          try {
+            writeFileSync(opts.report, html);
+          } catch (e) {
+            throw new CliError(`cannot write report file ${opts.report}`, 1, { cause: e });
+          }
+          if (!opts.json) process.stdout.write(`report written to ${opts.report}\n`);
+        }
       },
     );
 }
