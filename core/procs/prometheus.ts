@@ -25,6 +25,8 @@ export interface PrometheusOptions {
   binary?: string;
   /** More jobs under scrape_configs, as YAML list items (`  - job_name: …`). */
   extraScrapeConfigs?: string;
+  /** `global.query_log_file`: every PromQL query Prometheus answers, one JSON line each. */
+  queryLogFile?: string;
   /** Headers of the readiness probe (Prometheus behind its own --web.config.file). */
   readyHeaders?: Record<string, string>;
 }
@@ -60,7 +62,7 @@ export function freePort(): Promise<number> {
 export function prometheusConfig(
   opts: Pick<
     PrometheusOptions,
-    'scrapeTargets' | 'scrapeIntervalSeconds' | 'ruleFiles' | 'extraScrapeConfigs'
+    'scrapeTargets' | 'scrapeIntervalSeconds' | 'ruleFiles' | 'extraScrapeConfigs' | 'queryLogFile'
   >,
 ): string {
   const interval = `${opts.scrapeIntervalSeconds ?? 5}s`;
@@ -68,6 +70,7 @@ export function prometheusConfig(
     'global:',
     `  scrape_interval: ${interval}`,
     `  evaluation_interval: ${interval}`,
+    ...(opts.queryLogFile ? [`  query_log_file: ${JSON.stringify(opts.queryLogFile)}`] : []),
     ...(opts.ruleFiles?.length
       ? ['rule_files:', ...opts.ruleFiles.map((f) => `  - ${JSON.stringify(f)}`)]
       : []),
