@@ -1,4 +1,3 @@
-// NOT YET IN CI: first run on a CPU-contended machine failed (no hotspot: guests starved; balloon read-back, fixed since; libvirtd restart raced, fixed since). Run with: npx jest --testMatch "**/lab-e2e/*.lab-e2e.ts" once verified, rename to .test.ts.
 // The whole production path on real QEMU guests (issue 11): the lab's two libvirt hosts, one
 // `vmpilot exporter` process per host, Debian's Prometheus, and `vmpilot autoscaler` acting
 // through libvirt by itself. Four loaded guests start on lab-a, which makes lab-a a CPU

@@ -1,4 +1,3 @@
-// NOT YET IN CI: first run on a CPU-contended machine failed (no hotspot: guests starved; balloon read-back, fixed since; libvirtd restart raced, fixed since). Run with: npx jest --testMatch "**/lab-e2e/*.lab-e2e.ts" once verified, rename to .test.ts.
 // Failures on the production path, on real QEMU guests (issue 11): lab-a is put in
 // maintenance, so the autoscaler decides by itself to live-migrate its guest to lab-b; the
 // migrations are slowed by a bandwidth limit so there is time to break things mid-way.
