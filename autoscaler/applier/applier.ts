@@ -12,12 +12,21 @@
 import type { Logger } from 'pino';
 import type { HypervisorPort } from '../../core/hypervisor/port';
 import type { EventKind, TuningEvent } from '../../core/model/event';
-import { actionError, type Action, type ActionOf, type Plan, type TuneKind } from '../../core/model/plan';
+import {
+  actionError,
+  type Action,
+  type ActionOf,
+  type Plan,
+  type RestartAction,
+  type TuneKind,
+} from '../../core/model/plan';
 import { migrateHandler, TUNE_HANDLERS } from './handlers';
+import { restartHandler, type RestartOptions } from './handlers/restart';
 import { errorText, type HandlerContext } from './handler';
 import type { ApplierMetrics, EventSink } from './ports';
 import { EventRecorder } from './recorder';
 import { MigrationRunner } from './run-migration';
+import { runRestart } from './run-restart';
 import { runTune } from './run-tune';
 
 export type { ApplierMetrics, EventSink } from './ports';
@@ -40,6 +49,8 @@ export interface ApplierOptions {
   onEvent?: (ev: TuningEvent) => void;
   /** Event ids (default random UUIDs; simulations count, so their events are reproducible). */
   newEventId?: () => string;
+  /** What restarts after a host failure need (the service's failover); without it they fail. */
+  restart?: RestartOptions;
 }
 
 export class Applier {
@@ -130,7 +141,9 @@ export class Applier {
         skip('paused: action not started');
         continue;
       }
-      if (held.has(action.from) || (action.to !== undefined && held.has(action.to))) {
+      // A restart's `from` is the failed host, held by definition; its destination must not be.
+      const fromHeld = action.kind !== 'restart' && held.has(action.from);
+      if (fromHeld || (action.to !== undefined && held.has(action.to))) {
         // The planner should never emit these; the guard is here so a held host is never touched.
         skip('action on a held host dropped');
         continue;
@@ -139,7 +152,10 @@ export class Applier {
         skip('VM is migrating: action not started');
         continue;
       }
-      if (action.kind === 'migrate') {
+      if (action.kind === 'restart') {
+        const ev = await this.restart(action, kind);
+        if (ev) out.push(ev);
+      } else if (action.kind === 'migrate') {
         const migrationKind = kind === 'local' ? 'global' : kind;
         if (opts.background && this.migrations.size >= this.o.maxConcurrentMigrations) {
           this.o.log.info(
@@ -169,6 +185,26 @@ export class Applier {
       handler,
       action,
       kind,
+    );
+  }
+
+  private restart(action: RestartAction, kind: EventKind): Promise<TuningEvent | null> {
+    const o = this.o.restart;
+    const handler = restartHandler(
+      o ?? {
+        definitionOf: () => undefined,
+        knownHosts: () => [],
+        failedHosts: () => new Set(),
+        heartbeatTimeoutMs: this.o.callTimeoutMs,
+      },
+    );
+    const deadlineMs = (o?.fenceTimeoutMs ?? 0) + 4 * this.o.callTimeoutMs + (o?.heartbeatTimeoutMs ?? 0);
+    return runRestart(
+      { ctx: this.ctx, recorder: this.recorder, metrics: this.o.metrics, dryRun: this.o.dryRun },
+      handler,
+      action,
+      kind,
+      deadlineMs,
     );
   }
 

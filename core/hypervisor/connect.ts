@@ -86,7 +86,7 @@ async function openOne(p: ParsedUri, opts: ConnectOptions): Promise<HypervisorPo
 }
 
 type HostMethod = {
-  [K in keyof HypervisorPort]: HypervisorPort[K] extends (host: string, ...rest: never[]) => unknown
+  [K in keyof HypervisorPort]-?: HypervisorPort[K] extends (host: string, ...rest: never[]) => unknown
     ? K
     : never;
 }[keyof HypervisorPort];
@@ -159,6 +159,16 @@ export class MultiHypervisor implements HypervisorPort {
   migrate: HypervisorPort['migrate'] = (ref, target, opts) => this.byVm('migrate', ref, target, opts);
   getJobProgress: HypervisorPort['getJobProgress'] = (ref, opts) => this.byVm('getJobProgress', ref, opts);
   abortJob: HypervisorPort['abortJob'] = (ref, opts) => this.byVm('abortJob', ref, opts);
+  getDefinition: NonNullable<HypervisorPort['getDefinition']> = async (ref, opts) => {
+    const p = await this.portOf(ref.host);
+    if (!p.getDefinition) throw new HypervisorError('unsupported', `${p.uri}: no VM definitions`);
+    return p.getDefinition(ref, opts);
+  };
+  define: NonNullable<HypervisorPort['define']> = async (host, definition, opts) => {
+    const p = await this.portOf(host);
+    if (!p.define) throw new HypervisorError('unsupported', `${p.uri}: cannot define VMs`);
+    return p.define(host, definition, opts);
+  };
 
   async close(): Promise<void> {
     await Promise.allSettled(this.ports.map((p) => p.close()));

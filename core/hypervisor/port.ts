@@ -272,4 +272,17 @@ export interface HypervisorPort {
   getJobProgress(ref: VmRef, opts?: CallOptions): Promise<MigrationProgress | null>;
   /** Aborts the VM's current job. */
   abortJob(ref: VmRef, opts?: CallOptions): Promise<void>;
+
+  // ---- Optional, and absent on ports that predate them (issue 13: restarts) -------------
+  /**
+   * The VM's persistent definition (libvirt: its inactive domain XML), kept while its host
+   * is alive so the VM can be started elsewhere if the host fails.
+   */
+  getDefinition?(ref: VmRef, opts?: CallOptions): Promise<string>;
+  /**
+   * Defines a VM on `host` from a definition `getDefinition` returned (shut off; libvirt:
+   * virDomainDefineXML, which redefines a domain of the same name and UUID); resolves with
+   * its name.
+   */
+  define?(host: string, definition: string, opts?: CallOptions): Promise<string>;
 }

@@ -321,6 +321,18 @@ export class LibvirtPort implements HypervisorPort {
     });
   }
 
+  getDefinition(ref: VmRef, opts?: CallOptions): Promise<string> {
+    return this.onVm('getDefinition', ref, opts, (dom) => lv.domainXml(dom));
+  }
+
+  define(host: string, definition: string, opts?: CallOptions): Promise<string> {
+    return this.run('define', opts, async (conn) => {
+      this.checkHost(host);
+      if (!definition.trimStart().startsWith('<')) throw invalid('a libvirt definition is domain XML');
+      return lv.defineXml(conn, definition);
+    });
+  }
+
   getJobProgress(ref: VmRef, opts?: CallOptions): Promise<MigrationProgress | null> {
     return this.onVm('getJobProgress', ref, opts, async (dom) => {
       const p = await lv.jobStats(dom);

@@ -29,11 +29,18 @@ export const ACTION_PARAMS = {
   set_net_bandwidth: z.strictObject({ device, inboundBytesSec: count, outboundBytesSec: count }),
   /** A migration's destination is the action's `to`. */
   migrate: z.strictObject({}),
+  /**
+   * Start a VM of a failed host on the action's `to` from the definition kept while its host
+   * was alive (issue 13); `from` is the failed host. The UUID names the VM across hosts.
+   */
+  restart: z.strictObject({ uuid: z.string().min(1, 'the VM UUID') }),
 } as const;
 
 export type ActionKind = keyof typeof ACTION_PARAMS;
-/** Every kind but migration: a change of one VM's resources on its host. */
-export type TuneKind = Exclude<ActionKind, 'migrate'>;
+/** Kinds that name a destination host (`to`): a migration, a restart after a host failure. */
+export type PlacementKind = 'migrate' | 'restart';
+/** Every kind but migration and restart: a change of one VM's resources on its host. */
+export type TuneKind = Exclude<ActionKind, PlacementKind>;
 export const ACTION_KINDS = Object.keys(ACTION_PARAMS) as ActionKind[];
 
 /** The params of one kind (also the shape of its `before`). */
@@ -65,6 +72,18 @@ const migrateSchema = z
   })
   .refine((a) => a.to !== a.from, { message: 'destination is the source host', path: ['to'] });
 
+const restartSchema = z
+  .strictObject({
+    kind: z.literal('restart'),
+    vm: name,
+    from: name,
+    to: name,
+    params: ACTION_PARAMS.restart,
+    before: ACTION_PARAMS.restart.optional(),
+    reason: reasonSchema,
+  })
+  .refine((a) => a.to !== a.from, { message: 'destination is the failed host', path: ['to'] });
+
 /** The schema of a whole action of each kind. */
 export const ACTION_SCHEMAS = {
   set_cpu_shares: schemaOf('set_cpu_shares'),
@@ -75,6 +94,7 @@ export const ACTION_SCHEMAS = {
   set_block_iotune: schemaOf('set_block_iotune'),
   set_net_bandwidth: schemaOf('set_net_bandwidth'),
   migrate: migrateSchema,
+  restart: restartSchema,
 } as const;
 
 /**

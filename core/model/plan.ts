@@ -1,5 +1,5 @@
 // A plan: what one planner round wants done, every action with its reason.
-import type { ActionKind, ActionParams, TuneKind } from './action';
+import type { ActionKind, ActionParams, PlacementKind, TuneKind } from './action';
 import type { HeldHost, HeldVm } from './hold';
 import type { Reason } from './reason';
 
@@ -12,6 +12,7 @@ export {
   actionError,
   type ActionKind,
   type ActionParams,
+  type PlacementKind,
   type TuneKind,
 } from './action';
 
@@ -27,9 +28,9 @@ interface ActionOfKind<K extends ActionKind> {
   reason: Reason;
 }
 
-/** The action of one kind: a migration names its destination, a tune has none. */
+/** The action of one kind: a migration or a restart names its destination, a tune has none. */
 export type ActionOf<K extends ActionKind> = ActionOfKind<K> &
-  (K extends 'migrate' ? { /** Destination host. */ to: string } : { to?: undefined });
+  (K extends PlacementKind ? { /** Destination host. */ to: string } : { to?: undefined });
 
 /** A live migration of `vm` from `from` to `to`. */
 export type MigrateAction = ActionOf<'migrate'>;
@@ -37,8 +38,11 @@ export type MigrateAction = ActionOf<'migrate'>;
 /** A change of one VM's resources on its host (every kind but migration). */
 export type TuneAction = { [K in TuneKind]: ActionOf<K> }[TuneKind];
 
+/** A restart of a failed host's VM (`from`) on `to`, from its kept definition. */
+export type RestartAction = ActionOf<'restart'>;
+
 /** One planned action, discriminated on `kind`. */
-export type Action = TuneAction | MigrateAction;
+export type Action = TuneAction | MigrateAction | RestartAction;
 
 /** A migration the planner considered and did not plan, with why (e.g. its cost exceeds its relief). */
 export interface DeclinedMove {

@@ -312,6 +312,42 @@ export class SimPort implements HypervisorPort, AppStatsSource {
     });
   }
 
+  // ---- definitions (restarts after a host failure) ------------------------------------------
+
+  getDefinition(ref: VmRef, opts?: CallOptions): Promise<string> {
+    return this.call('getDefinition', opts, () => {
+      const vm = this.vmOf(ref);
+      return JSON.stringify({ simVm: vm.name, uuid: vm.uuid });
+    });
+  }
+
+  /**
+   * A simulated VM is one object: defining it on `host` moves its definition there, shut
+   * off. Refused while it is resident anywhere (a second copy of a running VM is exactly
+   * what a restart must never make).
+   */
+  define(host: string, definition: string, opts?: CallOptions): Promise<string> {
+    return this.call('define', opts, () => {
+      this.model.host(host);
+      let def: { simVm?: unknown; uuid?: unknown };
+      try {
+        def = JSON.parse(definition) as typeof def;
+      } catch (e) {
+        throw new HypervisorError('invalid', 'not a simulated VM definition', { cause: e });
+      }
+      if (typeof def.simVm !== 'string')
+        throw new HypervisorError('invalid', 'not a simulated VM definition');
+      const vm = this.model.vm(def.simVm);
+      if (vm.uuid !== def.uuid)
+        throw new HypervisorError('invalid', `definition of ${vm.name} has another UUID`);
+      if (vm.state === 'running' || vm.state === 'paused' || vm.state === 'blocked')
+        throw new SimError('invalid', `VM "${vm.name}" is ${vm.state} on "${vm.host}"`);
+      vm.host = host;
+      vm.state = 'shutoff';
+      return vm.name;
+    });
+  }
+
   // ---- migration ----------------------------------------------------------------------------
 
   async migrate(ref: VmRef, target: MigrationTarget, opts?: MigrationOptions): Promise<MigrationResult> {

@@ -31,7 +31,8 @@ export async function tunePostcondition(ctx: HandlerContext, value: unknown): Pr
   const invalid = actionError(value);
   if (invalid !== null) return { ok: false, error: `malformed action (${invalid})` };
   const action = value as Action; // the schema of its kind accepted it
-  if (action.kind === 'migrate') return { ok: false, error: 'a migration is located, not read back' };
+  if (action.kind === 'migrate' || action.kind === 'restart')
+    return { ok: false, error: `a ${action.kind} is located, not read back` };
   return postconditionOf(ctx, action);
 }
 
