@@ -2,7 +2,8 @@
 // seed-experiment cluster (time accelerated), the exporter on it, a real Prometheus
 // (Debian's binary, a child process) scraping the exporter, and the autoscaler acting on the
 // simulated cluster through the same code as production. Decisions are printed as they
-// happen; stop() (Ctrl-C or --duration) tears everything down, leaving no process behind.
+// happen (./printer.ts: a line per T1, migrations with phases; every action with verbose);
+// stop() (Ctrl-C or --duration) tears everything down, leaving no process behind.
 // With `lab`, the cluster is the real two-host QEMU lab instead (./lab-cluster.ts): one
 // exporter per lab host (each its own libvirt connection, reconnecting as in production),
 // real time, and the autoscaler acting on the lab's libvirtds.
@@ -20,8 +21,8 @@ import type { ServiceConfigInput } from '../config/schema';
 import { startAutoscaler, type RunningAutoscaler } from '../service/run';
 import type { RoundReport } from '../service/service';
 import { findOnPath, PROMETHEUS_INSTALL_HINT } from './find-binary';
-import { formatEvent, heldKey } from './format';
 import { startLabCluster, type LabDemoOptions } from './lab-cluster';
+import { DemoPrinter } from './printer';
 
 export interface DemoOptions {
   scenario: string;
@@ -39,6 +40,8 @@ export interface DemoOptions {
   logLevel: string;
   /** Where human lines go (default stdout). */
   out?: (line: string) => void;
+  /** Print every action as it is journalled, not only a line per round and the migrations. */
+  verbose?: boolean;
   /** Run on the real QEMU lab instead of `sim://scenario` (speed is then 1). */
   lab?: Omit<LabDemoOptions, 'log' | 'keep'>;
 }
@@ -158,32 +161,12 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     );
     const cfg = loadConfig(configFile);
 
-    let lastHeld = '';
-    const onEvent = (ev: TuningEvent) => {
-      if (ev.kind !== 'local') out(formatEvent(ev));
-    };
-    const onRound = (r: RoundReport) => {
-      const key = heldKey(r.plan.held);
-      if (key !== lastHeld) {
-        out(
-          key === ''
-            ? `${new Date().toISOString().slice(11, 19)}  held    none: every host has fresh data`
-            : `${new Date().toISOString().slice(11, 19)}  held    ${key}`,
-        );
-        lastHeld = key;
-      }
-      if (r.loop === 'local' && r.events.length > 0) {
-        const by = new Map<string, number>();
-        for (const e of r.events) by.set(e.result, (by.get(e.result) ?? 0) + 1);
-        const kinds = [...new Set(r.events.map((e) => e.action))].join(', ');
-        out(
-          `${new Date().toISOString().slice(11, 19)}  local   ${r.events.length} action(s) (${kinds}): ` +
-            [...by].map(([k, n]) => `${n} ${k}`).join(', '),
-        );
-      }
-      if (r.outcome === 'error' || r.outcome === 'timeout')
-        out(`${new Date().toISOString().slice(11, 19)}  ${r.loop} round ${r.outcome}: ${r.error ?? ''}`);
-    };
+    const printer = new DemoPrinter(out, {
+      verbose: o.verbose ?? false,
+      localRoundsPerLine: Math.round(cfg.planner.t1Seconds / cfg.planner.t2Seconds),
+    });
+    const onEvent = (ev: TuningEvent) => printer.onEvent(ev);
+    const onRound = (r: RoundReport) => printer.onRound(r);
     const log = pino({ name: 'vmpilot-demo', level: o.logLevel }, pino.destination(2));
     const autoscaler = await startAutoscaler(cfg, { log, port, onEvent, onRound });
     cleanups.push(() => autoscaler.stop(10000));

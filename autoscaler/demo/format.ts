@@ -1,4 +1,4 @@
-// One human line per decision and per change of held hosts: what `vmpilot demo` prints.
+// One human line per decision and per change of held hosts (./printer.ts decides which are printed).
 import type { TuningEvent } from '../../core/model/event';
 import type { HeldHost } from '../sources/source';
 
@@ -10,7 +10,7 @@ function clock(iso: string): string {
   return iso.slice(11, 19);
 }
 
-export function formatEvent(ev: TuningEvent): string {
+export function formatEvent(ev: TuningEvent, now: Date = new Date()): string {
   const what =
     ev.action === 'migrate'
       ? `migrate ${ev.vm} ${ev.host} → ${ev.to ?? '?'}`
@@ -26,7 +26,7 @@ export function formatEvent(ev: TuningEvent): string {
     ev.result === 'started' || ev.result === 'dry-run' || ev.result === 'failed'
       ? `  — ${reasonText(ev.reason)}`
       : '';
-  return `${clock(new Date().toISOString())}  ${ev.kind.padEnd(6)}  ${what}  ${ev.result}${detail}${why}`;
+  return `${clock(now.toISOString())}  ${ev.kind.padEnd(6)}  ${what}  ${ev.result}${detail}${why}`;
 }
 
 /** Held hosts as a stable string, to print only when the set changes. */

@@ -48,6 +48,7 @@ interface DemoFlags {
   workdir?: string;
   keep?: boolean;
   dryRun?: boolean;
+  verbose?: boolean;
   logLevel: string;
 }
 
@@ -107,6 +108,10 @@ export function register(program: Command): void {
     .option('--keep', 'keep the temp dir (and with --lab, a lab the demo started) at exit')
     .option('--dry-run', 'plan and journal, but never change the simulated cluster')
     .option(
+      '--verbose',
+      'print every action as it is journalled (local tunings included); default: one summary line per global round, migrations with their phases, held hosts',
+    )
+    .option(
       '--log-level <level>',
       'service log level on stderr (decisions and held hosts are printed on stdout anyway)',
       'error',
@@ -135,6 +140,7 @@ export function register(program: Command): void {
           ...(f.workdir ? { workdir: f.workdir } : {}),
           keep: f.keep ?? false,
           dryRun: f.dryRun ?? false,
+          verbose: f.verbose ?? false,
           logLevel: f.logLevel,
         });
       } catch (e) {
