@@ -29,6 +29,8 @@ import { freeMemoryBytes } from '../applier/room';
 import type { AlertInbox, ReceiveResult } from '../alerts/inbox';
 import type { WebhookPayload } from '../alerts/webhook';
 import type { PauseStore } from './pause-state';
+import { MemoryDefinitionStore, type DefinitionStore } from '../failover/definitions';
+import { Failover } from '../failover/failover';
 
 export type Loop = 'local' | 'global';
 
@@ -63,12 +65,19 @@ export interface ServiceOptions {
   strategy?: Strategy;
   /** Ids of the applier's events (default random UUIDs; see ApplierOptions.newEventId). */
   newEventId?: () => string;
+  /**
+   * Where VM definitions are kept for restarts after a host failure (failover/definitions.ts;
+   * `vmpilot autoscaler` keeps them beside the journal); default in memory.
+   */
+  definitions?: DefinitionStore;
 }
 
 const text = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 export class AutoscalerService {
   readonly applier: Applier;
+  /** Failed-host detection, kept definitions and restart planning (issue 13). */
+  readonly failover: Failover;
   private readonly clock: () => number;
   private pausedFlag: boolean;
   private dryRunFlag: boolean;
@@ -101,7 +110,19 @@ export class AutoscalerService {
     o.metrics.paused.set(this.pausedFlag ? 1 : 0);
     o.metrics.dryRun.set(this.dryRunFlag ? 1 : 0);
     const a = o.config.applier;
+    const configOrder = new Map(Object.keys(o.config.vms).map((name, i) => [name, i]));
+    this.failover = new Failover({
+      config: o.config.failover,
+      port: o.port,
+      definitions: o.definitions ?? new MemoryDefinitionStore(),
+      log: o.log,
+      clock: this.clock,
+      callTimeoutMs: a.callTimeoutSeconds * 1000,
+      priorityOf: () => undefined,
+      configOrderOf: (vm) => configOrder.get(vm),
+    });
     this.applier = new Applier({
+      restart: this.failover.restartOptions(),
       port: o.port,
       journal: o.journal,
       metrics: o.metrics,
@@ -300,6 +321,16 @@ export class AutoscalerService {
     }
     const heldSet = new Set(held.map((h) => h.host));
     for (const h of observation.snapshot.hosts) if (heldSet.has(h.name)) h.up = false;
+    // Failed hosts (issue 13): one detection check per local round; definitions kept of
+    // the VMs on hosts that answer (all of them re-read in global rounds).
+    const allHosts = [...new Set([...hosts, ...observation.snapshot.hosts.map((h) => h.name)])];
+    const answered =
+      loop === 'global'
+        ? new Set(
+            allHosts.filter((h) => !held.some((x) => x.host === h && x.code === 'hypervisor_unreachable')),
+          )
+        : await this.failover.check(allHosts, held);
+    await this.failover.keep(answered, observation.snapshot, loop !== 'local');
     const alerted = this.o.alerts?.hotHosts(now);
     if (alerted) {
       for (const h of observation.snapshot.hosts) if (alerted.has(h.name)) h.alerted = true;
@@ -312,6 +343,11 @@ export class AutoscalerService {
       now,
     };
     const plans: Plan[] = [];
+    if (loop !== 'local' && this.failover.failedHosts().size > 0) {
+      const usable = new Set(observation.snapshot.hosts.map((h) => h.name).filter((h) => !heldSet.has(h)));
+      const restarts = await this.failover.plan(observation.snapshot, usable);
+      if (restarts.length) plans.push({ at: now, held: [], actions: restarts });
+    }
     if (loop !== 'local' && this.strategy.global) plans.push(this.strategy.global(input));
     if (loop !== 'global' && this.strategy.local) plans.push(this.strategy.local(input));
     const heldVms = observation.heldVms ?? [];
@@ -326,9 +362,13 @@ export class AutoscalerService {
     if (declined.length) plan.declined = declined;
     const finalHeld = new Set(plan.held.map((h) => h.host));
     const heldVmNames = new Set(heldVms.map((v) => v.vm));
-    // Never act on a held host or a held VM, whatever the planner returned.
+    // Never act on a held host or a held VM, whatever the planner returned (a restart's
+    // source is its failed host, held by definition: only its destination counts).
     plan.actions = plan.actions.filter(
-      (a) => !heldVmNames.has(a.vm) && !finalHeld.has(a.from) && (a.to === undefined || !finalHeld.has(a.to)),
+      (a) =>
+        !heldVmNames.has(a.vm) &&
+        (a.kind === 'restart' || !finalHeld.has(a.from)) &&
+        (a.to === undefined || !finalHeld.has(a.to)),
     );
     return { plan, observation };
   }

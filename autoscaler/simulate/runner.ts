@@ -46,7 +46,14 @@ const settle = () => new Promise<void>((res) => setImmediate(res));
 
 /** The config a simulation runs with when none is given. */
 export function defaultSimConfig(scenario: Scenario): LoadedConfig {
-  return validateConfig({ hypervisors: [`sim://${scenario.name}`] }, `simulation of ${scenario.name}`);
+  return validateConfig(
+    {
+      hypervisors: [`sim://${scenario.name}`],
+      // The scenario's shared-storage groups are the cluster's declaration (issue 13).
+      ...(scenario.sharedStorage.length ? { failover: { sharedStorage: scenario.sharedStorage } } : {}),
+    },
+    `simulation of ${scenario.name}`,
+  );
 }
 
 export async function runSimulation(

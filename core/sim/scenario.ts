@@ -126,6 +126,14 @@ export const scenarioSchema = z
       .default({ ...PRECOPY_DEFAULTS }),
     hosts: z.array(hostSchema).min(1),
     vms: z.array(vmSchema),
+    /**
+     * Host groups whose VMs' storage every host of the group reaches (issue 13): a simulation
+     * declares them to the autoscaler as `failover.sharedStorage`, so a failed host's VMs can
+     * be restarted on another host of its group. None: nothing is restarted.
+     */
+    sharedStorage: z
+      .array(z.object({ name: z.string().min(1), hosts: z.array(name).min(2) }).strict())
+      .default([]),
   })
   .strict()
   .superRefine((s, ctx) => {
