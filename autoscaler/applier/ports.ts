@@ -7,6 +7,13 @@ import type { TuningEvent } from '../../core/model/event';
 /** Records an event's current state (a later append with the same id supersedes it). */
 export interface EventSink {
   append(ev: TuningEvent): void;
+  /**
+   * Resolves when what was appended is durable and this process may act now; throws when
+   * it may not (the etcd journal: not, or no longer, the leader). Awaited after an action is
+   * journalled as started and before the hypervisor is touched. A sink without it (the
+   * file journal: append is already durable) always allows.
+   */
+  fence?(): Promise<void>;
 }
 
 /** Labels of a running migration's progress series. */

@@ -49,6 +49,16 @@ export class EventRecorder {
     };
   }
 
+  /**
+   * Journals the event as started and waits until the sink lets this process act (its
+   * fence: durable, and still the leader). Throws, with the action not done, when it may not.
+   */
+  async recordStarted(ev: TuningEvent, extra: Partial<TuningEvent> = {}): Promise<TuningEvent> {
+    const started = this.record(ev, 'started', extra);
+    await this.sink.fence?.();
+    return started;
+  }
+
   /** Journals the event in its new state; closed states are counted by kind and result. */
   record(ev: TuningEvent, result: EventResult, extra: Partial<TuningEvent> = {}): TuningEvent {
     const next: TuningEvent = { ...ev, ...extra, result };

@@ -119,7 +119,7 @@ export class MigrationRunner {
     metrics.migrationsInFlight.set(this.executing);
     const labels: MigrationLabels = { domain: action.vm, from: action.from, to: action.to };
     try {
-      const started = recorder.record(planned, 'started', {
+      const started = await recorder.recordStarted(planned, {
         phases: [...planned.phases, { phase: 'started', time: recorder.now() }],
       });
       const close = (ok: boolean, phase: Omit<MigrationPhase, 'phase' | 'time'>, error?: string) => {

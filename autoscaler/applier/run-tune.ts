@@ -38,7 +38,7 @@ export async function runTune<K extends TuneKind>(
   }
   const ev = recorder.create(action, kind, pre.before ?? action.before ?? null, { ...action.params });
   if (env.dryRun()) return recorder.record(ev, 'dry-run');
-  const started = recorder.record(ev, 'started');
+  const started = await recorder.recordStarted(ev);
   try {
     await handler.execute({ ...ctx, deadlineMs: ctx.callTimeoutMs, abandoned: NEVER }, action);
   } catch (e) {

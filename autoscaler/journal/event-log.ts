@@ -1,6 +1,7 @@
 // What the service needs of a journal: append an event's current state, read every event
-// back. The durable JSON-lines file (journal.ts) is production's; an in-memory log serves
-// simulations, where nothing must touch the disk and nothing outlives the run.
+// back. Two durable implementations: the JSON-lines file (journal.ts), the embedded
+// default, and etcd (etcd-journal.ts) when autoscalers elect a leader there; an in-memory
+// log serves simulations, where nothing must touch the disk and nothing outlives the run.
 import type { TuningEvent } from '../../core/model/event';
 
 export interface EventLog {
@@ -15,6 +16,16 @@ export interface EventLog {
    * without it is always writable.
    */
   health?(): JournalHealth;
+}
+
+/** A durable journal: what reconciliation (reconcile.ts) and the service's runner need. */
+export interface DurableJournal extends EventLog {
+  appendAll(evs: readonly TuningEvent[]): void;
+  health(): JournalHealth;
+  /** Events journalled as started (or planned) and never closed. */
+  inFlight(): TuningEvent[];
+  /** See EventSink.fence (autoscaler/applier/ports.ts): durable, and this process may act. */
+  fence?(): Promise<void>;
 }
 
 export interface JournalHealth {

@@ -32,7 +32,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { type TuningEvent, tuningEventSchema } from '../../core/model/event';
-import type { JournalHealth } from './event-log';
+import type { DurableJournal, JournalHealth } from './event-log';
 import { scanLines } from './lines';
 import {
   DEFAULT_JOURNAL_LIMITS,
@@ -83,7 +83,7 @@ const identity = (e: TuningEvent) => `${e.kind}\u0000${e.action}\u0000${e.vm}`;
 const CLOSED = new Set<TuningEvent['result']>(['completed', 'failed', 'skipped', 'dry-run']);
 const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
-export class Journal {
+export class Journal implements DurableJournal {
   private fd: number | null;
   /** Current state of each event, in order of first appearance. */
   private readonly byId = new Map<string, TuningEvent>();

@@ -1,6 +1,6 @@
 // Start-up reconciliation: every event the journal holds as started (or planned) but never
 // closed is checked against the hypervisor and closed with its true outcome — never
-// repeated, never lost.
+// repeated, never lost. The same path runs when a new leader takes over the etcd journal.
 //   migration: a job still running → wait for it (bounded); then where is the VM? On the
 //              destination → completed; on the source → failed; on neither → failed.
 //   local:     read the value back; it matches what was asked → completed, else failed.
@@ -10,12 +10,14 @@ import type { HypervisorPort } from '../../core/hypervisor/port';
 import type { TuningEvent } from '../../core/model/event';
 import { TUNE_HANDLERS, tunePostcondition } from '../applier/handlers';
 import { locateVm } from '../applier/locate';
-import type { Journal } from './journal';
+import type { DurableJournal } from './event-log';
 
 export interface ReconcileOptions {
   port: HypervisorPort;
-  journal: Journal;
+  journal: DurableJournal;
   clock: () => number;
+  /** When it runs, for the closing note: "start-up" (default) or "takeover" (a new leader). */
+  occasion?: string;
   callTimeoutMs: number;
   /** How long to wait for a migration job that is still running. */
   jobWaitMs: number;
@@ -40,7 +42,7 @@ export async function reconcileJournal(o: ReconcileOptions): Promise<ReconcileOu
   for (const ev of o.journal.inFlight()) {
     const r = ev.action === 'migrate' ? await reconcileMigration(o, ev) : await reconcileLocal(o, ev);
     const iso = new Date(o.clock()).toISOString();
-    const note = `reconciled at start-up: ${r.note}`;
+    const note = `reconciled at ${o.occasion ?? 'start-up'}: ${r.note}`;
     const closed: TuningEvent = {
       ...ev,
       result: r.result,
@@ -51,6 +53,7 @@ export async function reconcileJournal(o: ReconcileOptions): Promise<ReconcileOu
           : ev.phases,
     };
     o.journal.append(closed);
+    await o.journal.fence?.(); // written before anything else is decided (etcd: as the leader)
     o.log?.info({ id: ev.id, vm: ev.vm, action: ev.action, result: r.result }, note);
     out.push({ id: ev.id, vm: ev.vm, action: ev.action, result: r.result, note });
   }

@@ -57,6 +57,15 @@ export class ServiceMetrics {
     help: '1 while an operator paused all actions.',
     registers: [this.registry],
   });
+  /** Whether this process is the one that acts, read at each scrape (run.ts sets it). */
+  leaderNow: () => boolean = () => true;
+  readonly leader: Gauge = new Gauge({
+    name: 'vmpilot_autoscaler_leader',
+    help: '1 while this autoscaler is the one that acts: always without leader election; with it (etcd), while elected and its lease is within its deadline. 0 on standby.',
+    registers: [this.registry],
+    // Read when scraped: a leader that was paused past its lease never shows a stale 1.
+    collect: (): void => this.leader.set(this.leaderNow() ? 1 : 0),
+  });
   readonly dryRun = new Gauge({
     name: 'vmpilot_autoscaler_dry_run',
     help: '1 when the service only plans and journals (dry run).',

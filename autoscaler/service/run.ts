@@ -20,7 +20,9 @@ import { changedSettings, type ReloadOutcome } from './reload';
 import type { LoadedConfig } from '../config/load';
 import { rateWindowOf, splitListen } from '../config/schema';
 import { configWarnings } from '../config/semantics';
+import type { DurableJournal } from '../journal/event-log';
 import { Journal } from '../journal/journal';
+import { openHa, type HaRuntime } from '../leader/ha';
 import { quarantineFileOf } from '../journal/segments';
 import { reconcileJournal, type ReconcileOutcome } from '../journal/reconcile';
 import { PrometheusSource } from '../sources/prometheus';
@@ -33,8 +35,11 @@ export interface RunningAutoscaler {
   port: HypervisorPort;
   apiUrl: string;
   exporterUrl?: string;
+  /** Closed at start (file journal); with leader election, at each takeover instead. */
   reconciled: ReconcileOutcome[];
-  journal: Journal;
+  journal: DurableJournal;
+  /** With `leader.etcd`: the election (which autoscaler acts). */
+  ha?: HaRuntime;
   /** Graceful stop: loops, action in flight (bounded by graceMs), API, exporter, connections. */
   stop(graceMs?: number): Promise<void>;
   /** SIGHUP: applies what can change while running; throws (nothing changed) on a bad file. */
@@ -123,15 +128,10 @@ export async function startAutoscaler(
   const web = opts.web ?? {};
   const limits = web.maxConnections !== undefined ? { maxConnections: web.maxConnections } : {};
   const callTimeoutMs = cfg.applier.callTimeoutSeconds * 1000;
-  const { journal, tornBytes, badLines, problems } = Journal.open(cfg.journal, cfg.journalLimits);
-  if (tornBytes > 0)
-    log.warn({ journal: cfg.journal, tornBytes }, 'journal: cut off a torn last line (crash during a write)');
-  if (badLines > 0)
-    log.warn(
-      { journal: cfg.journal, badLines, problems, quarantine: quarantineFileOf(cfg.journal) },
-      'journal: lines that are not valid events moved to the quarantine file',
-    );
-  const cleanups: (() => Promise<void>)[] = [async () => journal.close()];
+  const cleanups: (() => Promise<void>)[] = [];
+  // Without leader election the file journal, opened (torn line cut) before anything else.
+  const fileJournal = cfg.leader ? null : openFileJournal(cfg, log);
+  if (fileJournal) cleanups.push(async () => fileJournal.close());
   const undo = async () => {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
   };
@@ -143,14 +143,31 @@ export async function startAutoscaler(
         speed: cfg.simulatorSpeed,
       }));
     if (!opts.port) cleanups.push(() => port.close());
-    const reconciled = await reconcileJournal({
-      port,
-      journal,
-      clock: Date.now,
-      callTimeoutMs,
-      jobWaitMs: cfg.applier.migrationTimeoutSeconds * 1000,
-      log,
-    });
+    const metrics = new ServiceMetrics();
+    const ha = cfg.leader
+      ? await openHa({
+          leader: cfg.leader,
+          baseDir: cfg.baseDir,
+          keepDays: cfg.journalLimits.keepDays,
+          port,
+          log,
+          callTimeoutMs,
+          jobWaitMs: cfg.applier.migrationTimeoutSeconds * 1000,
+        })
+      : undefined;
+    if (ha) cleanups.push(() => ha.stop());
+    const journal: DurableJournal = ha ? ha.journal : (fileJournal as Journal);
+    const reconciled = ha
+      ? []
+      : await reconcileJournal({
+          port,
+          journal,
+          clock: Date.now,
+          callTimeoutMs,
+          jobWaitMs: cfg.applier.migrationTimeoutSeconds * 1000,
+          log,
+        });
+    if (ha) metrics.leaderNow = () => ha.leadership.acting();
     let exporterUrl: string | undefined;
     const reloadWeb: (() => void)[] = [];
     if (cfg.exporter) {
@@ -166,7 +183,6 @@ export async function startAutoscaler(
       exporterUrl = exp.url;
       cleanups.push(() => exp.close());
     }
-    const metrics = new ServiceMetrics();
     const service = new AutoscalerService({
       config: cfg,
       port,
@@ -181,6 +197,7 @@ export async function startAutoscaler(
         hotspotAlerts: cfg.alerts.hotspotAlerts,
         ttlMs: cfg.alerts.ttlSeconds * 1000,
       }),
+      ...(ha ? { gate: ha.gate } : {}),
     });
     for (const ev of journal.events()) metrics.tuningEvents.inc({ kind: ev.kind, result: ev.result }, 0);
     // GET /api/v1/plan: one observe-and-plan per T2 at most, whatever the request rate.
@@ -212,7 +229,10 @@ export async function startAutoscaler(
     reloadWeb.push(() => apiServer.reload());
     const api = { url: apiServer.urls[0] };
     cleanups.push(() => apiServer.close());
-    if (!opts.noLoops) service.start();
+    if (!opts.noLoops) {
+      ha?.start();
+      service.start();
+    }
     log.info(
       { api: api.url, exporter: exporterUrl, dryRun: cfg.dryRun, reconciled: reconciled.length },
       'autoscaler started',
@@ -225,6 +245,7 @@ export async function startAutoscaler(
       ...(exporterUrl ? { exporterUrl } : {}),
       reconciled,
       journal,
+      ...(ha ? { ha } : {}),
       reload(next) {
         // Everything is read first: a bad token or web config file changes nothing.
         const nextToken = readToken(next.authTokenFile);
@@ -245,4 +266,17 @@ export async function startAutoscaler(
     await undo();
     throw e;
   }
+}
+
+/** Opens the file journal; a torn last line and lines that are not events are logged. */
+function openFileJournal(cfg: LoadedConfig, log: Logger): Journal {
+  const { journal, tornBytes, badLines, problems } = Journal.open(cfg.journal, cfg.journalLimits);
+  if (tornBytes > 0)
+    log.warn({ journal: cfg.journal, tornBytes }, 'journal: cut off a torn last line (crash during a write)');
+  if (badLines > 0)
+    log.warn(
+      { journal: cfg.journal, badLines, problems, quarantine: quarantineFileOf(cfg.journal) },
+      'journal: lines that are not valid events moved to the quarantine file',
+    );
+  return journal;
 }

@@ -31,6 +31,7 @@ import type { WebhookPayload } from '../alerts/webhook';
 import type { PauseStore } from './pause-state';
 import { MemoryDefinitionStore, type DefinitionStore } from '../failover/definitions';
 import { Failover } from '../failover/failover';
+import { NotLeaderError, type ActingGate } from '../leader/leadership';
 
 export type Loop = 'local' | 'global';
 
@@ -70,6 +71,11 @@ export interface ServiceOptions {
    * `vmpilot autoscaler` keeps them beside the journal); default in memory.
    */
   definitions?: DefinitionStore;
+  /**
+   * Leader election (autoscaler/leader/): while it says standby, no round runs, nothing is
+   * applied and the API is read-only. Without it this service always acts.
+   */
+  gate?: ActingGate;
 }
 
 const text = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -134,7 +140,7 @@ export class AutoscalerService {
       migrationBandwidthBytesPerSecond: a.migrationBandwidthBytesPerSecond,
       ...(a.maxDowntimeMs !== undefined ? { maxDowntimeMs: a.maxDowntimeMs } : {}),
       dryRun: () => this.dryRunFlag,
-      paused: () => this.pausedFlag,
+      paused: () => this.pausedFlag || !this.acting(),
       onEvent: o.onEvent,
       ...(o.newEventId ? { newEventId: o.newEventId } : {}),
     });
@@ -143,7 +149,16 @@ export class AutoscalerService {
   get paused(): boolean {
     return this.pausedFlag;
   }
+  /** True unless a leader election says another autoscaler acts. */
+  acting(): boolean {
+    return this.o.gate?.acting() ?? true;
+  }
+  /** Writes belong to the leader: a standby refuses them (the API answers 503). */
+  private mustAct(): void {
+    if (!this.acting()) throw new NotLeaderError(this.o.gate?.standbyReason() ?? 'standby');
+  }
   setPaused(p: boolean): void {
+    this.mustAct();
     // Kept first: if it cannot be written, the operator gets an error, not a pause that a
     // restart would silently undo.
     this.o.pauseStore?.save(p, new Date(this.clock()));
@@ -169,6 +184,7 @@ export class AutoscalerService {
    */
   receiveAlerts(payload: WebhookPayload): ReceiveResult {
     if (!this.o.alerts) throw new Error('no alert inbox configured');
+    this.mustAct();
     const now = this.clock();
     const r = this.o.alerts.receive(payload, now);
     // Journal first: if that fails (disk full), the inbox stays as it was and Alertmanager's
@@ -471,6 +487,7 @@ export class AutoscalerService {
    * useful (not every host held, no error) and a successful round is recent enough.
    */
   readiness(nowMs = this.clock()): { ready: boolean; reason: string } {
+    if (!this.acting()) return { ready: false, reason: this.o.gate?.standbyReason() ?? 'standby' };
     const journal = this.journalProblem();
     if (journal) return { ready: false, reason: journal };
     const last = this.lastRound;
@@ -507,9 +524,11 @@ export class AutoscalerService {
     this.loopDone = (async () => {
       while (!this.stopped) {
         const t0 = this.clock();
-        if (this.tick % k === 0 && this.strategy.global) await this.runRound('global');
-        if (!this.stopped && this.strategy.local) await this.runRound('local');
-        this.tick++;
+        // A standby runs no rounds: it would only load Prometheus and the hypervisors.
+        const acting = this.acting();
+        if (acting && this.tick % k === 0 && this.strategy.global) await this.runRound('global');
+        if (acting && !this.stopped && this.strategy.local) await this.runRound('local');
+        if (acting) this.tick++;
         const wait = Math.max(0, t0 + t2 - this.clock());
         if (wait === 0) this.o.log.warn({ overrunMs: this.clock() - t0 - t2 }, 'round overran its period');
         await new Promise<void>((res) => {

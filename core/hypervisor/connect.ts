@@ -1,7 +1,8 @@
 // Opens hypervisor ports from URIs and aggregates several into one port routed by host
 // name. Accepted: libvirt URIs (test:///default, test:///abs/host.xml, qemu:///system,
-// qemu+tcp://, qemu+ssh://, qemu+tls://, qemu+unix://) and sim://SCENARIO. A URI may be
-// prefixed `NAME=` to choose the host name vmpilot uses for it.
+// qemu+tcp://, qemu+ssh://, qemu+tls://, qemu+unix://), sim://SCENARIO and sim+http://HOST:PORT
+// (a cluster served by another process: rpc.ts). A URI may be prefixed `NAME=` to choose the
+// host name vmpilot uses for it.
 import { HypervisorError } from './errors';
 import type { LibvirtPortOptions } from '../libvirt/adapter';
 import type { SimPortOptions } from '../sim/adapter';
@@ -17,7 +18,7 @@ export type ConnectOptions = Omit<PortOptions, 'hostName'> &
   Pick<LibvirtPortOptions, 'dedicatedConnection' | 'readOnly'>;
 
 export interface ParsedUri {
-  kind: 'libvirt' | 'sim';
+  kind: 'libvirt' | 'sim' | 'remote';
   uri: string;
   /** Host name chosen with `NAME=URI`, if any. */
   name?: string;
@@ -42,10 +43,17 @@ export function parseHypervisorUri(spec: string): ParsedUri {
       throw new HypervisorError('invalid', `"${spec}": sim:// needs a scenario name or file`);
     return { kind: 'sim', uri, name };
   }
+  if (uri.startsWith('sim+http://')) {
+    if (name !== undefined)
+      throw new HypervisorError('invalid', `"${spec}": a sim+http:// cluster keeps its own host names`);
+    if (!/^sim\+http:\/\/[^/\s]+\/?$/.test(uri))
+      throw new HypervisorError('invalid', `"${spec}": expected sim+http://HOST:PORT`);
+    return { kind: 'remote', uri };
+  }
   if (LIBVIRT_SCHEMES.test(uri)) return { kind: 'libvirt', uri, name };
   throw new HypervisorError(
     'invalid',
-    `unknown hypervisor URI "${spec}" (expected a libvirt URI such as test:///default, qemu:///system, qemu+ssh://host/system, or sim://SCENARIO)`,
+    `unknown hypervisor URI "${spec}" (expected a libvirt URI such as test:///default, qemu:///system, qemu+ssh://host/system, sim://SCENARIO or sim+http://HOST:PORT)`,
   );
 }
 
@@ -76,6 +84,10 @@ async function openOne(p: ParsedUri, opts: ConnectOptions): Promise<HypervisorPo
   if (p.kind === 'sim') {
     const { openSim } = await import('../sim/adapter.js');
     return openSim(p.uri, { ...common, speed: opts.speed });
+  }
+  if (p.kind === 'remote') {
+    const { RemoteHypervisor } = await import('./rpc.js');
+    return new RemoteHypervisor(p.uri, opts.defaultTimeoutMs);
   }
   const { openLibvirt } = await import('../libvirt/adapter.js');
   return openLibvirt(p.uri, {

@@ -1,0 +1,98 @@
+// The HA runtime of `vmpilot autoscaler` with `leader.etcd` (issue 15): the etcd client, the
+// election and the journal in etcd, and what happens on a change of leader. Elected, this
+// process reads the journal and reconciles the previous leader's in-flight actions against
+// the hypervisors (the same reconcile as a restart) before its service may act; on standby
+// it re-reads the journal now and then so its read-only API shows the leader's events.
+import type { Logger } from 'pino';
+import type { HypervisorPort } from '../../core/hypervisor/port';
+import { EtcdJournal } from '../journal/etcd-journal';
+import { reconcileJournal, type ReconcileOutcome } from '../journal/reconcile';
+import type { LeaderConfig } from './config';
+import { etcdClient } from './etcd-client';
+import { EtcdLeadership, type ActingGate } from './leadership';
+
+export interface HaOptions {
+  leader: LeaderConfig;
+  baseDir: string;
+  keepDays: number;
+  port: HypervisorPort;
+  log: Logger;
+  callTimeoutMs: number;
+  /** How long a takeover waits for a migration job of the previous leader still running. */
+  jobWaitMs: number;
+  onReconciled?: (r: ReconcileOutcome[]) => void;
+}
+
+export interface HaRuntime {
+  journal: EtcdJournal;
+  /** What the service asks before acting: elected, lease within its deadline, taken over. */
+  gate: ActingGate;
+  leadership: EtcdLeadership;
+  /** Starts campaigning (call once the service exists). */
+  start(): void;
+  stop(): Promise<void>;
+}
+
+const text = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+export async function openHa(o: HaOptions): Promise<HaRuntime> {
+  const cfg = o.leader.etcd;
+  const client = etcdClient(cfg, o.baseDir);
+  let takenOver = false;
+  let generation = 0;
+  const leadership = new EtcdLeadership(client, cfg, o.log, async (leader) => {
+    const gen = ++generation;
+    takenOver = false;
+    if (!leader) return;
+    journal.resetFailure();
+    await journal.load();
+    const reconciled = await reconcileJournal({
+      port: o.port,
+      journal,
+      clock: Date.now,
+      callTimeoutMs: o.callTimeoutMs,
+      jobWaitMs: o.jobWaitMs,
+      log: o.log,
+      occasion: 'takeover',
+    });
+    if (gen !== generation || !leadership.acting()) return;
+    takenOver = true;
+    o.onReconciled?.(reconciled);
+    o.log.info({ id: leadership.id, reconciled: reconciled.length }, 'leader: journal taken over, acting');
+  });
+  const journal = new EtcdJournal(client, cfg, leadership, o.log, o.keepDays);
+  await journal
+    .load()
+    .catch((e: unknown) =>
+      o.log.warn({ err: text(e) }, 'etcd journal: cannot read it yet (standby until etcd answers)'),
+    );
+  const gate: ActingGate = {
+    acting: () => takenOver && leadership.acting(),
+    standbyReason: () =>
+      leadership.acting() && !takenOver
+        ? 'standby: elected, taking over the journal (reconciling)'
+        : leadership.standbyReason(),
+  };
+  let refresh: NodeJS.Timeout | null = null;
+  return {
+    journal,
+    gate,
+    leadership,
+    start() {
+      leadership.start();
+      refresh = setInterval(() => {
+        if (!leadership.acting())
+          journal.load().catch((e: unknown) => o.log.debug({ err: text(e) }, 'etcd journal: refresh failed'));
+      }, cfg.leaseSeconds * 1000);
+      refresh.unref();
+    },
+    async stop() {
+      if (refresh) clearInterval(refresh);
+      generation++;
+      takenOver = false;
+      await journal.fence().catch(() => undefined); // the last states, while still leader
+      await leadership.stop();
+      client.close();
+    },
+  };
+}
