@@ -16,6 +16,7 @@
 // - "Required" methods work on every adapter. "Optional" methods may reject with
 //   `unsupported` when the backend cannot do it; the contract suite asserts which.
 import type { MigrationProgress } from '../model/migration-progress';
+import type { VmPriority } from '../model/priority';
 
 export type VmState =
   'running' | 'blocked' | 'paused' | 'shutdown' | 'shutoff' | 'crashed' | 'pmsuspended' | 'nostate';
@@ -68,6 +69,11 @@ export interface VmInfo {
   /** Current memory (balloon target for a running VM) in bytes. */
   memoryBytes: number;
   maxMemoryBytes: number;
+  /**
+   * The VM's priority as it travels with the domain (libvirt: vmpilot's <metadata> element,
+   * core/model/priority-metadata.ts; simulator: the scenario's `priority`), when it has one.
+   */
+  priority?: VmPriority;
 }
 
 export interface VcpuStat {

@@ -6,12 +6,15 @@ import type { HostStats, StatGroup, VmInfo, VmStats } from '../hypervisor/port';
 import {
   AFFECT_CURRENT,
   GET_ALL_DOMAINS_STATS_NOWAIT,
+  METADATA_ELEMENT,
   JOB_NONE,
   NODE_CPU_STATS_ALL_CPUS,
   NODE_MEMORY_STATS_ALL_CELLS,
   VCPU_MAXIMUM,
   XML_INACTIVE,
 } from './constants';
+import type { VmPriority } from '../model/priority';
+import { parsePriorityMetadata, PRIORITY_METADATA_URI } from '../model/priority-metadata';
 import { statsFlagsOf, vmStateOf, vmStatsFromParams } from './domain-stats';
 import {
   callAsync,
@@ -127,12 +130,14 @@ export async function domainInfo(dom: Ptr): Promise<DomainInfoValue> {
 export async function vmInfo(dom: Ptr): Promise<VmInfo> {
   const info = await domainInfo(dom);
   const maxVcpus = await maxVcpusOf(dom);
+  const priority = await priorityOf(dom);
   return {
     name: domainName(dom),
     uuid: domainUuid(dom),
     state: vmStateOf(info.state),
     vcpus: info.nrVirtCpu,
     ...(maxVcpus !== undefined ? { maxVcpus } : {}),
+    ...(priority !== undefined ? { priority } : {}),
     memoryBytes: Number(info.memory) * KiB,
     maxMemoryBytes: Number(info.maxMem) * KiB,
   };
@@ -146,6 +151,35 @@ async function maxVcpusOf(dom: Ptr): Promise<number | undefined> {
   } catch (e) {
     if (isHypervisorError(e, 'unreachable')) throw e;
     return undefined; // a driver without the call: the limit is simply unknown
+  }
+}
+
+/**
+ * The domain's priority from vmpilot's <metadata> element (core/model/priority-metadata.ts);
+ * undefined when the domain has none (VIR_ERR_NO_DOMAIN_METADATA) or it is not a valid
+ * priority (config may still give one).
+ */
+async function priorityOf(dom: Ptr): Promise<VmPriority | undefined> {
+  let xml: string;
+  try {
+    xml = takeCString(
+      await checked<Ptr>(
+        'virDomainGetMetadata',
+        fn().virDomainGetMetadata,
+        dom,
+        METADATA_ELEMENT,
+        PRIORITY_METADATA_URI,
+        AFFECT_CURRENT,
+      ),
+    );
+  } catch (e) {
+    if (isHypervisorError(e, 'unreachable')) throw e;
+    return undefined;
+  }
+  try {
+    return parsePriorityMetadata(xml);
+  } catch {
+    return undefined;
   }
 }
 

@@ -44,6 +44,9 @@ export const AFFECT_CURRENT = 0;
 /** virDomainVcpuFlags VIR_DOMAIN_VCPU_MAXIMUM: the hot-plug limit instead of the online count. */
 export const VCPU_MAXIMUM = 4;
 
+/** virDomainMetadataType VIR_DOMAIN_METADATA_ELEMENT: an application's own XML element, by namespace URI. */
+export const METADATA_ELEMENT = 2;
+
 /** virDomainXMLFlags VIR_DOMAIN_XML_INACTIVE: the persistent definition, not the live state. */
 export const XML_INACTIVE = 2;
 

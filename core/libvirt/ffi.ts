@@ -137,6 +137,9 @@ function declare(lib: ReturnType<typeof koffi.load>) {
     ),
     virDomainGetVcpusFlags: f('int virDomainGetVcpusFlags(void *dom, unsigned int flags)'),
     virDomainGetXMLDesc: f('void *virDomainGetXMLDesc(void *dom, unsigned int flags)'),
+    virDomainGetMetadata: f(
+      'void *virDomainGetMetadata(void *dom, int type, const char *uri, unsigned int flags)',
+    ),
     virDomainDefineXML: f('void *virDomainDefineXML(void *conn, const char *xml)'),
     virDomainSuspend: f('int virDomainSuspend(void *dom)'),
     virDomainResume: f('int virDomainResume(void *dom)'),

@@ -1,6 +1,7 @@
 // The cluster snapshot: what the planner sees at time t. Built by a metrics source
 // (Prometheus in production, the simulator in-process) and never by the planner itself.
 import type { VmState } from '../hypervisor/port';
+import type { VmPriority } from './priority';
 
 export type Resource = 'cpu' | 'mem' | 'disk' | 'net';
 export const RESOURCES: readonly Resource[] = ['cpu', 'mem', 'disk', 'net'];
@@ -73,6 +74,8 @@ export interface VmSnapshot {
   sli?: { value: number; target: number; higherIsBetter: boolean };
   /** Communication group from the inventory (the planner keeps a group's VMs together). */
   group?: string;
+  /** Priority from the domain's metadata, when it has one (config may override: planner.priorities). */
+  priority?: VmPriority;
   /** Device names, for block/net I/O limits. */
   devices?: { disks: string[]; nics: string[] };
   /** Current allocations, as the hypervisor reports them. */

@@ -124,8 +124,14 @@ export class SimPort implements HypervisorPort, AppStatsSource {
     return withDeadline(`${this.uri} ${what}`, opts?.timeoutMs ?? this.timeoutMs, work);
   }
 
+  /** A host of the scenario that is up; a failed one (scenario `hostFailures`) is unreachable. */
+  private liveHost(name: string): void {
+    if (this.model.host(name).failed)
+      throw new HypervisorError('unreachable', `${this.uri}: host "${name}" does not answer (failed)`);
+  }
+
   private vmOf(ref: VmRef): SimVm {
-    this.model.host(ref.host);
+    this.liveHost(ref.host);
     return this.model.vm(ref.name, ref.host);
   }
 
@@ -137,7 +143,9 @@ export class SimPort implements HypervisorPort, AppStatsSource {
   // ---- hosts and VMs -------------------------------------------------------------------
 
   listHosts(opts?: CallOptions): Promise<HostInfo[]> {
-    return this.call('listHosts', opts, () => [...this.model.hosts.keys()].map((h) => this.hostInfo(h)));
+    return this.call('listHosts', opts, () =>
+      [...this.model.hosts.values()].filter((h) => !h.failed).map((h) => this.hostInfo(h.name)),
+    );
   }
 
   getHostInfo(host: string, opts?: CallOptions): Promise<HostInfo> {
@@ -145,6 +153,7 @@ export class SimPort implements HypervisorPort, AppStatsSource {
   }
 
   private hostInfo(name: string): HostInfo {
+    this.liveHost(name);
     const h = this.model.host(name);
     return {
       name: h.name,
@@ -159,7 +168,7 @@ export class SimPort implements HypervisorPort, AppStatsSource {
 
   listVms(host: string, opts?: CallOptions): Promise<VmInfo[]> {
     return this.call('listVms', opts, () => {
-      this.model.host(host);
+      this.liveHost(host);
       return this.model.vmsOn(host).map(vmInfo);
     });
   }
@@ -170,7 +179,7 @@ export class SimPort implements HypervisorPort, AppStatsSource {
 
   getStats(host: string, opts?: StatsOptions): Promise<HostStats> {
     return this.call('getStats', opts, () => {
-      this.model.host(host);
+      this.liveHost(host);
       const groups = new Set(opts?.groups ?? ALL_STAT_GROUPS);
       return {
         host,
@@ -182,7 +191,7 @@ export class SimPort implements HypervisorPort, AppStatsSource {
 
   getAppStats(host: string): Promise<AppStat[]> {
     return this.call('getAppStats', undefined, () => {
-      this.model.host(host);
+      this.liveHost(host);
       const snap = this.driver.recorder;
       return this.model
         .vmsOn(host)
@@ -294,7 +303,7 @@ export class SimPort implements HypervisorPort, AppStatsSource {
 
   restore(host: string, path: string, opts?: CallOptions): Promise<void> {
     return this.call('restore', opts, async () => {
-      this.model.host(host);
+      this.liveHost(host);
       let image: { simSavedVm?: unknown; uuid?: unknown };
       try {
         image = JSON.parse(await readFile(path, 'utf8')) as typeof image;
@@ -354,6 +363,7 @@ export class SimPort implements HypervisorPort, AppStatsSource {
     const job = await this.call('migrate', opts, () => {
       const vm = this.vmOf(ref);
       if (opts?.live === false) throw new SimError('invalid', 'the simulator only migrates live (pre-copy)');
+      this.liveHost(target.host);
       return this.model.startMigration(vm, target.host, {
         bandwidthBytesPerSecond: opts?.bandwidthBytesSec,
         maxDowntimeMs: opts?.maxDowntimeMs,
@@ -426,6 +436,7 @@ function vmInfo(v: SimVm): VmInfo {
     maxVcpus: v.maxVcpus,
     memoryBytes: v.balloonBytes,
     maxMemoryBytes: v.maxMemoryBytes,
+    ...(v.priority ? { priority: { ...v.priority } } : {}),
   };
 }
 

@@ -7,6 +7,7 @@
 // while counters stay in clock time). Every control the hypervisor port offers is a
 // method here; the adapter, the runner and the baselines all drive this one model.
 import type { BlockIoTune, CpuCap, NetBandwidth, VmState } from '../hypervisor/port';
+import type { VmPriority } from '../model/priority';
 import { cpuLimitCores, proportionalShare } from './cpu';
 import { MIGRATION_CALIBRATION, type MigrationProfile } from '../model/precopy-calibration';
 import { dirtiedBytes, stopAndCopyNext, streamBandwidth } from '../model/precopy';
@@ -51,6 +52,8 @@ export interface SimHost {
   diskBandwidth: number;
   netBandwidth: number;
   maintenance: boolean;
+  /** The host failed (scenario `hostFailures`): unreachable, its VMs gone until it recovers. */
+  failed: boolean;
   /** Cumulative CPU seconds by mode (user, system, idle). */
   cpuSeconds: { user: number; system: number; idle: number };
   /** Integral of used cores over time (for averages between two reads). */
@@ -148,6 +151,8 @@ export interface SimVm {
   blockTune: Map<string, BlockIoTune>;
   netTune: Map<string, NetBandwidth>;
   group?: string;
+  /** Priority from the domain's metadata (scenario `priority`). */
+  priority?: VmPriority;
   web?: WebSpec & { cohorts: Cohort[]; responseTargetSeconds: number };
   traces: Partial<Record<keyof VmSpec['demand'], Trace>>;
   profile: MigrationProfile;
@@ -242,6 +247,9 @@ export class SimCluster {
   readonly migrations: MigrationRecord[] = [];
   private readonly slaResponseTarget: number;
   private readonly slaDeliveredFraction: number;
+  /** Indexes of scenario.hostFailures whose failure / recovery has happened. */
+  private readonly failuresDone = new Set<number>();
+  private readonly recoveriesDone = new Set<number>();
 
   constructor(
     readonly scenario: Scenario,
@@ -283,6 +291,7 @@ export class SimCluster {
       blockTune: new Map(),
       netTune: new Map(),
       group: v.group,
+      ...(v.priority ? { priority: { ...v.priority } } : {}),
       web: web && {
         ...web,
         cohorts: [],
@@ -346,7 +355,7 @@ export class SimCluster {
    * its whole balloon (stepHost counts it so).
    */
   residentMemory(v: SimVm): number {
-    if (v.state === 'shutoff') return 0;
+    if (v.state === 'shutoff' || v.state === 'crashed') return 0;
     if (v.state === 'paused') return v.balloonBytes;
     return Math.min(v.last.workingSetBytes, v.balloonBytes);
   }
@@ -532,8 +541,36 @@ export class SimCluster {
   /** One step of `dt` seconds starting at nowMs. */
   step(dt: number): void {
     const tt = this.traceSeconds();
+    this.applyHostFailures(tt);
     const paused = this.advanceMigrations(dt);
     for (const h of this.hosts.values()) this.stepHost(h, dt, tt, paused);
+  }
+
+  /**
+   * Scenario host failures due at trace time `tt`: a failing host aborts the migrations to
+   * or from it and its VMs crash (they serve nothing); a recovering host comes back with
+   * its VMs shut off — the stale definitions a rebooted host still has.
+   */
+  private applyHostFailures(tt: number): void {
+    this.scenario.hostFailures.forEach((f, i) => {
+      const h = this.host(f.host);
+      if (!this.failuresDone.has(i) && tt >= f.atSeconds) {
+        this.failuresDone.add(i);
+        h.failed = true;
+        for (const v of this.vms.values()) {
+          const job = v.job;
+          if (job?.state === 'running' && (job.from === h.name || job.to === h.name)) this.abortMigration(v);
+          if (v.host !== h.name) continue;
+          if (v.web) v.web.cohorts = [];
+          v.state = 'crashed';
+        }
+      }
+      if (f.recoverAtSeconds !== undefined && !this.recoveriesDone.has(i) && tt >= f.recoverAtSeconds) {
+        this.recoveriesDone.add(i);
+        h.failed = false;
+        for (const v of this.vmsOn(h.name)) if (v.state === 'crashed') v.state = 'shutoff';
+      }
+    });
   }
 
   /** Moves migration jobs forward; returns, per VM, the seconds it was paused (stop-and-copy). */
@@ -624,6 +661,12 @@ export class SimCluster {
   }
 
   private stepHost(h: SimHost, dt: number, tt: number, paused: Map<string, number>): void {
+    if (h.failed) {
+      for (const v of this.vmsOn(h.name)) this.unserved(v, dt, tt);
+      h.cpuSeconds.idle += h.cpus * dt;
+      h.last = { usedCores: 0, guestMemoryBytes: 0, diskBytesPerSecond: 0, netBytesPerSecond: 0 };
+      return;
+    }
     const vms = this.vmsOn(h.name).filter((v) => v.state === 'running');
     // Migration overhead on this host (as source or destination).
     let migrationCores = 0;
@@ -686,10 +729,8 @@ export class SimCluster {
     });
     // Paused VMs still hold their memory.
     mem += pausedMemory;
-    for (const v of this.vms.values()) {
-      // Idle, stopped VMs do not move counters, but their "last" view goes quiet.
-      if (v.host === h.name && v.state !== 'running') quiet(v);
-    }
+    for (const v of this.vms.values())
+      if (v.host === h.name && v.state !== 'running') this.unserved(v, dt, tt);
     used = Math.min(used, h.cpus);
     h.cpuSeconds.user += used * dt * 0.85;
     h.cpuSeconds.system += used * dt * 0.15;
@@ -719,6 +760,21 @@ export class SimCluster {
       disk: at('diskRead', 0) + at('diskWrite', 0),
       net: rx + tx,
     };
+  }
+
+  /**
+   * A VM that does not run (suspended, saved, stopped, or on a failed host) serves nothing
+   * and uses no CPU: its "last" view goes quiet, the requests that reach it are dropped, and
+   * while its workload asks for anything it misses its SLA.
+   */
+  private unserved(v: SimVm, dt: number, tt: number): void {
+    quiet(v);
+    const want = this.demandAt(v, tt);
+    const arrivals = v.web ? (v.traces.requests?.(tt) ?? 0) * dt : 0;
+    v.counters.appRequests += arrivals;
+    v.counters.appDropped += arrivals;
+    v.last = { ...v.last, requestsPerSecond: arrivals / dt, violating: want.cpu > 0 || arrivals > 0 };
+    if (v.last.violating) v.counters.slaViolationSeconds += dt;
   }
 
   /** Working-set memory a VM wants now (web: base + per-request/s; others: their trace). */
@@ -924,6 +980,7 @@ function newHost(h: HostSpec): SimHost {
     diskBandwidth: h.diskBandwidth,
     netBandwidth: h.netBandwidth,
     maintenance: h.maintenance,
+    failed: false,
     cpuSeconds: { user: 0, system: 0, idle: 0 },
     usedCoreSeconds: 0,
     last: { usedCores: 0, guestMemoryBytes: 0, diskBytesPerSecond: 0, netBytesPerSecond: 0 },

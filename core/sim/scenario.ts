@@ -3,6 +3,7 @@
 // length, step, seed, SLA targets and migration engine parameters.
 import { z } from 'zod';
 import { PRECOPY_DEFAULTS } from '../model/precopy';
+import { prioritySchema } from '../model/priority';
 import { traceSchema } from './traces';
 import { quantitySchema } from './units';
 
@@ -82,6 +83,8 @@ const vmSchema = z
     demand: demandSchema.default({}),
     /** VMs of one communication group talk to each other (planner keeps them together). */
     group: z.string().optional(),
+    /** The VM's priority as its domain metadata carries it (issue 13). */
+    priority: prioritySchema.optional(),
   })
   .strict()
   .refine((v) => v.balloon === undefined || v.balloon <= v.memory, {
@@ -134,6 +137,26 @@ export const scenarioSchema = z
     sharedStorage: z
       .array(z.object({ name: z.string().min(1), hosts: z.array(name).min(2) }).strict())
       .default([]),
+    /**
+     * Hosts that fail at a scenario time (issue 13): from `atSeconds` the host and its VMs
+     * are gone (the port answers `unreachable`, its VMs serve nothing); with
+     * `recoverAtSeconds` it comes back with its VMs defined but shut off (stale copies).
+     */
+    hostFailures: z
+      .array(
+        z
+          .object({
+            host: name,
+            atSeconds: z.number().min(0),
+            recoverAtSeconds: z.number().positive().optional(),
+          })
+          .strict()
+          .refine((f) => f.recoverAtSeconds === undefined || f.recoverAtSeconds > f.atSeconds, {
+            message: 'recoverAtSeconds must be after atSeconds',
+            path: ['recoverAtSeconds'],
+          }),
+      )
+      .default([]),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -151,6 +174,14 @@ export const scenarioSchema = z
       if (!hosts.has(v.host))
         ctx.addIssue({ code: 'custom', message: `unknown host "${v.host}"`, path: ['vms', i, 'host'] });
     });
+    s.hostFailures.forEach((f, i) => {
+      if (!hosts.has(f.host))
+        ctx.addIssue({
+          code: 'custom',
+          message: `unknown host "${f.host}"`,
+          path: ['hostFailures', i, 'host'],
+        });
+    });
     if (s.stepSeconds > s.observeSeconds)
       ctx.addIssue({
         code: 'custom',
@@ -162,4 +193,5 @@ export const scenarioSchema = z
 export type Scenario = z.infer<typeof scenarioSchema>;
 export type HostSpec = Scenario['hosts'][number];
 export type VmSpec = Scenario['vms'][number];
+export type HostFailureSpec = Scenario['hostFailures'][number];
 export type WebSpec = z.infer<typeof webSchema>;

@@ -125,7 +125,8 @@ export class ObservationRecorder {
         net: h.netBandwidth,
       },
       usageHistory: [...(this.hostHistory.get(h.name) ?? [])],
-      up: (this.hostHistory.get(h.name)?.length ?? 0) > 0,
+      // A failed host (scenario hostFailures) has no fresh data: the planner holds it.
+      up: !h.failed && (this.hostHistory.get(h.name)?.length ?? 0) > 0,
       ageSeconds: Number.isFinite(age) ? age : 1e9,
       // As the production service enriches a snapshot: the free memory the port reports.
       memoryFreeBytes: reportedFreeMemory(model, h.name),
@@ -176,6 +177,7 @@ function vmSnapshot(v: SimVm, history: VmSample[]): VmSnapshot {
         ? { value: last.responseTimeSeconds, target: v.web.responseTargetSeconds, higherIsBetter: false }
         : undefined,
     group: v.group,
+    ...(v.priority ? { priority: { ...v.priority } } : {}),
     devices: { disks: [...v.disks], nics: [...v.nics] },
     allocation: {
       cpuShares: v.shares,

@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { prioritySchema } from '../../model/priority';
 import { HypervisorError, type HypervisorErrorCode } from '../errors';
 import { VM_STATES, type HypervisorPort, type MigrationTarget, type VmInfo, type VmRef } from '../port';
 
@@ -170,6 +171,14 @@ export function describeHypervisorContract(name: string, setup: () => Promise<Co
           expect(v.vcpus).toBeGreaterThanOrEqual(1);
           expect(v.maxMemoryBytes).toBeGreaterThan(0);
           expect(v.memoryBytes).toBeLessThanOrEqual(v.maxMemoryBytes);
+        }
+      });
+
+      it('a priority, when a VM carries one (its metadata), is a valid class and weight', async () => {
+        for (const v of await port.listVms(fx.host)) {
+          if (v.priority === undefined) continue;
+          expect(prioritySchema.safeParse(v.priority).success).toBe(true);
+          expect((await port.getVm({ host: fx.host, name: v.name })).priority).toEqual(v.priority);
         }
       });
 
