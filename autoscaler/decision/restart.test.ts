@@ -1,0 +1,139 @@
+import fc from 'fast-check';
+import { GiB, hostOf, snapshotOf, vec } from './cluster-builder';
+import { planRestarts, type KeptVm, type RestartInput } from './restart';
+
+const kept = (name: string, host: string, extra: Partial<KeptVm> = {}): KeptVm => ({
+  uuid: `uuid-${name}`,
+  name,
+  host,
+  vcpus: 2,
+  memoryBytes: 2 * GiB,
+  cpuCores: 1,
+  wasRunning: true,
+  ...extra,
+});
+
+function input(over: Partial<RestartInput> = {}): RestartInput {
+  const snapshot = snapshotOf([hostOf('a', 8, 16), hostOf('b', 8, 16), hostOf('c', 8, 16)], []);
+  return {
+    snapshot,
+    failedHosts: new Set(['a']),
+    usable: new Set(['b', 'c']),
+    kept: [kept('v1', 'a'), kept('v2', 'a')],
+    residentUuids: new Set(),
+    sharedStorage: [{ name: 'nfs', hosts: ['a', 'b', 'c'] }],
+    priorityOf: () => undefined,
+    configOrderOf: () => undefined,
+    ...over,
+  };
+}
+
+describe('restart planning', () => {
+  it('restarts the failed host’s running VMs on hosts that share its storage, with reasons', () => {
+    const { actions } = planRestarts(input());
+    expect(actions.map((a) => [a.kind, a.vm, a.from, a.params.uuid])).toEqual([
+      ['restart', 'v1', 'a', 'uuid-v1'],
+      ['restart', 'v2', 'a', 'uuid-v2'],
+    ]);
+    for (const a of actions) {
+      expect(['b', 'c']).toContain(a.to);
+      expect(a.reason.rule).toBe('failover.restart');
+    }
+    // Least loaded after: the two VMs go to different hosts.
+    expect(new Set(actions.map((a) => a.to)).size).toBe(2);
+  });
+
+  it('restarts nothing without a shared-storage group, and only onto the group', () => {
+    const none = planRestarts(input({ sharedStorage: [] }));
+    expect(none.actions).toEqual([]);
+    expect(none.unplaced.map((u) => u.vm)).toEqual(['v1', 'v2']);
+    const onlyC = planRestarts(input({ sharedStorage: [{ name: 'san', hosts: ['a', 'c'] }] }));
+    expect(onlyC.actions.map((a) => a.to)).toEqual(['c', 'c']);
+  });
+
+  it('never restarts a UUID resident somewhere, a VM that was shut off, or one of a live host', () => {
+    const { actions } = planRestarts(
+      input({
+        kept: [kept('v1', 'a'), kept('v2', 'a', { wasRunning: false }), kept('v3', 'b'), kept('v4', 'a')],
+        residentUuids: new Set(['uuid-v1']),
+      }),
+    );
+    expect(actions.map((a) => a.vm)).toEqual(['v4']);
+  });
+
+  it('follows priority, then configuration order, then name', () => {
+    const prio: Record<string, number> = { low: 1, high: 3, mid: 2 };
+    const order: Record<string, number> = { 'mid-b': 0, 'mid-a': 1 };
+    const { actions } = planRestarts(
+      input({
+        kept: ['low', 'mid-a', 'high', 'mid-b', 'x'].map((n) => kept(n, 'a', { memoryBytes: GiB })),
+        priorityOf: (vm) => prio[vm.replace(/-.*/, '')],
+        configOrderOf: (vm) => order[vm],
+      }),
+    );
+    expect(actions.map((a) => a.vm)).toEqual(['high', 'mid-b', 'mid-a', 'low', 'x']);
+  });
+
+  it('property: at most once per UUID, never resident ones, within each destination’s free memory, in priority order', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            id: fc.integer({ min: 0, max: 12 }),
+            host: fc.constantFrom('a', 'b', 'c'),
+            memGiB: fc.integer({ min: 1, max: 6 }),
+            prio: fc.integer({ min: 0, max: 4 }),
+            running: fc.boolean(),
+          }),
+          { maxLength: 20 },
+        ),
+        fc.array(fc.integer({ min: 0, max: 12 }), { maxLength: 4 }),
+        fc.subarray(['a', 'b', 'c']),
+        (specs, residentIds, failed) => {
+          const kept_ = specs.map((s, i) =>
+            kept(`vm${s.id}-${i}`, s.host, {
+              uuid: `u${s.id}`,
+              memoryBytes: s.memGiB * GiB,
+              wasRunning: s.running,
+            }),
+          );
+          const prio = new Map(specs.map((s, i) => [`vm${s.id}-${i}`, s.prio]));
+          const usable = new Set(['a', 'b', 'c'].filter((h) => !failed.includes(h)));
+          const snapshot = snapshotOf(
+            ['a', 'b', 'c'].map((h) => hostOf(h, 8, 16, vec(2, 4 * GiB))),
+            [],
+          );
+          const resident = new Set(residentIds.map((r) => `u${r}`));
+          const { actions } = planRestarts({
+            snapshot,
+            failedHosts: new Set(failed),
+            usable,
+            kept: kept_,
+            residentUuids: resident,
+            sharedStorage: [{ name: 'all', hosts: ['a', 'b', 'c'] }],
+            priorityOf: (vm) => prio.get(vm),
+            configOrderOf: () => undefined,
+          });
+          const uuids = actions.map((a) => a.params.uuid);
+          expect(new Set(uuids).size).toBe(uuids.length);
+          const used = new Map<string, number>();
+          for (const a of actions) {
+            expect(resident.has(a.params.uuid)).toBe(false);
+            expect(failed).toContain(a.from);
+            expect(usable.has(a.to)).toBe(true);
+            const k = kept_.find((v) => v.name === a.vm)!;
+            expect(k.wasRunning).toBe(true);
+            used.set(a.to, (used.get(a.to) ?? 0) + k.memoryBytes);
+          }
+          for (const [h, bytes] of used) {
+            const host = snapshot.hosts.find((x) => x.name === h)!;
+            const free = host.capacity.mem - host.usageHistory[host.usageHistory.length - 1].mem;
+            expect(bytes).toBeLessThanOrEqual(free);
+          }
+          const ranks = actions.map((a) => prio.get(a.vm) ?? 0);
+          for (let i = 1; i < ranks.length; i++) expect(ranks[i]).toBeLessThanOrEqual(ranks[i - 1]);
+        },
+      ),
+    );
+  });
+});
