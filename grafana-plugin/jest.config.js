@@ -9,4 +9,6 @@ module.exports = {
   ...base,
   // d3 ships `.mjs` files that @grafana/data requires: transform them too.
   transform: { '^.+\\.m?(t|j)sx?$': Object.values(base.transform)[0] },
+  // The live view page's pure transforms (live/) are tested beside them too.
+  testMatch: [...base.testMatch, '<rootDir>/live/**/*.test.{ts,tsx}'],
 };

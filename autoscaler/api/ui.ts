@@ -86,7 +86,6 @@ export function mountUi(app: express.Express, d: UiDeps): void {
       res.status(502).json({ error: `prometheus: ${e instanceof Error ? e.message : String(e)}` });
     }
   });
-  app.get('/ui', (_req, res) => res.redirect(301, '/ui/'));
   if (!d.dirs) {
     app.use('/ui', (_req, res) => {
       res.status(503).type('text/plain').send(`${NOT_BUILT}\n`);
@@ -94,6 +93,7 @@ export function mountUi(app: express.Express, d: UiDeps): void {
     return;
   }
   // The page's assets are content-hashed by its build; index.html and the plugin are not.
+  // express.static redirects /ui to /ui/ itself (its relative URLs need the slash).
   app.use('/ui/plugin', express.static(d.dirs.plugin, { index: false, maxAge: 0 }));
   app.use('/ui', express.static(d.dirs.page, { index: 'index.html', maxAge: 0 }));
 }

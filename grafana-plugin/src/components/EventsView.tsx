@@ -1,6 +1,7 @@
 // Tuning events on the panel's time axis: one lane per kind (local, global, alert), a
 // marker per event coloured by kind; hovering a marker shows the reason and before/after.
 import React, { useState } from 'react';
+import { dateTimeFormat } from '@grafana/data';
 import { useTheme2 } from '@grafana/ui';
 import type { ColorScheme } from '../types';
 import type { PanelEvent } from '../data/events';
@@ -14,6 +15,8 @@ interface Props {
   height: number;
   fromMs: number;
   toMs: number;
+  /** The dashboard's time zone (`browser`, `utc` or an IANA name). */
+  timeZone: string;
   colorScheme: ColorScheme;
 }
 
@@ -23,10 +26,10 @@ const AXIS = 20;
 
 const brief = (v: unknown) => (v === null || v === undefined ? '–' : typeof v === 'string' ? v : JSON.stringify(v));
 
-export function EventsView({ events, width, height, fromMs, toMs, colorScheme }: Props) {
+export function EventsView({ events, width, height, fromMs, toMs, timeZone, colorScheme }: Props) {
   const theme = useTheme2();
   const [hover, setHover] = useState<{ e: PanelEvent; x: number; y: number } | null>(null);
-  const scale = timeScale(fromMs, toMs, LEFT, width - 10);
+  const scale = timeScale(fromMs, toMs, LEFT, width - 10, timeZone);
   const lane = Math.max(14, (height - AXIS) / KINDS.length);
   const inRange = events.filter((e) => e.timeMs >= fromMs && e.timeMs <= toMs);
   return (
@@ -97,7 +100,7 @@ export function EventsView({ events, width, height, fromMs, toMs, colorScheme }:
             <strong>{hover.e.action}</strong> {hover.e.vm} on {hover.e.host}
             {hover.e.to ? ` → ${hover.e.to}` : ''} ({hover.e.result})
           </div>
-          <div>{new Date(hover.e.timeMs).toISOString()}</div>
+          <div>{dateTimeFormat(hover.e.timeMs, { timeZone })}</div>
           <div data-testid="vmpilot-event-reason">{hover.e.reason}</div>
           <div>
             before: {brief(hover.e.before)} · after: {brief(hover.e.after)}

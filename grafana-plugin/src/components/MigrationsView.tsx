@@ -14,6 +14,8 @@ interface Props {
   height: number;
   fromMs: number;
   toMs: number;
+  /** The dashboard's time zone (`browser`, `utc` or an IANA name). */
+  timeZone: string;
   /** Where a running migration's bar ends: the end of the panel's time range (usually now). */
   nowMs: number;
 }
@@ -21,11 +23,11 @@ interface Props {
 const LEFT = 110;
 const AXIS = 20;
 
-export function MigrationsView({ bars, width, height, fromMs, toMs, nowMs }: Props) {
+export function MigrationsView({ bars, width, height, fromMs, toMs, nowMs, timeZone }: Props) {
   const theme = useTheme2();
   const vms = [...new Set(bars.map((b) => b.vm))];
   const lane = Math.max(12, Math.min(28, (height - AXIS) / Math.max(1, vms.length)));
-  const scale = timeScale(fromMs, toMs, LEFT, width - 10);
+  const scale = timeScale(fromMs, toMs, LEFT, width - 10, timeZone);
   const clampX = (ms: number) => Math.min(width - 10, Math.max(LEFT, scale.x(ms)));
   return (
     <svg width={width} height={height} data-testid="vmpilot-migrations" role="img" aria-label="Migration timelines">

@@ -1,24 +1,38 @@
-// The vmpilot panel: three views over the same data (panel option `view`).
+// The vmpilot panel: four views over the same data (panel option `view`).
 import React from 'react';
+import { css } from '@emotion/css';
 import type { PanelProps } from '@grafana/data';
-import { useTheme2 } from '@grafana/ui';
-import type { VmpilotOptions } from '../types';
+import { PanelDataErrorView } from '@grafana/runtime';
+import { useStyles2 } from '@grafana/ui';
+import { DEFAULT_OPTIONS, type VmpilotOptions } from '../types';
 import { pointsFromFrames } from '../data/points';
 import { eventsFromFrames, migrationsFromEvents } from '../data/events';
+import { clusterFromFrames } from '../data/cluster';
 import { PointsView } from './PointsView';
 import { EventsView } from './EventsView';
 import { MigrationsView } from './MigrationsView';
+import { ClusterView } from './ClusterView';
 
-type Props = Pick<PanelProps<VmpilotOptions>, 'data' | 'options' | 'width' | 'height' | 'timeRange'>;
+type Props = Pick<
+  PanelProps<VmpilotOptions>,
+  'id' | 'data' | 'options' | 'width' | 'height' | 'timeRange' | 'timeZone' | 'fieldConfig'
+>;
 
 const EMPTY: Record<VmpilotOptions['view'], string> = {
   points: 'No VM points: query vmpilot_vm_points (labels host, domain, resource).',
   events: 'No tuning events: query the autoscaler’s GET /api/v1/events through a JSON data source.',
   migrations: 'No migrations in the events of this time range.',
+  cluster: 'No VMs: query vmpilot_vm_points (and the VMs’ memory, refId set in the panel options).',
 };
 
-export function VmpilotPanel({ data, options, width, height, timeRange }: Props) {
-  const theme = useTheme2();
+const getStyles = () => ({
+  panel: css({ overflow: 'hidden' }),
+});
+
+export function VmpilotPanel({ id, data, options: given, width, height, timeRange, timeZone, fieldConfig }: Props) {
+  const styles = useStyles2(getStyles);
+  // A dashboard saved before an option existed has no value for it.
+  const options = { ...DEFAULT_OPTIONS, ...given };
   const fromMs = timeRange.from.valueOf();
   const toMs = timeRange.to.valueOf();
   let body: React.ReactNode = null;
@@ -38,24 +52,54 @@ export function VmpilotPanel({ data, options, width, height, timeRange }: Props)
           height={height}
           fromMs={fromMs}
           toMs={toMs}
+          timeZone={timeZone}
           colorScheme={options.colorScheme}
         />
       );
-    } else {
+    } else if (options.view === 'migrations') {
       const bars = migrationsFromEvents(events);
       empty = bars.length === 0;
-      body = <MigrationsView bars={bars} width={width} height={height} fromMs={fromMs} toMs={toMs} nowMs={toMs} />;
+      body = (
+        <MigrationsView
+          bars={bars}
+          width={width}
+          height={height}
+          fromMs={fromMs}
+          toMs={toMs}
+          nowMs={toMs}
+          timeZone={timeZone}
+        />
+      );
+    } else {
+      const model = clusterFromFrames(data.series, events, {
+        nowMs: toMs,
+        hotspotPoints: options.hotspotPoints,
+        fadeMs: options.fadeMinutes * 60_000,
+        memoryRefId: options.memoryRefId,
+        hosts: options.hosts,
+      });
+      empty = model.hosts.length === 0;
+      body = (
+        <ClusterView
+          model={model}
+          events={events}
+          width={width}
+          height={height}
+          timeZone={timeZone}
+          colorScheme={options.colorScheme}
+        />
+      );
     }
   }
   if (empty) {
     return (
-      <div data-testid="vmpilot-empty" style={{ padding: 8, color: theme.colors.text.secondary }}>
-        {EMPTY[options.view]}
+      <div data-testid="vmpilot-empty">
+        <PanelDataErrorView panelId={id} data={data} fieldConfig={fieldConfig} message={EMPTY[options.view]} />
       </div>
     );
   }
   return (
-    <div data-testid="vmpilot-panel" data-view={options.view} style={{ width, height, overflow: 'hidden' }}>
+    <div data-testid="vmpilot-panel" data-view={options.view} className={styles.panel} style={{ width, height }}>
       {body}
     </div>
   );

@@ -1,15 +1,25 @@
-// Maps times to x positions over the panel's time range, and picks tick marks (pure).
+// Maps times to x positions over the panel's time range, and picks tick marks labelled in
+// the dashboard's time zone (pure).
+import { dateTimeFormat } from '@grafana/data';
+
 export interface TimeScale {
   x(ms: number): number;
   ticks: Array<{ ms: number; x: number; label: string }>;
 }
 
-export function timeScale(fromMs: number, toMs: number, x0: number, x1: number, tickCount = 5): TimeScale {
+export function timeScale(
+  fromMs: number,
+  toMs: number,
+  x0: number,
+  x1: number,
+  timeZone = 'utc',
+  tickCount = 5
+): TimeScale {
   const span = Math.max(1, toMs - fromMs);
   const x = (ms: number) => x0 + ((ms - fromMs) / span) * (x1 - x0);
   const ticks = Array.from({ length: tickCount + 1 }, (_, i) => {
     const ms = fromMs + (span * i) / tickCount;
-    return { ms, x: x(ms), label: new Date(ms).toISOString().slice(11, 19) };
+    return { ms, x: x(ms), label: dateTimeFormat(ms, { timeZone, format: 'HH:mm:ss' }) };
   });
   return { x, ticks };
 }

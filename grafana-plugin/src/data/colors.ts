@@ -40,3 +40,19 @@ export function hostColor(theme: GrafanaTheme2, hosts: readonly string[], host: 
   const i = Math.max(0, [...hosts].sort().indexOf(host));
   return theme.visualization.getColorByName(palette[i % palette.length]);
 }
+
+/** Upper bounds of the points buckets the cluster view colours VMs by (100 = a whole host). */
+export const POINTS_BUCKETS = [10, 25, 50] as const;
+const CLASSIC_POINTS = ['green', 'yellow', 'orange', 'red'];
+const COLORBLIND_POINTS = ['#009E73', '#F0E442', '#E69F00', '#D55E00'];
+
+/** Bucket 0..3 of a VM's total points. */
+export function pointsBucket(points: number): number {
+  const i = POINTS_BUCKETS.findIndex((b) => points < b);
+  return i === -1 ? POINTS_BUCKETS.length : i;
+}
+
+export function pointsColor(theme: GrafanaTheme2, scheme: ColorScheme, points: number): string {
+  const i = pointsBucket(points);
+  return scheme === 'colorblind' ? COLORBLIND_POINTS[i] : theme.visualization.getColorByName(CLASSIC_POINTS[i]);
+}

@@ -124,6 +124,9 @@ export function migrationsFromEvents(events: PanelEvent[]): MigrationBar[] {
   }
   const bars: MigrationBar[] = [];
   for (const e of latest.values()) {
+    if (e.result === 'skipped' || e.result === 'dry-run') {
+      continue; // never ran: no bar (it would otherwise read as running forever)
+    }
     const started = e.phases.find((p) => p.phase === 'started');
     const end = e.phases.find((p) => p.phase === 'completed' || p.phase === 'failed');
     const result: MigrationBar['result'] =

@@ -4,7 +4,7 @@ import React from 'react';
 import { createRoot } from 'react-dom/client';
 import { LoadingState, ThemeContext, createTheme, type DataFrame } from '@grafana/data';
 import { VmpilotPanel } from '../../src/components/VmpilotPanel';
-import type { VmpilotOptions } from '../../src/types';
+import { DEFAULT_OPTIONS, type VmpilotOptions } from '../../src/types';
 import { eventsFrames, pointsFrames, timeRange } from './fixtures';
 
 (window as unknown as { __grafana_public_path__: string }).__grafana_public_path__ = '/';
@@ -12,7 +12,7 @@ import { eventsFrames, pointsFrames, timeRange } from './fixtures';
 interface Case {
   id: string;
   mode: 'light' | 'dark';
-  options: VmpilotOptions;
+  options: Pick<VmpilotOptions, 'view' | 'hosts' | 'colorScheme'>;
   series: DataFrame[];
 }
 
@@ -62,8 +62,11 @@ function App() {
               style={{ background: theme.colors.background.primary, padding: 8, width: 640, height: 240 }}
             >
               <VmpilotPanel
+                id={1}
                 data={{ series: c.series, state: LoadingState.Done, timeRange }}
-                options={c.options}
+                options={{ ...DEFAULT_OPTIONS, ...c.options }}
+                timeZone="utc"
+                fieldConfig={{ defaults: {}, overrides: [] }}
                 width={620}
                 height={220}
                 timeRange={timeRange}

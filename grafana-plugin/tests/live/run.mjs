@@ -1,0 +1,258 @@
+// Browser test of the live view against the running demo: starts `vmpilot demo` (the
+// repository's dist/, seed-experiment: 6 hosts, 18 VMs, a real Prometheus) on free ports
+// in a temp dir, opens http://127.0.0.1:API/ui/ in Debian's Chromium (playwright-core) and
+// checks what a user sees: the built plugin mounted, points for all 18 VMs, the cluster
+// view's hosts and VMs, a migration appearing in the cluster view and the migration
+// timeline (polled with a deadline), an event's tooltip showing its reason as the events
+// API has it, a VM's events listed on click, no page errors. Screenshots (dark and light)
+// go to tests/live/out/. Needs the root build (npm run build), the plugin build
+// (npm run build) and the page build (npm run build:live).
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const plugin = path.resolve(here, '..', '..');
+const root = path.resolve(plugin, '..');
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const out = path.join(here, 'out');
+mkdirSync(out, { recursive: true });
+
+for (const [file, how] of [
+  [path.join(root, 'dist', 'autoscaler', 'api', 'ui.js'), 'npm run build (repository root)'],
+  [path.join(plugin, 'dist', 'module.js'), 'npm run build (grafana-plugin)'],
+  [path.join(plugin, 'live', 'dist', 'index.html'), 'npm run build:live (grafana-plugin)'],
+  [CHROMIUM, 'apt-get install chromium (npm run setup -- --panel)'],
+]) {
+  if (!existsSync(file)) {
+    console.error(`live view test: ${file} is missing: ${how}`);
+    process.exit(1);
+  }
+}
+
+const freePort = () =>
+  new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+
+/** Polls `fn` until it returns a truthy value; fails after `timeoutMs` naming `what` and the last value. */
+async function pollUntil(what, fn, timeoutMs, intervalMs = 1000) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    try {
+      last = await fn();
+      if (last) {
+        return last;
+      }
+    } catch (e) {
+      last = e instanceof Error ? e.message : String(e);
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`${what}: not within ${timeoutMs / 1000} s (last: ${JSON.stringify(last)})`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+const results = [];
+async function check(name, fn) {
+  try {
+    await fn();
+    results.push(`ok   ${name}`);
+  } catch (e) {
+    results.push(`FAIL ${name}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+const workdir = mkdtempSync(path.join(tmpdir(), 'vmpilot-live-test-'));
+const ports = { exporter: await freePort(), api: await freePort(), prometheus: await freePort() };
+const api = `http://127.0.0.1:${ports.api}`;
+let demoOut = '';
+const demo = spawn(
+  process.execPath,
+  [
+    path.join(root, 'bin', 'vmpilot.js'),
+    'demo',
+    '--exporter-port',
+    String(ports.exporter),
+    '--api-port',
+    String(ports.api),
+    '--prometheus-port',
+    String(ports.prometheus),
+    '--workdir',
+    workdir,
+    '--duration',
+    '600',
+  ],
+  { detached: true, stdio: ['ignore', 'pipe', 'pipe'] }
+);
+demo.stdout.on('data', (d) => (demoOut += d));
+demo.stderr.on('data', (d) => (demoOut += d));
+const exited = new Promise((r) => demo.once('exit', r));
+
+let browser;
+try {
+  await pollUntil(
+    'the demo API',
+    async () => {
+      if (demo.exitCode !== null) {
+        throw new Error(`demo exited: ${demoOut}`);
+      }
+      return (await fetch(`${api}/healthz`)).ok;
+    },
+    60_000
+  );
+  await check('the demo banner links the live view', async () => {
+    assert.match(demoOut, new RegExp(`live view\\s+${api.replace(/\./g, '\\.')}/ui/`));
+  });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1250 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && errors.push(`console: ${m.text()}`));
+  await page.goto(`${api}/ui/?refresh=2&tz=utc`, { timeout: 60_000 });
+  const panel = (view, sel) => page.locator(`[data-testid="live-panel"][data-view="${view}"] ${sel}`);
+
+  await check('the page mounts the built plugin (./plugin/module.js) in four panels', async () => {
+    await page.waitForSelector('[data-testid="live-panel"]', { timeout: 60_000 });
+    const views = await page.locator('[data-testid="live-panel"]').evaluateAll((els) => els.map((e) => e.dataset.view));
+    assert.deepEqual(views, ['cluster', 'points', 'events', 'migrations']);
+    const scripts = await page.evaluate(() => [...document.scripts].map((s) => s.src));
+    assert.ok(
+      scripts.some((s) => s.endsWith('/ui/plugin/module.js')),
+      JSON.stringify(scripts)
+    );
+  });
+  await check('points for all 18 VMs (from Prometheus, through the autoscaler)', async () => {
+    const vms = await pollUntil(
+      '18 VM rows in the points view',
+      async () => {
+        const rows = await panel('points', '[data-testid="vmpilot-points-row"]').evaluateAll((els) =>
+          els.map((e) => e.getAttribute('data-vm'))
+        );
+        return new Set(rows).size === 18 ? rows : false;
+      },
+      120_000
+    );
+    assert.equal(vms.length, 18);
+  });
+  await check('cluster view: 6 hosts as columns, 18 VMs stacked in them', async () => {
+    await pollUntil(
+      '6 host columns holding 18 VMs',
+      async () => {
+        const hosts = await panel('cluster', '[data-testid="vmpilot-cluster-host"]').count();
+        const vms = await panel('cluster', '[data-testid="vmpilot-cluster-vm"]').count();
+        return hosts === 6 && vms === 18 ? true : { hosts, vms };
+      },
+      60_000
+    );
+  });
+  await page.screenshot({ path: path.join(out, 'live-dark-start.png'), fullPage: true });
+  let migration;
+  await check('a migration appears in the cluster view and in the migration timeline', async () => {
+    migration = await pollUntil(
+      'a migration in the cluster view and the timeline',
+      async () => {
+        const moves = await panel('cluster', '[data-testid="vmpilot-cluster-move"]').evaluateAll((els) =>
+          els.map((e) => e.getAttribute('data-vm'))
+        );
+        const bars = await panel('migrations', '[data-testid="vmpilot-migration"]').evaluateAll((els) =>
+          els.map((e) => e.getAttribute('data-vm'))
+        );
+        const vm = moves.find((m) => bars.includes(m));
+        return vm ? { vm } : false;
+      },
+      240_000,
+      2000
+    );
+    const page0 = await (await fetch(`${api}/api/v1/events?kind=global&limit=1000`)).json();
+    assert.ok(
+      page0.events.some((e) => e.action === 'migrate' && e.vm === migration.vm),
+      `the events API has no migration of ${migration.vm}`
+    );
+  });
+  await check("an event's tooltip shows its reason (as the events API has it)", async () => {
+    const marker = panel('events', '[data-testid="vmpilot-event"][data-kind="global"]').last();
+    await marker.waitFor({ timeout: 30_000 });
+    const id = await marker.getAttribute('data-id');
+    const all = await (await fetch(`${api}/api/v1/events?kind=global&limit=1000`)).json();
+    const ev = all.events.find((e) => e.id === id);
+    assert.ok(ev, `event ${id} not in the API`);
+    const reason = typeof ev.reason === 'string' ? ev.reason : ev.reason.text;
+    await marker.hover({ force: true });
+    const tip = panel('events', '[data-testid="vmpilot-event-tooltip"]');
+    await tip.waitFor({ timeout: 5000 });
+    assert.equal(await panel('events', '[data-testid="vmpilot-event-reason"]').innerText(), reason);
+    await page.screenshot({ path: path.join(out, 'live-dark-tooltip.png'), fullPage: true });
+    await page.mouse.move(0, 0);
+  });
+  await check('clicking a VM in the cluster view lists its recent events with reasons', async () => {
+    const vm = panel('cluster', `[data-testid="vmpilot-cluster-vm"][data-vm="${migration?.vm}"]`);
+    await vm.click({ force: true });
+    const list = panel('cluster', '[data-testid="vmpilot-cluster-vm-events"]');
+    await list.waitFor({ timeout: 5000 });
+    assert.equal(await list.getAttribute('data-vm'), migration?.vm);
+    const text = await list.innerText();
+    assert.match(text, /migrate → /);
+    await page.screenshot({ path: path.join(out, 'live-dark-cluster-vm.png'), fullPage: true });
+  });
+  await check('the light theme renders the same data', async () => {
+    const light = await browser.newPage({ viewport: { width: 1280, height: 1250 } });
+    light.on('pageerror', (e) => errors.push(e.message));
+    await light.goto(`${api}/ui/?theme=light&tz=utc`, { timeout: 60_000 });
+    await pollUntil(
+      '18 VMs in the light page',
+      async () => (await light.locator('[data-testid="vmpilot-cluster-vm"]').count()) === 18,
+      60_000
+    );
+    assert.equal(await light.locator('[data-testid="live-page"]').getAttribute('data-theme'), 'light');
+    await light.screenshot({ path: path.join(out, 'live-light.png'), fullPage: true });
+    await light.close();
+  });
+  await check('no page errors, no data errors', async () => {
+    assert.equal(await page.locator('[data-testid="live-error"]').count(), 0);
+    assert.deepEqual(errors, []);
+  });
+} catch (e) {
+  results.push(`FAIL ${e instanceof Error ? e.message : String(e)}`);
+} finally {
+  await browser?.close();
+  if (demo.exitCode === null) {
+    process.kill(demo.pid, 'SIGINT');
+    const done = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 30_000))]);
+    if (!done) {
+      process.kill(-demo.pid, 'SIGKILL');
+    }
+  }
+  rmSync(workdir, { recursive: true, force: true });
+}
+console.log(results.join('\n'));
+if (results.some((r) => r.startsWith('FAIL'))) {
+  console.log(`demo output:\n${demoOut.slice(-3000)}`);
+  process.exitCode = 1;
+} else {
+  console.log(`live view test: ${results.length} checks passed (screenshots: tests/live/out/)`);
+}
