@@ -2,9 +2,9 @@
 // dead host elsewhere from the definition kept while the host was alive.
 //   pre-condition: the failed host's libvirt still does not answer (fenced: one that answers
 //                  again refuses — its VMs may be running); the definition is kept; no
-//                  reachable host runs the UUID (on `to` already → done, nothing to do; on
-//                  another → refused); every other host can be asked (one that cannot might
-//                  run it); `to` has the VM's memory free;
+//                  host that answers runs the UUID (on `to` already → done, nothing to do;
+//                  on another → refused); every host but the failed ones answers (one that
+//                  cannot be asked might run it); `to` has the VM's memory free;
 //   execute:       the fencing command when configured, the heartbeat and the UUID check
 //                  once more (the host may have come back meanwhile), then define on `to`
 //                  and start it;
@@ -29,11 +29,16 @@ export interface RestartOptions {
   fenceTimeoutMs?: number;
 }
 
-/** Where the UUID is resident now, among the hosts that can be asked; throws when one cannot. */
+/**
+ * Where the UUID is resident now. Every host is asked; one that does not answer is skipped
+ * only when it is `silentOk` (counted failed: fenced by its silence), else this throws —
+ * a host that cannot be asked might run the VM.
+ */
 export async function residentHosts(
   port: HypervisorPort,
   uuid: string,
   hosts: readonly string[],
+  silentOk: (host: string) => boolean,
   timeoutMs: number,
 ): Promise<string[]> {
   const found: string[] = [];
@@ -42,6 +47,7 @@ export async function residentHosts(
     try {
       vms = await port.listVms(h, { timeoutMs });
     } catch (e) {
+      if (silentOk(h) && !isHypervisorError(e, 'not_found')) continue;
       throw new Error(`cannot check ${h} for UUID ${uuid}: ${errorText(e)}`, { cause: e });
     }
     if (vms.some((v) => v.uuid === uuid && RESIDENT_STATES.has(v.state))) found.push(h);
@@ -61,11 +67,13 @@ async function stillSilent(port: HypervisorPort, host: string, timeoutMs: number
 }
 
 export function restartHandler(o: RestartOptions): ActionHandler<'restart'> {
-  const others = (a: RestartAction) =>
-    o.knownHosts().filter((h) => h !== a.from && (h === a.to || !o.failedHosts().has(h)));
+  const hostsOf = (a: RestartAction) => [...new Set([...o.knownHosts(), a.from, a.to])];
+  // The failed source and the hosts counted failed may be silent; the destination may not.
+  const silentOk = (a: RestartAction) => (h: string) =>
+    h !== a.to && (h === a.from || o.failedHosts().has(h));
 
   async function uuidCheck(ctx: HandlerContext, a: RestartAction): Promise<{ done: boolean } | string> {
-    const where = await residentHosts(ctx.port, a.params.uuid, others(a), ctx.callTimeoutMs);
+    const where = await residentHosts(ctx.port, a.params.uuid, hostsOf(a), silentOk(a), ctx.callTimeoutMs);
     if (where.length === 0) return { done: false };
     if (where.length === 1 && where[0] === a.to) return { done: true };
     return `UUID ${a.params.uuid} already runs on ${where.join(', ')}: never started twice`;
@@ -119,7 +127,13 @@ export function restartHandler(o: RestartOptions): ActionHandler<'restart'> {
 
     async postcondition(ctx, a) {
       try {
-        const where = await residentHosts(ctx.port, a.params.uuid, others(a), ctx.callTimeoutMs);
+        const where = await residentHosts(
+          ctx.port,
+          a.params.uuid,
+          hostsOf(a),
+          silentOk(a),
+          ctx.callTimeoutMs,
+        );
         if (where.length === 1 && where[0] === a.to)
           return { ok: true, after: { host: a.to }, verified: true };
         return {
