@@ -11,7 +11,7 @@ if [ "${1:-}" = "--panel" ]; then panel=1; fi
 
 DEB_PKGS=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-dev
   qemu-system-x86 prometheus prometheus-alertmanager prometheus-libvirt-exporter
-  iproute2 procps openssl util-linux)
+  iproute2 procps openssl util-linux etcd-server etcd-client)
 if [ "$panel" -eq 1 ]; then DEB_PKGS+=(chromium); fi
 
 missing=()
