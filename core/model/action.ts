@@ -11,6 +11,7 @@ import { reasonSchema } from './reason';
 
 const count = z.number().int().nonnegative();
 const device = z.string().min(1, 'a device name');
+const savedImagePath = z.string().startsWith('/', 'an absolute path of the saved image');
 
 /** Parameters per action kind (every applier handler reads exactly these keys). */
 export const ACTION_PARAMS = {
@@ -27,6 +28,12 @@ export const ACTION_PARAMS = {
   pin_vcpus: z.strictObject({ vcpu: count, cpus: z.array(count).min(1, 'at least one host CPU') }),
   set_block_iotune: z.strictObject({ device, totalBytesSec: count }),
   set_net_bandwidth: z.strictObject({ device, inboundBytesSec: count, outboundBytesSec: count }),
+  /** Shortage handling (issue 13): pause a VM in memory on its host; `resume` runs it again. */
+  suspend: z.strictObject({}),
+  resume: z.strictObject({}),
+  /** Shortage handling: save a VM's memory to `path` on its host (it stops); `restore` brings it back from there. */
+  save: z.strictObject({ path: savedImagePath }),
+  restore: z.strictObject({ path: savedImagePath }),
   /** A migration's destination is the action's `to`. */
   migrate: z.strictObject({}),
   /**
@@ -93,6 +100,10 @@ export const ACTION_SCHEMAS = {
   pin_vcpus: schemaOf('pin_vcpus'),
   set_block_iotune: schemaOf('set_block_iotune'),
   set_net_bandwidth: schemaOf('set_net_bandwidth'),
+  suspend: schemaOf('suspend'),
+  resume: schemaOf('resume'),
+  save: schemaOf('save'),
+  restore: schemaOf('restore'),
   migrate: migrateSchema,
   restart: restartSchema,
 } as const;

@@ -6,6 +6,7 @@ import type { ActionHandler, HandlerContext, Postcondition } from '../handler';
 import { setBlockIoTune } from './block-iotune';
 import { setCpuCap } from './cpu-cap';
 import { setCpuShares } from './cpu-shares';
+import { restoreVm, resumeVm, saveVm, suspendVm } from './lifecycle';
 import { setMemory } from './memory';
 import { setNetBandwidth } from './net-bandwidth';
 import { pinVcpus } from './pin-vcpus';
@@ -19,6 +20,10 @@ export const TUNE_HANDLERS: { readonly [K in TuneKind]: ActionHandler<K> } = {
   pin_vcpus: pinVcpus,
   set_block_iotune: setBlockIoTune,
   set_net_bandwidth: setNetBandwidth,
+  suspend: suspendVm,
+  resume: resumeVm,
+  save: saveVm,
+  restore: restoreVm,
 };
 
 export { migrateHandler, type MigrateOptions } from './migrate';
