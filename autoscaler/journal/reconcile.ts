@@ -4,6 +4,7 @@
 //   migration: a job still running → wait for it (bounded); then where is the VM? On the
 //              destination → completed; on the source → failed; on neither → failed.
 //   local:     read the value back; it matches what was asked → completed, else failed.
+//   restart:   the UUID resident on the destination → completed, else failed (re-planned).
 import pino, { type Logger } from 'pino';
 import { isHypervisorError } from '../../core/hypervisor/errors';
 import type { HypervisorPort } from '../../core/hypervisor/port';
@@ -40,7 +41,12 @@ const text = (e: unknown) => (e instanceof Error ? e.message : String(e));
 export async function reconcileJournal(o: ReconcileOptions): Promise<ReconcileOutcome[]> {
   const out: ReconcileOutcome[] = [];
   for (const ev of o.journal.inFlight()) {
-    const r = ev.action === 'migrate' ? await reconcileMigration(o, ev) : await reconcileLocal(o, ev);
+    const r =
+      ev.action === 'migrate'
+        ? await reconcileMigration(o, ev)
+        : ev.action === 'restart'
+          ? await reconcileRestart(o, ev)
+          : await reconcileLocal(o, ev);
     const iso = new Date(o.clock()).toISOString();
     const note = `reconciled at ${o.occasion ?? 'start-up'}: ${r.note}`;
     const closed: TuningEvent = {
@@ -98,6 +104,32 @@ async function reconcileMigration(
     return { result: 'failed', note: `cannot locate ${ev.vm}: ${text(e)}` };
   }
 }
+
+/**
+ * A restart after a host failure (issue 13): the VM is looked up by UUID on the
+ * destination. Resident there → completed; else failed — nothing is started here: the next
+ * global round plans it again if its host is still failed, with every check of the handler.
+ */
+async function reconcileRestart(
+  o: ReconcileOptions,
+  ev: TuningEvent,
+): Promise<Omit<ReconcileOutcome, 'id' | 'vm' | 'action'>> {
+  if (ev.result === 'planned') return { result: 'failed', note: 'never started' };
+  const uuid = ev.params?.uuid;
+  if (typeof uuid !== 'string' || ev.to === undefined)
+    return { result: 'failed', note: 'journal record has no UUID or destination' };
+  try {
+    const vms = await o.port.listVms(ev.to, { timeoutMs: o.callTimeoutMs });
+    const vm = vms.find((v) => v.uuid === uuid);
+    if (vm && RESTARTED_STATES.has(vm.state))
+      return { result: 'completed', note: `${vm.name} runs on ${ev.to}` };
+    return { result: 'failed', note: `UUID ${uuid} is not running on ${ev.to}${vm ? ` (${vm.state})` : ''}` };
+  } catch (e) {
+    return { result: 'failed', note: `cannot check ${ev.to}: ${text(e)}` };
+  }
+}
+
+const RESTARTED_STATES: ReadonlySet<string> = new Set(['running', 'blocked', 'paused']);
 
 async function reconcileLocal(
   o: ReconcileOptions,

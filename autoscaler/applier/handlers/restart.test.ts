@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import pino from 'pino';
 import { HypervisorError } from '../../../core/hypervisor/errors';
-import type { CallOptions, HostInfo, VmInfo } from '../../../core/hypervisor/port';
+import type { HostInfo, VmInfo } from '../../../core/hypervisor/port';
 import type { Plan, RestartAction } from '../../../core/model/plan';
 import { FakePort, uuidFor } from '../../../test/autoscaler/fake-port';
 import { MemoryEventLog } from '../../journal/event-log';
@@ -21,17 +21,17 @@ class DyingPort extends FakePort {
   private silent(host: string) {
     if (this.down.has(host)) throw new HypervisorError('unreachable', `${host} does not answer`);
   }
-  override getHostInfo(host: string, opts?: CallOptions): Promise<HostInfo> {
+  override getHostInfo(host: string): Promise<HostInfo> {
     this.silent(host);
-    return super.getHostInfo(host, opts);
+    return super.getHostInfo(host);
   }
-  override listVms(host: string, opts?: CallOptions): Promise<VmInfo[]> {
+  override listVms(host: string): Promise<VmInfo[]> {
     this.silent(host);
-    return super.listVms(host, opts);
+    return super.listVms(host);
   }
-  override async start(ref: { host: string; name: string }, opts?: CallOptions): Promise<void> {
+  override async start(ref: { host: string; name: string }): Promise<void> {
     this.silent(ref.host);
-    await super.start(ref, opts);
+    await super.start(ref);
     this.starts.push(`${ref.name}@${ref.host}`);
   }
   async getDefinition(ref: { host: string; name: string }): Promise<string> {
