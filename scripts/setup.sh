@@ -2,12 +2,15 @@
 # Idempotent set-up for a fresh machine (CI runs it as root on a clean checkout).
 # Installs the Debian packages vmpilot's tests and demo start by hand, then npm packages,
 # then builds the TypeScript. Quiet when everything is already there.
-# `--panel` (npm test) also sets up the Grafana panel plugin's package and Chromium for its
-# browser test; the demo does not need them.
+# `--ui` (npm run demo) also installs the Grafana panel plugin's package and builds the
+# plugin and the live view page the autoscaler serves at /ui/; `--panel` (npm test) does
+# that and installs Chromium for the browser tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 panel=0
-if [ "${1:-}" = "--panel" ]; then panel=1; fi
+ui=0
+if [ "${1:-}" = "--panel" ]; then panel=1; ui=1; fi
+if [ "${1:-}" = "--ui" ]; then ui=1; fi
 
 DEB_PKGS=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-dev
   qemu-system-x86 prometheus prometheus-alertmanager prometheus-libvirt-exporter
@@ -64,7 +67,18 @@ if [ "$(id -u)" -eq 0 ]; then node bin/vmpilot.js lab image >/dev/null; fi
 
 # The Grafana panel plugin is a package of its own (~830 MB of node_modules): installed
 # here so `npm test` can type-check, lint, test, build it and drive it in Chromium.
-if [ "$panel" -eq 1 ] && { [ ! -d grafana-plugin/node_modules ] ||
+if [ "$ui" -eq 1 ] && { [ ! -d grafana-plugin/node_modules ] ||
   [ grafana-plugin/package-lock.json -nt grafana-plugin/node_modules/.package-lock.json ]; }; then
   (cd grafana-plugin && npm ci --no-audit --no-fund --loglevel=error)
+fi
+# The live view (/ui/) serves the plugin build (grafana-plugin/dist) and its page
+# (grafana-plugin/live/dist): rebuilt when a source is newer than the page (~2 min).
+if [ "$ui" -eq 1 ] && { [ ! -f grafana-plugin/live/dist/index.html ] || [ ! -f grafana-plugin/dist/module.js ] ||
+  [ -n "$(find grafana-plugin/src grafana-plugin/live grafana-plugin/package-lock.json -newer grafana-plugin/live/dist/index.html \
+    -not -path '*/live/dist/*' -print -quit)" ]; }; then
+  echo "setup: building the panel plugin and the live view page (grafana-plugin)"
+  if ! out=$(npm --prefix grafana-plugin run --silent build:all 2>&1); then
+    echo "$out" >&2
+    exit 1
+  fi
 fi
