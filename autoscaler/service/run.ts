@@ -25,6 +25,8 @@ import { Journal } from '../journal/journal';
 import { openHa, type HaRuntime } from '../leader/ha';
 import { quarantineFileOf } from '../journal/segments';
 import { reconcileJournal, type ReconcileOutcome } from '../journal/reconcile';
+import { definitionsDirFor, FileDefinitionStore } from '../failover/definitions';
+import path from 'node:path';
 import { PrometheusSource } from '../sources/prometheus';
 import type { MetricsSource } from '../sources/source';
 import { MIGRATION_REMAINING_METRIC, ServiceMetrics, VM_POINTS_METRIC } from './metrics';
@@ -193,6 +195,12 @@ export async function startAutoscaler(
       onEvent: opts.onEvent,
       onRound: opts.onRound,
       pauseStore: filePauseStore(pauseStateFileFor(cfg.journal)),
+      // Definitions kept for restarts after a host failure, beside the journal (issue 13).
+      definitions: new FileDefinitionStore(
+        cfg.failover.definitionsDir === undefined
+          ? definitionsDirFor(cfg.journal)
+          : path.resolve(cfg.baseDir, cfg.failover.definitionsDir),
+      ),
       alerts: new AlertInbox({
         hotspotAlerts: cfg.alerts.hotspotAlerts,
         ttlMs: cfg.alerts.ttlSeconds * 1000,
