@@ -1,8 +1,9 @@
 // Tuning events on the panel's time axis: one lane per kind (local, global, alert), a
 // marker per event coloured by kind; hovering a marker shows the reason and before/after.
 import React, { useState } from 'react';
-import { dateTimeFormat } from '@grafana/data';
-import { useTheme2 } from '@grafana/ui';
+import { css } from '@emotion/css';
+import { dateTimeFormat, type GrafanaTheme2 } from '@grafana/data';
+import { useStyles2, useTheme2 } from '@grafana/ui';
 import type { ColorScheme } from '../types';
 import type { PanelEvent } from '../data/events';
 import { kindColor } from '../data/colors';
@@ -24,16 +25,35 @@ const KINDS = ['local', 'global', 'alert'];
 const LEFT = 70;
 const AXIS = 20;
 
+const TIP_WIDTH = 280;
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  root: css({ position: 'relative' }),
+  tooltip: css({
+    position: 'absolute',
+    maxWidth: TIP_WIDTH - 10,
+    padding: theme.spacing(1),
+    fontSize: theme.typography.bodySmall.fontSize,
+    background: theme.colors.background.secondary,
+    color: theme.colors.text.primary,
+    border: `1px solid ${theme.colors.border.medium}`,
+    borderRadius: theme.shape.radius.default,
+    boxShadow: theme.shadows.z2,
+    pointerEvents: 'none',
+  }),
+});
+
 const brief = (v: unknown) => (v === null || v === undefined ? '–' : typeof v === 'string' ? v : JSON.stringify(v));
 
 export function EventsView({ events, width, height, fromMs, toMs, timeZone, colorScheme }: Props) {
   const theme = useTheme2();
+  const styles = useStyles2(getStyles);
   const [hover, setHover] = useState<{ e: PanelEvent; x: number; y: number } | null>(null);
   const scale = timeScale(fromMs, toMs, LEFT, width - 10, timeZone);
   const lane = Math.max(14, (height - AXIS) / KINDS.length);
   const inRange = events.filter((e) => e.timeMs >= fromMs && e.timeMs <= toMs);
   return (
-    <div style={{ position: 'relative', width, height }}>
+    <div className={styles.root} style={{ width, height }}>
       <svg width={width} height={height} data-testid="vmpilot-events" role="img" aria-label="Tuning events">
         {KINDS.map((k, i) => (
           <g key={k}>
@@ -81,19 +101,10 @@ export function EventsView({ events, width, height, fromMs, toMs, timeZone, colo
       {hover && (
         <div
           data-testid="vmpilot-event-tooltip"
+          className={styles.tooltip}
           style={{
-            position: 'absolute',
-            left: Math.min(hover.x + 10, Math.max(0, width - 280)),
+            left: Math.min(hover.x + 10, Math.max(0, width - TIP_WIDTH)),
             top: Math.min(hover.y + 10, Math.max(0, height - 120)),
-            maxWidth: 270,
-            padding: 8,
-            fontSize: 12,
-            background: theme.colors.background.secondary,
-            color: theme.colors.text.primary,
-            border: `1px solid ${theme.colors.border.medium}`,
-            borderRadius: theme.shape.radius.default,
-            boxShadow: theme.shadows.z2,
-            pointerEvents: 'none',
           }}
         >
           <div>

@@ -2,6 +2,7 @@
 // (still growing while it runs), labelled source → destination, coloured by result; a
 // tick at the end marks the downtime when the hypervisor reported it.
 import React from 'react';
+import { formattedValueToString, getValueFormat } from '@grafana/data';
 import { useTheme2 } from '@grafana/ui';
 import type { MigrationBar } from '../data/events';
 import { resultColor } from '../data/colors';
@@ -21,6 +22,9 @@ interface Props {
 }
 
 const LEFT = 110;
+const ms = getValueFormat('ms');
+/** A duration in Grafana's own units ("13.1 s", "140 ms"). */
+const duration = (v: number) => formattedValueToString(ms(v));
 const AXIS = 20;
 
 export function MigrationsView({ bars, width, height, fromMs, toMs, nowMs, timeZone }: Props) {
@@ -54,8 +58,8 @@ export function MigrationsView({ bars, width, height, fromMs, toMs, nowMs, timeZ
             <rect x={x0} y={y} width={x1 - x0} height={h} rx={2} fill={resultColor(theme, b.result)} opacity={0.85}>
               <title>
                 {`${b.vm}: ${label}, ${b.result}` +
-                  (b.endMs ? `, ${((b.endMs - b.startMs) / 1000).toFixed(1)} s` : '') +
-                  (b.downtimeMs !== undefined ? `, downtime ${b.downtimeMs} ms` : '') +
+                  (b.endMs ? `, ${duration(b.endMs - b.startMs)}` : '') +
+                  (b.downtimeMs !== undefined ? `, downtime ${duration(b.downtimeMs)}` : '') +
                   (b.reason ? `\n${b.reason}` : '')}
               </title>
             </rect>

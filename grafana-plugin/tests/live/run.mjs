@@ -65,6 +65,24 @@ async function pollUntil(what, fn, timeoutMs, intervalMs = 1000) {
   }
 }
 
+// Per-view screenshots (light and dark) for the plugin's catalog page: written to out/
+// always, and to src/img/screenshots/ (listed in plugin.json) with VMPILOT_UPDATE_SCREENSHOTS=1.
+const VIEWS = ['cluster', 'points', 'events', 'migrations'];
+const shotDirs = [path.join(out, 'views')];
+if (process.env.VMPILOT_UPDATE_SCREENSHOTS === '1') {
+  shotDirs.push(path.join(plugin, 'src', 'img', 'screenshots'));
+}
+async function viewShots(page, theme) {
+  for (const dir of shotDirs) {
+    mkdirSync(dir, { recursive: true });
+    for (const v of VIEWS) {
+      await page
+        .locator(`[data-testid="live-panel"][data-view="${v}"]`)
+        .screenshot({ path: path.join(dir, `${v}-${theme}.png`) });
+    }
+  }
+}
+
 const results = [];
 async function check(name, fn) {
   try {
@@ -218,6 +236,7 @@ try {
     const text = await list.innerText();
     assert.match(text, /migrate → /);
     await page.screenshot({ path: path.join(out, 'live-dark-cluster-vm.png'), fullPage: true });
+    await viewShots(page, 'dark');
   });
   await check('the light theme renders the same data', async () => {
     const light = await browser.newPage({ viewport: { width: 1280, height: 1250 } });
@@ -230,6 +249,7 @@ try {
     );
     assert.equal(await light.locator('[data-testid="live-page"]').getAttribute('data-theme'), 'light');
     await light.screenshot({ path: path.join(out, 'live-light.png'), fullPage: true });
+    await viewShots(light, 'light');
     await light.close();
   });
   await check('no page errors, no data errors', async () => {
