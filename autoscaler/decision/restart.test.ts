@@ -61,17 +61,42 @@ describe('restart planning', () => {
     expect(actions.map((a) => a.vm)).toEqual(['v4']);
   });
 
-  it('follows priority, then configuration order, then name', () => {
-    const prio: Record<string, number> = { low: 1, high: 3, mid: 2 };
+  it('follows the priority kept with the VM (class, then weight), then configuration order, then name', () => {
     const order: Record<string, number> = { 'mid-b': 0, 'mid-a': 1 };
     const { actions } = planRestarts(
       input({
-        kept: ['low', 'mid-a', 'high', 'mid-b', 'x'].map((n) => kept(n, 'a', { memoryBytes: GiB })),
-        priorityOf: (vm) => prio[vm.replace(/-.*/, '')],
+        kept: [
+          kept('low', 'a', { memoryBytes: GiB, priority: { class: 'low' } }),
+          kept('mid-a', 'a', { memoryBytes: GiB, priority: { class: 'normal' } }),
+          kept('high-light', 'a', { memoryBytes: GiB, priority: { class: 'high', weight: 1 } }),
+          kept('mid-b', 'a', { memoryBytes: GiB, priority: { class: 'normal' } }),
+          kept('x', 'a', { memoryBytes: GiB }),
+          kept('high-heavy', 'a', { memoryBytes: GiB, priority: { class: 'high', weight: 5 } }),
+          kept('crit', 'a', { memoryBytes: GiB, priority: { class: 'critical', weight: 0.1 } }),
+        ],
         configOrderOf: (vm) => order[vm],
       }),
     );
-    expect(actions.map((a) => a.vm)).toEqual(['high', 'mid-b', 'mid-a', 'low', 'x']);
+    expect(actions.map((a) => a.vm)).toEqual([
+      'crit',
+      'high-heavy',
+      'high-light',
+      'mid-b',
+      'mid-a',
+      'x',
+      'low',
+    ]);
+    // A configured priority overrides the kept one.
+    const over = planRestarts(
+      input({
+        kept: [
+          kept('p', 'a', { priority: { class: 'low' } }),
+          kept('q', 'a', { priority: { class: 'high' } }),
+        ],
+        priorityOf: (vm) => (vm === 'p' ? 10 : undefined),
+      }),
+    );
+    expect(over.actions.map((a) => a.vm)).toEqual(['p', 'q']);
   });
 
   it('property: at most once per UUID, never resident ones, within each destination’s free memory, in priority order', () => {

@@ -9,8 +9,10 @@
 //     round restarted it), and a VM is planned at most once;
 //   - room: the destination's free memory must hold the VM's memory and its CPU load after
 //     the restart stay ≤ 1 (whole host); among those, the least loaded after the restart;
-//   - order: priority (higher first), then the configured order, then name.
+//   - order: priority (class, then service-provider weight; higher first), then the
+//     configured order, then name.
 import type { RestartAction } from '../../core/model/plan';
+import { priorityRank, type VmPriority } from '../../core/model/priority';
 import type { ClusterSnapshot, HostSnapshot } from '../../core/model/snapshot';
 
 /** A VM of a failed host, as kept while the host was alive. */
@@ -24,6 +26,8 @@ export interface KeptVm {
   cpuCores: number;
   /** It was running (a VM that was shut off is not restarted). */
   wasRunning: boolean;
+  /** Its priority as its domain carried it (libvirt <metadata>), when it had one. */
+  priority?: VmPriority;
 }
 
 export interface RestartInput {
@@ -36,7 +40,7 @@ export interface RestartInput {
   residentUuids: ReadonlySet<string>;
   /** Shared-storage host groups (config `failover.sharedStorage`). */
   sharedStorage: readonly { name: string; hosts: readonly string[] }[];
-  /** Priority of a VM (higher first); undefined = 0. */
+  /** Priority of a VM (higher first), overriding the one kept with it; undefined = the kept one. */
   priorityOf: (vm: string) => number | undefined;
   /** Position of a VM in the configuration (earlier first); undefined = after every configured one. */
   configOrderOf: (vm: string) => number | undefined;
@@ -48,8 +52,19 @@ export interface Unplaced {
   reason: string;
 }
 
+/**
+ * One number for a priority, higher first: the class rank, then within a class the
+ * service-provider weight (w / (1 + w) stays below the next class). No priority = normal, 1.
+ */
+export function priorityScore(p: VmPriority | undefined): number {
+  const w = p?.weight ?? 1;
+  return priorityRank(p) + w / (1 + w);
+}
+
+const scoreOf = (i: RestartInput, v: KeptVm) => i.priorityOf(v.name) ?? priorityScore(v.priority);
+
 function orderKey(i: RestartInput, v: KeptVm): [number, number, string] {
-  return [-(i.priorityOf(v.name) ?? 0), i.configOrderOf(v.name) ?? Number.MAX_SAFE_INTEGER, v.name];
+  return [-scoreOf(i, v), i.configOrderOf(v.name) ?? Number.MAX_SAFE_INTEGER, v.name];
 }
 
 function compare(a: [number, number, string], b: [number, number, string]): number {
@@ -130,7 +145,7 @@ export function planRestarts(i: RestartInput): { actions: RestartAction[]; unpla
     }
     best.room.freeMem -= v.memoryBytes;
     best.room.cpuUsed += v.cpuCores;
-    const prio = i.priorityOf(v.name) ?? 0;
+    const prio = Math.round(scoreOf(i, v) * 1000) / 1000;
     actions.push({
       kind: 'restart',
       vm: v.name,
@@ -140,7 +155,7 @@ export function planRestarts(i: RestartInput): { actions: RestartAction[]; unpla
       reason: {
         rule: 'failover.restart',
         text:
-          `${v.host} failed (exporter and libvirt heartbeat): restart ${v.name} (priority ${prio}) on ` +
+          `${v.host} failed (exporter and libvirt heartbeat): restart ${v.name} (${v.priority?.class ?? 'normal'}, priority ${prio}) on ` +
           `${best.room.host.name}, which shares its storage and is least loaded after it (${best.score.toFixed(2)})`,
         scores: {
           priority: prio,

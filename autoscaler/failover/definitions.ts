@@ -28,6 +28,7 @@ const same = (a: KeptDefinition, b: KeptDefinition) =>
   a.vcpus === b.vcpus &&
   a.memoryBytes === b.memoryBytes &&
   a.wasRunning === b.wasRunning &&
+  JSON.stringify(a.priority) === JSON.stringify(b.priority) &&
   Math.abs(a.cpuCores - b.cpuCores) < 0.25;
 
 export class MemoryDefinitionStore implements DefinitionStore {

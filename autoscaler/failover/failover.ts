@@ -65,7 +65,9 @@ export class Failover {
       knownHosts: () => this.hosts,
       failedHosts: () => this.failed,
       heartbeatTimeoutMs: this.heartbeatTimeoutMs,
-      ...(fencing ? { fence: (host) => runFence(fencing, host), fenceTimeoutMs: fencing.timeoutSeconds * 1000 } : {}),
+      ...(fencing
+        ? { fence: (host) => runFence(fencing, host), fenceTimeoutMs: fencing.timeoutSeconds * 1000 }
+        : {}),
     };
   }
 
@@ -125,6 +127,7 @@ export class Failover {
             memoryBytes: vm.maxMemoryBytes,
             cpuCores: Math.min(cpuOf.get(vm.name) ?? 0, vm.vcpus),
             wasRunning: running,
+            ...(vm.priority ? { priority: vm.priority } : {}),
             definition,
             savedAtMs: this.o.clock(),
           });
