@@ -3,8 +3,9 @@
 // shapes the service hands the demo; the real demo's output is checked in
 // test/e2e/demo-output.test.ts.
 import type { TuningEvent } from '../../core/model/event';
+import type { MigrateAction } from '../../core/model/plan';
 import type { RoundReport } from '../service/service';
-import { DemoPrinter, phasesText } from './printer';
+import { DemoPrinter, heldSummary, phasesText } from './printer';
 
 const T0 = Date.UTC(2026, 0, 1, 8, 0, 0);
 const iso = (s: number) => new Date(T0 + s * 1000).toISOString();
@@ -51,12 +52,18 @@ function shares(vm: string, result: TuningEvent['result']): TuningEvent {
   };
 }
 
-function round(loop: RoundReport['loop'], events: TuningEvent[] = []): RoundReport {
+const move: MigrateAction = { kind: 'migrate', vm: 'web-1', from: 'small', to: 'big', params: {}, reason };
+
+function round(
+  loop: RoundReport['loop'],
+  events: TuningEvent[] = [],
+  plan: Partial<RoundReport['plan']> = {},
+): RoundReport {
   return {
     loop,
     at: T0,
     outcome: 'ok',
-    plan: { at: T0, held: [], actions: [] },
+    plan: { at: T0, held: [], actions: [], ...plan },
     events,
     durationSeconds: 0.01,
   };
@@ -81,7 +88,8 @@ function period(p: DemoPrinter) {
       ['started', 0.1],
     ]),
   );
-  p.onRound(round('global', [migration('started', [['planned', 0]])]));
+  // A background migration's events come after its round: the round's plan has it.
+  p.onRound(round('global', [], { actions: [move], declined: [{ ...move, to: 'other' }] }));
   for (let i = 0; i < 6; i++) {
     const evs = [shares('web-2', 'completed'), shares('web-3', 'completed')];
     for (const e of evs) {
@@ -106,7 +114,7 @@ describe('DemoPrinter', () => {
     period(p);
     expect(lines).toEqual([
       '08:00:00  global  migrate web-1 small → big  started  — [global.hotspot] small overloaded',
-      '08:00:00  round 1   local 0 round(s): no action · global 1 round(s): 1 move(s) 1 started · 1 migrating',
+      '08:00:00  round 1   local 0 round(s): no action · global 1 round(s): 1 move(s) planned, 1 declined · 1 migrating',
       '08:00:00  global  migrate web-1 small → big  completed in 10.5 s, downtime 40 ms  [planned → started +0.1 s → completed +10.5 s]',
       '08:00:00  round 2   local 6 round(s): 12 action(s) (12 set_cpu_shares) 12 completed · global 1 round(s): no move · 0 migrating',
     ]);
@@ -135,6 +143,36 @@ describe('DemoPrinter', () => {
       '08:00:00  round 1   local 7 round(s): no action · global 0 round(s): no move · 0 migrating',
       '08:00:00  round 2   local 7 round(s): no action · global 0 round(s): no move · 0 migrating',
     ]);
+  });
+
+  it('compact: held hosts grouped by the kind of reason, printed when that changes (not every new number)', () => {
+    const { p, lines } = printer(false);
+    const implausible = (n: number) => ({
+      actions: [],
+      held: ['slow-2', 'slow-1'].map((host) => ({
+        host,
+        code: 'implausible_metrics' as const,
+        reason: `implausible metrics: host usage cpu = ${n} (above 2 cores × 1.05 = 2.1)`,
+      })),
+    });
+    p.onRound(round('local', [], implausible(2.5)));
+    p.onRound(round('local', [], implausible(2.2)));
+    p.onRound(round('local'));
+    expect(lines).toEqual([
+      '08:00:00  held    slow-1, slow-2: implausible metrics',
+      '08:00:00  held    none: every host has fresh data',
+    ]);
+    expect(
+      heldSummary([
+        { host: 'a', code: 'no_data', reason: 'no data in Prometheus for this host' },
+        { host: 'b', code: 'partial', reason: 'partial data: no CPU samples for x on b' },
+      ]),
+    ).toBe('a: no data in Prometheus for this host; b: partial data');
+    // --verbose keeps the full reasons.
+    const v = printer(true);
+    v.p.onRound(round('local', [], implausible(2.5)));
+    v.p.onRound(round('local', [], implausible(2.2)));
+    expect(v.lines).toHaveLength(2);
   });
 
   it('phasesText: each phase with its time since the first', () => {

@@ -3,6 +3,7 @@
 // as it ends — with its phases — and held hosts when the set changes. `--verbose` adds every
 // action as it is journalled (the local tunings included), one line each (./format.ts).
 import type { TuningEvent } from '../../core/model/event';
+import type { HeldHost } from '../sources/source';
 import type { RoundReport } from '../service/service';
 import { formatEvent, heldKey } from './format';
 
@@ -35,11 +36,31 @@ function countBy<T>(xs: readonly T[], key: (x: T) => string): string {
 interface Period {
   local: number;
   global: number;
-  events: TuningEvent[];
+  /** The local rounds' events (tunings are applied within the round). */
+  localEvents: TuningEvent[];
+  /** Moves the global rounds planned (their events come later: migrations run in the background). */
+  movesPlanned: number;
   declined: number;
 }
 
-const emptyPeriod = (): Period => ({ local: 0, global: 0, events: [], declined: 0 });
+const emptyPeriod = (): Period => ({ local: 0, global: 0, localEvents: [], movesPlanned: 0, declined: 0 });
+
+/** The head of a held reason: `implausible metrics` of `implausible metrics: host usage cpu = 2.5 (…)`. */
+const reasonHead = (reason: string) => reason.split(/: | \(/)[0];
+
+/** Held hosts grouped by their hold code, named by the head of the reason: `slow-1, slow-2: implausible metrics`. */
+export function heldSummary(held: readonly HeldHost[]): string {
+  const by = new Map<string, { head: string; hosts: string[] }>();
+  for (const h of held) {
+    const g = by.get(h.code) ?? { head: reasonHead(h.reason), hosts: [] };
+    g.hosts.push(h.host);
+    by.set(h.code, g);
+  }
+  return [...by.values()]
+    .map((g) => `${g.hosts.sort().join(', ')}: ${g.head}`)
+    .sort()
+    .join('; ');
+}
 
 export class DemoPrinter {
   private line = 0;
@@ -78,7 +99,8 @@ export class DemoPrinter {
    */
   onRound(r: RoundReport): void {
     const t = stamp(this.now());
-    const key = heldKey(r.plan.held);
+    // Compact: a line when the held hosts or the kind of reason change (not every new number).
+    const key = this.o.verbose ? heldKey(r.plan.held) : heldSummary(r.plan.held);
     if (key !== this.lastHeld) {
       this.out(key === '' ? `${t}  held    none: every host has fresh data` : `${t}  held    ${key}`);
       this.lastHeld = key;
@@ -88,7 +110,8 @@ export class DemoPrinter {
       this.out(`${t}  ${r.loop} round ${r.outcome}: ${r.error ?? ''}`);
     const p = this.period;
     p[r.loop]++;
-    p.events.push(...r.events);
+    if (r.loop === 'local') p.localEvents.push(...r.events);
+    else p.movesPlanned += r.plan.actions.filter((a) => a.kind === 'migrate' || a.kind === 'restart').length;
     p.declined += r.plan.declined?.length ?? 0;
     // A T1 period holds one global round and T1/T2 local ones; more local rounds than that
     // means no global round is coming (a strategy without one): close the period anyway.
@@ -99,11 +122,10 @@ export class DemoPrinter {
     const p = this.period;
     this.period = emptyPeriod();
     this.line++;
-    const local = p.events.filter((e) => e.kind === 'local');
-    const moves = p.events.filter((e) => e.action === 'migrate');
+    const local = p.localEvents;
     const parts = [
       `local ${p.local} round(s): ${local.length === 0 ? 'no action' : `${local.length} action(s) (${countBy(local, (e) => e.action)}) ${countBy(local, (e) => e.result)}`}`,
-      `global ${p.global} round(s): ${moves.length === 0 ? 'no move' : `${moves.length} move(s) ${countBy(moves, (e) => e.result)}`}` +
+      `global ${p.global} round(s): ${p.movesPlanned === 0 ? 'no move' : `${p.movesPlanned} move(s) planned`}` +
         (p.declined > 0 ? `, ${p.declined} declined` : ''),
       `${this.migrating.size} migrating`,
       ...(this.heldHosts > 0 ? [`${this.heldHosts} host(s) held`] : []),
