@@ -69,9 +69,12 @@ export class EtcdLeadership implements ActingGate {
     this.marginMs = Math.min(this.leaseMs / 2, this.callMs + 500);
   }
 
-  /** Campaigns now and then every third of the lease (renewal while leading). */
+  /**
+   * Campaigns now and then every third of the time a renewal keeps the leader acting (lease
+   * minus margin), so two renewals may fail or run late before it stops acting.
+   */
   start(): void {
-    const period = Math.max(200, Math.floor(this.leaseMs / 3));
+    const period = Math.max(100, Math.floor((this.leaseMs - this.marginMs) / 3));
     const loop = () => {
       if (this.stopped) return;
       this.ticking = this.tick().finally(() => {

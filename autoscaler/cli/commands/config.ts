@@ -21,7 +21,11 @@ export function register(program: Command): void {
           process.stdout.write(
             `${file}: OK — ${cfg.hypervisors.length} hypervisor URI(s), Prometheus ${cfg.prometheus.url}, ` +
               `T2 ${cfg.planner.t2Seconds} s, T1 ${cfg.planner.t1Seconds} s, ` +
-              `API ${cfg.listen}${cfg.dryRun ? ', dry run' : ''}\n`,
+              `API ${cfg.listen}${cfg.dryRun ? ', dry run' : ''}` +
+              (cfg.leader
+                ? `, leader election on etcd (${cfg.leader.etcd.endpoints.length} endpoint(s), lease ${cfg.leader.etcd.leaseSeconds} s; journal in etcd)`
+                : '') +
+              '\n',
           );
         }
       } catch (e) {
