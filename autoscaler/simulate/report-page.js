@@ -232,7 +232,7 @@
   perVmBars(vmBox, 'response-rate-per-vm', 'Response rate per VM (%)', '%', 1, (v) => v.responseRate * 100);
   const hostBox = section(
     'Host CPU over time (Fig. 5)',
-    'CPU utilisation of each host per simulated minute (used cores / cores), one line per mode.',
+    'CPU utilisation of each host per simulated minute (used cores / cores), one line per mode; a mode whose line is missing lies under another with the same values.',
   );
   for (const host of Object.keys(runs[0].series.host_cpu_per_minute)) {
     const u = perMinute(hostBox, `host-cpu-${host}`, `CPU of ${host} (%)`, '%', 1, (r) =>
