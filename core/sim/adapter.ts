@@ -316,7 +316,7 @@ export class SimPort implements HypervisorPort, AppStatsSource {
       if (vm.uuid !== image.uuid) throw new HypervisorError('invalid', `${path} belongs to another VM`);
       if (vm.state !== 'shutoff')
         throw new SimError('invalid', `VM "${vm.name}" is ${vm.state}, cannot restore`);
-      vm.host = host;
+      this.model.placeVm(vm, host);
       this.model.setState(vm, 'running');
     });
   }
@@ -351,7 +351,7 @@ export class SimPort implements HypervisorPort, AppStatsSource {
         throw new HypervisorError('invalid', `definition of ${vm.name} has another UUID`);
       if (vm.state === 'running' || vm.state === 'paused' || vm.state === 'blocked')
         throw new SimError('invalid', `VM "${vm.name}" is ${vm.state} on "${vm.host}"`);
-      vm.host = host;
+      this.model.placeVm(vm, host);
       vm.state = 'shutoff';
       return vm.name;
     });

@@ -333,10 +333,29 @@ export class SimCluster {
     return v;
   }
 
+  /**
+   * Host → its VMs in definition order, rebuilt after a VM changes host (`placeVm`): vmsOn
+   * runs for every host in every step, and scanning all VMs each time made a step cost
+   * hosts × VMs (13 s per scrape of a 100-host, 2,000-VM slice in the scale bench).
+   */
+  private byHost: Map<string, SimVm[]> | undefined;
+
   vmsOn(host: string): SimVm[] {
-    const out: SimVm[] = [];
-    for (const v of this.vms.values()) if (v.host === host) out.push(v);
-    return out;
+    if (!this.byHost) {
+      this.byHost = new Map();
+      for (const v of this.vms.values()) {
+        const list = this.byHost.get(v.host);
+        if (list) list.push(v);
+        else this.byHost.set(v.host, [v]);
+      }
+    }
+    return [...(this.byHost.get(host) ?? [])];
+  }
+
+  /** Moves a VM's residence to `host` (a migration's end, a restore, a definition). */
+  placeVm(vm: SimVm, host: string): void {
+    vm.host = host;
+    this.byHost = undefined;
   }
 
   /** Seconds of scenario time at which traces are read now. */
@@ -640,7 +659,7 @@ export class SimCluster {
   private completeMigration(vm: SimVm, job: MigrationJob, atOffsetSeconds: number): void {
     job.state = 'completed';
     job.finishedAtMs = this.nowMs + atOffsetSeconds * 1000;
-    vm.host = job.to;
+    this.placeVm(vm, job.to);
     // Pins name CPUs of the old host; the destination starts unpinned.
     vm.pins.clear();
     this.recordMigration(job, vm);
