@@ -185,6 +185,24 @@ export async function killLibvirtd(
   });
 }
 
+/**
+ * A host dying: its libvirtd and every QEMU of its namespace SIGKILLed at once (the guests
+ * die with it, as with a power loss; the namespace and its veth stay, so the host can come
+ * back with `restartLibvirtd`).
+ */
+export async function killHost(rig: LabRig, host: string): Promise<number[]> {
+  const h = hostState(rig, host);
+  const pids = await pidsInNamespace(host);
+  if (pids.length === 0) throw new Error(`no process in namespace ${host}`);
+  for (const pid of pids) process.kill(pid, 'SIGKILL');
+  await pollUntil(async () => pids.every((p) => !existsSync(`/proc/${p}`)) && !(await virshAnswers(h.uri)), {
+    what: `every process of ${host} to be gone`,
+    timeoutMs: 60_000,
+    intervalMs: 200,
+  });
+  return pids;
+}
+
 /** Starts a lab host's libvirtd again, in its namespace, with its config and UUID. */
 export async function restartLibvirtd(rig: LabRig, host: string): Promise<void> {
   const h = hostState(rig, host);
@@ -204,24 +222,30 @@ function hostState(rig: LabRig, host: string): LabHostState {
   return h;
 }
 
-/** Global rounds the autoscaler has finished with outcome ok (its own /metrics). */
-async function globalRoundsOk(rig: LabRig): Promise<number> {
+/** Global rounds run so far: those with `outcome` (ok, held, …), or all. */
+async function globalRounds(rig: LabRig, outcome?: string): Promise<number> {
   const text = await (await fetch(`${rig.api}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
-  const line = text
+  return text
     .split('\n')
-    .find(
+    .filter(
       (l) =>
         l.startsWith('vmpilot_autoscaler_rounds_total{') &&
         l.includes('loop="global"') &&
-        l.includes('outcome="ok"'),
-    );
-  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+        (outcome === undefined || l.includes(`outcome="${outcome}"`)),
+    )
+    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 }
 
-/** Waits until the autoscaler has run `n` more ok global rounds. */
-export async function waitGlobalRounds(rig: LabRig, n: number, what: string): Promise<void> {
-  const start = await globalRoundsOk(rig);
-  await pollUntil(async () => (await globalRoundsOk(rig)) >= start + n, {
+/** Waits until the autoscaler has run `n` more global rounds (ok ones, unless `anyOutcome`). */
+export async function waitGlobalRounds(
+  rig: LabRig,
+  n: number,
+  what: string,
+  anyOutcome = false,
+): Promise<void> {
+  const outcome = anyOutcome ? undefined : 'ok';
+  const start = await globalRounds(rig, outcome);
+  await pollUntil(async () => (await globalRounds(rig, outcome)) >= start + n, {
     what,
     timeoutMs: 120_000,
     intervalMs: 2000,
