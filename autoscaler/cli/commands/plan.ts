@@ -47,7 +47,9 @@ export function formatPlan(p: PlanJson): string {
   for (const h of p.held) lines.push(`  held ${h.host}: ${h.reason}`);
   for (const a of p.actions) {
     const target =
-      a.kind === 'migrate' ? `${a.from} → ${a.to ?? '?'}` : `on ${a.from} ${JSON.stringify(a.params)}`;
+      a.kind === 'migrate' || a.kind === 'restart'
+        ? `${a.from} → ${a.to ?? '?'}`
+        : `on ${a.from} ${JSON.stringify(a.params)}`;
     lines.push(`  ${a.kind} ${a.vm} ${target}`);
     lines.push(`      because [${a.reason.rule}] ${a.reason.text}`);
   }
