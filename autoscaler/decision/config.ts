@@ -4,6 +4,7 @@
 // complete, valid config; the service embeds this schema as the `planner:` section.
 import { z } from 'zod';
 import { PRECOPY_DEFAULTS } from '../../core/model/precopy';
+import { PRIORITY_CLASSES } from '../../core/model/priority';
 import { DEFAULT_STALE_INTERVALS } from '../../core/model/staleness';
 
 const fraction = z.number().min(0).max(1);
@@ -178,6 +179,45 @@ export const plannerConfigSchema = z
       })
       .strict()
       .refine((h) => h.k <= h.n && h.idleK <= h.idleN, { message: 'k must not exceed n (and idleK idleN)' })
+      .prefault({}),
+    /**
+     * VM priorities (issue 13): a class and an optional service-provider weight per VM (name
+     * or glob; the first matching entry wins over the domain's own <metadata> priority).
+     */
+    priorities: z
+      .array(
+        z
+          .object({
+            vm: vmPattern,
+            class: z.enum(PRIORITY_CLASSES),
+            weight: z.number().positive().optional(),
+          })
+          .strict(),
+      )
+      .default([]),
+    /**
+     * Shortage handling (issue 13): when local tuning cannot keep every VM's service level ≥
+     * minLevel and no migration can relieve the host, free resources from the lowest
+     * priority first — caps/balloons to their floors, then suspend or save — and resume or
+     * restore in priority order once room is back in k of the last n observations. Never
+     * touches `critical` VMs. Off by default: it stops guests, which an operator opts into.
+     */
+    shortage: z
+      .object({
+        enabled: z.boolean().default(false),
+        k: z.number().int().min(1).default(3),
+        n: z.number().int().min(1).default(5),
+        /** A shortage expected to last at least this long saves (to disk) instead of suspending. */
+        saveAfterSeconds: z.number().positive().default(600),
+        /** Where saved images go on each host (absolute). */
+        saveDirectory: z.string().startsWith('/', 'an absolute path').default('/var/lib/vmpilot/saved'),
+        /** Cap floor in cores for a VM without a configured cpuCores floor (vmLimits). */
+        minCapCores: z.number().positive().default(0.1),
+        /** At most this many suspend/save steps per host and round (one: watch its effect first). */
+        maxStopsPerRound: z.number().int().min(1).default(1),
+      })
+      .strict()
+      .refine((s) => s.k <= s.n, { message: 'k must not exceed n' })
       .prefault({}),
     /**
      * Same switch as the top-level `dryRun` (either one turns it on; merged when the config

@@ -9,12 +9,15 @@ import { planPinning } from './contention';
 import { planGlobal } from './global';
 import { holdReason, indexHistory, type MigrationRecord } from './guards';
 import { planLocalHost } from './local';
-import { buildRoundView } from './points';
+import { buildRoundView, type RoundView } from './points';
+import { planShortage, takenFromHistory, type ShortageRecord } from './shortage';
 import { planVcpuPinning } from './vcpu-pinning';
 import { planVcpus } from './vcpus';
 
 export interface PlannerHistory {
   migrations: MigrationRecord[];
+  /** Completed shortage-handling steps from the journal (rule shortage.*), oldest first. */
+  shortage?: ShortageRecord[];
 }
 
 export interface PlannerInput {
@@ -44,18 +47,62 @@ export function planLocalRound(input: PlannerInput): Plan {
   const actions: Action[] = [];
   if (usable.size > 0) {
     const view = buildRoundView(snapshot, config);
+    const taken = takenFromHistory(input.history.shortage ?? []);
+    const relievable = config.shortage.enabled ? relievableHosts(input, view, usable) : new Set<string>();
     for (const h of snapshot.hosts) {
       const hv = view.hosts.get(h.name);
       if (!usable.has(h.name) || !hv) continue;
       const vms = view.vmsByHost.get(h.name) ?? [];
-      const pins = planPinning(h, vms, config);
+      const shortage = planShortage({
+        host: h,
+        hv,
+        vms,
+        cfg: config,
+        taken,
+        migratable: relievable.has(h.name),
+        now: input.now,
+      });
+      // Local tuning leaves alone what shortage handling holds at a floor or stops this round.
+      const stopping = new Set(
+        shortage.actions.filter((a) => a.kind === 'suspend' || a.kind === 'save').map((a) => a.vm),
+      );
+      const local = planLocalHost(h, hv, vms, config).filter(
+        (a) =>
+          !stopping.has(a.vm) &&
+          !(a.kind === 'set_cpu_cap' && shortage.cappedAtFloor.has(a.vm)) &&
+          !(a.kind === 'set_memory' && shortage.balloonAtFloor.has(a.vm)) &&
+          !shortage.actions.some((s) => s.vm === a.vm && s.kind === a.kind),
+      );
+      const pins = planPinning(h, vms, config).filter((a) => !stopping.has(a.vm));
       const vcpus = planVcpus(h, hv, vms, config);
-      actions.push(...planLocalHost(h, hv, vms, config), ...vcpus.actions, ...pins);
+      actions.push(
+        ...shortage.actions,
+        ...local,
+        ...vcpus.actions.filter((a) => !stopping.has(a.vm)),
+        ...pins,
+      );
       // After a vCPU change, pin or share by seed 002's rule, unless contention pinning acts here.
       if (pins.length === 0) actions.push(...planVcpuPinning(h, vms, vcpus.changes));
     }
   }
   return { at: input.now, held, actions };
+}
+
+/**
+ * Hosts a migration would relieve this round, as the global planner judges it (cost-aware,
+ * guards and placement rules included) with no per-round budget: shortage handling leaves
+ * these to the next global round instead of stopping VMs.
+ */
+function relievableHosts(input: PlannerInput, view: RoundView, usable: Set<string>): Set<string> {
+  if (usable.size < 2) return new Set();
+  const moves = planGlobal({
+    view,
+    cfg: { ...input.config, maxMigrationsPerRound: input.snapshot.vms.length },
+    usable,
+    historyByVm: indexHistory(input.history.migrations),
+    now: input.now,
+  });
+  return new Set(moves.map((a) => a.from));
 }
 
 /** Global tuning: evacuations, then hotspot relief, within the migration budget. */

@@ -1,12 +1,17 @@
 // Planner history from the journal: every migration that ran (completed or failed), so the
 // planner's cooldown and ping-pong guards see them — a failed migration is not retried
-// blindly the next round either.
+// blindly the next round either; and every completed shortage-handling step (rule
+// shortage.*), so the planner knows what it took from which VM and gives it back.
 import type { TuningEvent } from '../../core/model/event';
 import type { PlannerHistory } from '../decision/planner';
+import type { ShortageRecord } from '../decision/shortage';
 
 export function historyFromJournal(events: readonly TuningEvent[]): PlannerHistory {
   const migrations: PlannerHistory['migrations'] = [];
+  const shortage: ShortageRecord[] = [];
   for (const e of events) {
+    const s = shortageRecord(e);
+    if (s) shortage.push(s);
     if (
       e.action !== 'migrate' ||
       (e.result !== 'completed' && e.result !== 'failed' && e.result !== 'started')
@@ -16,5 +21,22 @@ export function historyFromJournal(events: readonly TuningEvent[]): PlannerHisto
     if (to === undefined) continue;
     migrations.push({ vm: e.vm, from: e.host, to, at: Date.parse(e.time) });
   }
-  return { migrations };
+  return { migrations, shortage };
+}
+
+function shortageRecord(e: TuningEvent): ShortageRecord | undefined {
+  if (e.result !== 'completed' || typeof e.reason !== 'object' || !e.reason.rule.startsWith('shortage.'))
+    return undefined;
+  const scores = e.reason.scores ?? {};
+  return {
+    vm: e.vm,
+    host: e.host,
+    rule: e.reason.rule,
+    kind: e.action,
+    at: Date.parse(e.time),
+    params: { ...(e.params ?? {}) },
+    before: e.before,
+    ...(scores.needCores !== undefined ? { needCores: scores.needCores } : {}),
+    ...(scores.needBytes !== undefined ? { needBytes: scores.needBytes } : {}),
+  };
 }

@@ -5,6 +5,9 @@
 // post-conditions and history exactly as operators run them. Only the clock differs: the
 // runner advances the model step by step and runs a round when one is due.
 // Deterministic: the same scenario, mode and seed give the same result.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import pino from 'pino';
 import type { TuningEvent } from '../../core/model/event';
 import type { DeclinedMove } from '../../core/model/plan';
@@ -62,7 +65,16 @@ export async function runSimulation(
   opts: RunOptions = {},
 ): Promise<SimulationRun> {
   const seed = opts.seed ?? scenario.seed;
-  const config = opts.config ?? defaultSimConfig(scenario);
+  let config = opts.config ?? defaultSimConfig(scenario);
+  // Shortage handling saves VMs to files: in a simulation, a temp dir removed at the end.
+  const saveDir = config.planner.shortage.enabled
+    ? mkdtempSync(path.join(tmpdir(), 'vmpilot-sim-saved-'))
+    : undefined;
+  if (saveDir)
+    config = {
+      ...config,
+      planner: { ...config.planner, shortage: { ...config.planner.shortage, saveDirectory: saveDir } },
+    };
   const { t1Seconds: t1, t2Seconds: t2 } = config.planner;
   const driver = new SimDriver(scenario, { startMs: SIM_EPOCH_MS, seed });
   const model = driver.model;
@@ -118,6 +130,7 @@ export async function runSimulation(
     events = structuredClone(log.events());
   } finally {
     await port.close();
+    if (saveDir) rmSync(saveDir, { recursive: true, force: true });
   }
   const result = collector.finish(scenario.name, mode, {
     seed,

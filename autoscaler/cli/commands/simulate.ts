@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { loadScenario, ScenarioError } from '../../../core/sim/loader';
 import { resultSummary, type SimResult } from '../../../core/sim/results';
+import { ConfigError, loadConfig, type LoadedConfig } from '../../config/load';
 import { renderReport } from '../../simulate/report';
 import { runSimulation } from '../../simulate/runner';
 import { isStrategyName, STRATEGIES, STRATEGY_NAMES, type StrategyName } from '../../strategies/registry';
@@ -102,6 +103,10 @@ export function register(program: Command): void {
     .option('--json', 'print one JSON object (SPEC §11 fields first; see "Result fields" below)')
     .option('--seed <n>', "seed for the random traces (default: the scenario's)")
     .option(
+      '--config <file>',
+      "the service config to run with (planner and applier sections; its hypervisors are replaced by the scenario's simulated cluster)",
+    )
+    .option(
       '--events <file>',
       'write every tuning event the applier journalled as one JSON line (TuningEvent shape)',
     )
@@ -119,6 +124,7 @@ export function register(program: Command): void {
         mode: string;
         json?: boolean;
         seed?: string;
+        config?: string;
         events?: string;
         declined?: string;
         report?: string;
@@ -148,10 +154,22 @@ export function register(program: Command): void {
             });
           }
         }
+        let config: LoadedConfig | undefined;
+        if (opts.config) {
+          try {
+            config = { ...loadConfig(opts.config), hypervisors: [`sim://${scenario.name}`] };
+          } catch (e) {
+            if (e instanceof ConfigError) throw new CliError(e.message, 1, { cause: e });
+            throw e;
+          }
+        }
         const results: SimResult[] = [];
         for (const mode of modes) {
           const started = performance.now();
-          const { result, events, declined } = await runSimulation(scenario, mode, { seed });
+          const { result, events, declined } = await runSimulation(scenario, mode, {
+            seed,
+            ...(config ? { config } : {}),
+          });
           result.wall_ms = performance.now() - started;
           results.push(result);
           if (opts.events) writeJsonLines(opts.events, events, 'events');
