@@ -127,6 +127,12 @@ export function restartHandler(o: RestartOptions): ActionHandler<'restart'> {
 
     async postcondition(ctx, a) {
       try {
+        // Serving again means running on the destination, not only resident (a paused copy).
+        const there = (await ctx.port.listVms(a.to, { timeoutMs: ctx.callTimeoutMs })).find(
+          (v) => v.uuid === a.params.uuid,
+        );
+        if (there && there.state !== 'running' && there.state !== 'blocked')
+          return { ok: false, error: `${a.vm} is ${there.state} on ${a.to}` };
         const where = await residentHosts(
           ctx.port,
           a.params.uuid,
