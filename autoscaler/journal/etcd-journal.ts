@@ -195,9 +195,14 @@ export class EtcdJournal implements EventLog {
     }
   }
 
-  /** Writable while leading and the last write went through. */
+  /**
+   * Writable while leading and the last write went through. While it did not, each call
+   * tries the queued states again in the background (the service asks once a round), so
+   * the journal recovers by itself when etcd answers again.
+   */
   health(): JournalHealth {
     if (!this.leadership.acting()) return { writable: true }; // a follower writes nothing
+    if (this.failure !== null && this.queue.size > 0) this.writing = this.writing.then(() => this.flush());
     return this.failure === null ? { writable: true } : { writable: false, error: this.failure };
   }
 
