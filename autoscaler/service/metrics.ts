@@ -2,6 +2,7 @@
 // exporter never mixes its series in). Names are fixed by the notes: vmpilot_autoscaler_*,
 // vmpilot_tuning_events_total, vmpilot_migration_duration_seconds, vmpilot_vm_points.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { LevelMetrics } from './level-metrics';
 import { registerSelfMetrics } from '../../core/metrics/self-metrics';
 
 /** Series the live view (api/ui.ts) reads back from Prometheus. */
@@ -101,6 +102,8 @@ export class ServiceMetrics {
     labelNames: ['domain', 'from', 'to'] as const,
     registers: [this.registry],
   });
+  /** Service levels, σ and priorities (issue 13; ./level-metrics.ts). */
+  readonly levels = new LevelMetrics(this.registry);
   readonly vmPoints = new Gauge({
     name: VM_POINTS_METRIC,
     help: 'VMViewer points of a VM per resource (100 = the whole host resource), from the last round.',

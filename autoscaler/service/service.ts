@@ -421,6 +421,7 @@ export class AutoscalerService {
             m.vmPoints.set({ ...labels, resource }, value);
           m.vmPoints.set({ ...labels, resource: 'total' }, v.total);
         }
+        m.levels.publish(observation.snapshot, this.o.config.planner);
       }
       this.publishHeld(plan.held);
       // Log held hosts when the set changes, not every round (the metrics carry the state).
