@@ -50,6 +50,8 @@ describe('reconcileJournal', () => {
     const out = await reconcileJournal(opts(port));
     expect(out).toEqual([expect.objectContaining({ id: 'm1', result: 'completed' })]);
     expect(journal.get('m1')?.phases.map((p) => p.phase)).toEqual(['planned', 'started', 'completed']);
+    // the event itself says it was reconciled, not seen to end
+    expect(journal.get('m1')?.note).toBe('reconciled at start-up: web1 runs on b');
     expect(journal.events()).toHaveLength(1);
     expect(port.calls).not.toContain('migrate');
   });

@@ -52,6 +52,7 @@ export async function reconcileJournal(o: ReconcileOptions): Promise<ReconcileOu
     const closed: TuningEvent = {
       ...ev,
       result: r.result,
+      note,
       ...(r.result === 'failed' ? { error: note } : {}),
       phases:
         ev.action === 'migrate'

@@ -60,6 +60,11 @@ export const tuningEventSchema = z
     params: eventParamsSchema.optional(),
     /** Last progress of a running migration. */
     progress: migrationProgressSchema.optional(),
+    /**
+     * How the outcome was learned when no service saw the action end (its process stopped or
+     * a new leader took over): "reconciled at start-up: lab-vm-1 runs on lab-b".
+     */
+    note: z.string().optional(),
   })
   .meta({
     id: 'TuningEvent',

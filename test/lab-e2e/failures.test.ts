@@ -162,6 +162,7 @@ describe('failures on the production path, on the real QEMU lab', () => {
     );
     expect(closed.result).toBe('completed');
     // closed by the restarted autoscaler (the killed one died before the move ended)
+    expect(closed.note).toMatch(/^reconciled at start-up: /);
     expect(Date.parse(closed.phases.at(-1)!.time)).toBeGreaterThanOrEqual(restartedAt);
     expect(await runningOn(rig, VM)).toEqual(['lab-b']);
     await counterMoves(rig, VM);

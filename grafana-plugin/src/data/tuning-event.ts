@@ -28,6 +28,7 @@ export interface TuningEvent {
     [k: string]: (number | string | boolean | number[]) | undefined;
   };
   progress?: MigrationProgress;
+  note?: string;
 }
 export interface Reason {
   rule: string;
