@@ -26,6 +26,7 @@ import {
 import { historyFromJournal } from './history';
 import type { ServiceMetrics } from './metrics';
 import { freeMemoryBytes } from '../applier/room';
+import type { VmPriority } from '../../core/model/priority';
 import type { AlertInbox, ReceiveResult } from '../alerts/inbox';
 import type { WebhookPayload } from '../alerts/webhook';
 import type { PauseStore } from './pause-state';
@@ -230,7 +231,10 @@ export class AutoscalerService {
   private async enrich(snapshot: ClusterSnapshot, held: HeldHost[]): Promise<void> {
     const timeoutMs = this.o.config.applier.callTimeoutSeconds * 1000;
     const heldSet = new Set(held.map((h) => h.host));
-    const where = new Map<string, { host: string; vcpus: number; maxVcpus?: number; memoryBytes: number }>();
+    const where = new Map<
+      string,
+      { host: string; vcpus: number; maxVcpus?: number; memoryBytes: number; priority?: VmPriority }
+    >();
     for (const h of snapshot.hosts) {
       if (heldSet.has(h.name)) continue;
       try {
@@ -245,6 +249,7 @@ export class AutoscalerService {
               host: h.name,
               vcpus: v.vcpus,
               ...(v.maxVcpus !== undefined ? { maxVcpus: v.maxVcpus } : {}),
+              ...(v.priority !== undefined ? { priority: v.priority } : {}),
               memoryBytes: v.memoryBytes,
             });
           }
@@ -271,6 +276,8 @@ export class AutoscalerService {
       }
       vm.allocation.vcpus = real.vcpus;
       if (real.maxVcpus !== undefined) vm.maxVcpus = real.maxVcpus;
+      // The priority its domain carries (libvirt <metadata>); config may still override it.
+      if (real.priority !== undefined) vm.priority = real.priority;
       vm.allocation.balloonBytes = real.memoryBytes;
       if (!cpuTuneSupported) continue;
       try {
