@@ -66,6 +66,14 @@ async function stillSilent(port: HypervisorPort, host: string, timeoutMs: number
   }
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The state of the action's UUID on its destination, or null when it is not there. */
+async function stateOn(ctx: HandlerContext, a: RestartAction): Promise<string | null> {
+  const vms = await ctx.port.listVms(a.to, { timeoutMs: ctx.callTimeoutMs });
+  return vms.find((v) => v.uuid === a.params.uuid)?.state ?? null;
+}
+
 export function restartHandler(o: RestartOptions): ActionHandler<'restart'> {
   const hostsOf = (a: RestartAction) => [...new Set([...o.knownHosts(), a.from, a.to])];
   // The failed source and the hosts counted failed may be silent; the destination may not.
@@ -127,12 +135,18 @@ export function restartHandler(o: RestartOptions): ActionHandler<'restart'> {
 
     async postcondition(ctx, a) {
       try {
-        // Serving again means running on the destination, not only resident (a paused copy).
-        const there = (await ctx.port.listVms(a.to, { timeoutMs: ctx.callTimeoutMs })).find(
-          (v) => v.uuid === a.params.uuid,
-        );
-        if (there && there.state !== 'running' && there.state !== 'blocked')
-          return { ok: false, error: `${a.vm} is ${there.state} on ${a.to}` };
+        // Serving again means running on the destination, not only resident: a guest still
+        // starting (libvirt holds it paused until QEMU is set up; slow on a loaded host, and
+        // a start past its deadline may still be on its way) is re-read for up to one call
+        // deadline.
+        const until = Date.now() + ctx.callTimeoutMs;
+        let there = await stateOn(ctx, a);
+        while (there === 'paused' && Date.now() < until) {
+          await sleep(250);
+          there = await stateOn(ctx, a);
+        }
+        if (there !== null && there !== 'running' && there !== 'blocked')
+          return { ok: false, error: `${a.vm} is ${there} on ${a.to}` };
         const where = await residentHosts(
           ctx.port,
           a.params.uuid,
