@@ -96,3 +96,31 @@ export async function openHa(o: HaOptions): Promise<HaRuntime> {
     },
   };
 }
+
+/**
+ * The etcd journal read once, for `vmpilot plan` (cooldowns and ping-pong come from it); no
+ * campaign, nothing written. Throws when etcd does not answer.
+ */
+export async function readEtcdJournal(
+  leader: LeaderConfig,
+  baseDir: string,
+  log: Logger,
+): Promise<{ journal: EtcdJournal; close(): void }> {
+  const client = etcdClient(leader.etcd, baseDir);
+  const journal = new EtcdJournal(
+    client,
+    leader.etcd,
+    new EtcdLeadership(client, leader.etcd, log),
+    log,
+    Infinity,
+  );
+  try {
+    await journal.load();
+  } catch (e) {
+    client.close();
+    throw new Error(`cannot read the journal from etcd (${leader.etcd.endpoints.join(', ')}): ${text(e)}`, {
+      cause: e,
+    });
+  }
+  return { journal, close: () => client.close() };
+}

@@ -6,6 +6,7 @@ import { connectHypervisors } from '../../../core/hypervisor/connect';
 import type { ActionKind, Plan } from '../../../core/model/plan';
 import { ConfigError, loadConfig } from '../../config/load';
 import { Journal } from '../../journal/journal';
+import { readEtcdJournal } from '../../leader/ha';
 import { ServiceMetrics } from '../../service/metrics';
 import { sourceFromConfig } from '../../service/run';
 import { AutoscalerService } from '../../service/service';
@@ -80,8 +81,15 @@ export function register(program: Command): void {
         defaultTimeoutMs: cfg.applier.callTimeoutSeconds * 1000,
         speed: cfg.simulatorSpeed,
       });
-      // The journal is read (cooldowns, ping-pong) but never written by `plan`.
-      const { journal } = Journal.open(cfg.journal, { readOnly: true });
+      // The journal is read (cooldowns, ping-pong) but never written by `plan`: the file, or
+      // with leader election the journal in etcd.
+      const read = cfg.leader
+        ? await readEtcdJournal(cfg.leader, cfg.baseDir, log).catch(async (e: unknown) => {
+            await port.close();
+            throw new CliError(e instanceof Error ? e.message : String(e), 1, { cause: e });
+          })
+        : fileJournal(cfg.journal);
+      const journal = read.journal;
       try {
         const service = new AutoscalerService({
           config: cfg,
@@ -95,8 +103,13 @@ export function register(program: Command): void {
         const out = planToJson(plan);
         process.stdout.write(opts.json ? `${JSON.stringify(out, null, 2)}\n` : `${formatPlan(out)}\n`);
       } finally {
-        journal.close();
+        read.close();
         await port.close();
       }
     });
+}
+
+function fileJournal(file: string): { journal: Journal; close(): void } {
+  const { journal } = Journal.open(file, { readOnly: true });
+  return { journal, close: () => journal.close() };
 }
