@@ -171,7 +171,7 @@ export function ClusterView({ model, events, width, height, timeZone, colorSchem
               </g>
             );
           })}
-          {model.moves.map((m) => {
+          {model.moves.map((m, i) => {
             const a = arrowPath(layout, m);
             if (!a) {
               return null;
@@ -193,7 +193,13 @@ export function ClusterView({ model, events, width, height, timeZone, colorSchem
                   }\n${m.reason}`}</title>
                 </path>
                 {dot && <circle data-testid="vmpilot-cluster-progress" cx={dot.x} cy={dot.y} r={4} fill={color} />}
-                <text x={(a.x0 + a.x1) / 2} y={12} fontSize={10} textAnchor="middle" fill={theme.colors.text.primary}>
+                <text
+                  x={(a.x0 + a.x1) / 2}
+                  y={10 + (i % 3) * 11}
+                  fontSize={10}
+                  textAnchor="middle"
+                  fill={theme.colors.text.primary}
+                >
                   {m.vm}
                   {m.progress !== undefined ? ` ${Math.round(m.progress * 100)} %` : ''}
                 </text>

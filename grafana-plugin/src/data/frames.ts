@@ -46,6 +46,18 @@ export function lastNumber(field: Field): number | undefined {
   return undefined;
 }
 
+/** The last non-null number of a field and the time of its row (0 when the frame has no time field). */
+export function lastSample(frame: DataFrame, field: Field): { value: number; timeMs: number } | undefined {
+  const time = frame.fields.find((f) => f.type === FieldType.time);
+  for (let i = field.values.length - 1; i >= 0; i--) {
+    const v = field.values[i];
+    if (typeof v === 'number' && Number.isFinite(v)) {
+      return { value: v, timeMs: toMs(time?.values[i]) ?? 0 };
+    }
+  }
+  return undefined;
+}
+
 export function numberFields(frame: DataFrame): Field[] {
   return frame.fields.filter((f) => f.type === FieldType.number);
 }

@@ -39,4 +39,13 @@ describe('pointsFromFrames', () => {
     });
     expect(pointsFromFrames([other])).toEqual([]);
   });
+
+  it('places a VM that migrated within the range on the host with the newest sample', () => {
+    const moved = [
+      series('kvm-a', 'web1', 'cpu', [10, 20, 30]), // samples at 0, 1, 2 s: the old host's series ends
+      series('kvm-b', 'web1', 'cpu', [40, 50, 60, 70, 80]), // ... and the new one goes on
+    ];
+    const rows = pointsFromFrames(moved);
+    expect(rows.map((r) => [r.vm, r.host, r.points.cpu])).toEqual([['web1', 'kvm-b', 80]]);
+  });
 });

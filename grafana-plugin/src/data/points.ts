@@ -2,7 +2,7 @@
 // latest value per VM and resource, one row per VM, sorted by total points (pure).
 import type { DataFrame } from '@grafana/data';
 import { RESOURCES, type Resource } from '../types';
-import { hostFilter, lastNumber, numberFields } from './frames';
+import { hostFilter, lastSample, numberFields } from './frames';
 
 export interface VmPointsRow {
   vm: string;
@@ -14,31 +14,41 @@ export interface VmPointsRow {
 
 export function pointsFromFrames(frames: DataFrame[], hosts = ''): VmPointsRow[] {
   const keep = hostFilter(hosts);
-  const rows = new Map<string, VmPointsRow & { weighted?: number }>();
+  const rows = new Map<string, VmPointsRow & { weighted?: number; timeMs: number }>();
   for (const frame of frames) {
     for (const field of numberFields(frame)) {
       const labels = field.labels ?? {};
       const vm = labels.domain;
       const host = labels.host;
       const resource = labels.resource;
-      const value = lastNumber(field);
-      if (!vm || !host || !resource || value === undefined || !keep(host)) {
+      const last = lastSample(frame, field);
+      if (!vm || !host || !resource || last === undefined || !keep(host)) {
         continue;
       }
       const key = `${host}/${vm}`;
       let row = rows.get(key);
       if (!row) {
-        row = { vm, host, points: { cpu: 0, mem: 0, disk: 0, net: 0 }, total: 0 };
+        row = { vm, host, points: { cpu: 0, mem: 0, disk: 0, net: 0 }, total: 0, timeMs: last.timeMs };
         rows.set(key, row);
       }
+      row.timeMs = Math.max(row.timeMs, last.timeMs);
       if (resource === 'total') {
-        row.weighted = value;
+        row.weighted = last.value;
       } else if ((RESOURCES as readonly string[]).includes(resource)) {
-        row.points[resource as Resource] = value;
+        row.points[resource as Resource] = last.value;
       }
     }
   }
-  const out: VmPointsRow[] = [...rows.values()].map(({ weighted, ...r }) => ({
+  // A VM that migrated within the range has series on both hosts (the old one ends at the
+  // move): the host with the newest sample is where it is now.
+  const current = new Map<string, VmPointsRow & { weighted?: number; timeMs: number }>();
+  for (const row of rows.values()) {
+    const seen = current.get(row.vm);
+    if (!seen || row.timeMs > seen.timeMs) {
+      current.set(row.vm, row);
+    }
+  }
+  const out: VmPointsRow[] = [...current.values()].map(({ weighted, timeMs: _t, ...r }) => ({
     ...r,
     total: weighted ?? RESOURCES.reduce((s, res) => s + r.points[res], 0),
   }));

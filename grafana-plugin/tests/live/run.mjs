@@ -236,6 +236,7 @@ try {
     const text = await list.innerText();
     assert.match(text, /migrate → /);
     await page.screenshot({ path: path.join(out, 'live-dark-cluster-vm.png'), fullPage: true });
+    await page.mouse.move(0, 0);
     await viewShots(page, 'dark');
   });
   await check('the light theme renders the same data', async () => {
