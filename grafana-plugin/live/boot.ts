@@ -1,8 +1,10 @@
 // What Grafana puts on the page before its modules load: @grafana/runtime reads
-// window.grafanaBootData when it is first imported (and warns without it). This page has
-// no Grafana server, so the settings are the defaults. Imported first by main.tsx.
+// window.grafanaBootData when it is first imported (and warns without it), and
+// @grafana/data reads its feature toggles. This page has no Grafana server, so the
+// settings are the defaults (no toggles). Imported first by main.tsx and bench.tsx.
 (window as unknown as { grafanaBootData: unknown }).grafanaBootData = {
-  settings: {},
+  assets: { dark: '', light: '' },
+  settings: { featureToggles: {} },
   user: { timezone: 'browser' },
   navTree: [],
 };
