@@ -321,6 +321,9 @@ describe('two autoscalers on a 3-member etcd cluster', () => {
 
   it('etcd quorum lost: nobody acts; restored: one leader acts again', async () => {
     await theLeader('one leader of two', 60_000);
+    const failedCalls = (a: Autoscaler) =>
+      (a.proc?.stderr() ?? '').split('etcd: leadership call failed').length - 1;
+    const failedBefore = both.map(failedCalls);
     await Promise.all(etcd.members.slice(0, 2).map((m) => m.kill()));
     const lostAt = Date.now();
     await pollUntil(async () => (await Promise.all(both.map(leaderGauge))).every((g) => g === 0), {
@@ -328,6 +331,13 @@ describe('two autoscalers on a 3-member etcd cluster', () => {
       timeoutMs: (LEASE_SECONDS + ROUND_DEADLINE_SECONDS) * 1000,
       intervalMs: 100,
     });
+    // The quorum stays lost until each has tried again (a campaign etcd could not answer).
+    await pollUntil(() => both.every((a, i) => failedCalls(a) >= failedBefore[i] + 2), {
+      what: 'both autoscalers failing to campaign without a quorum',
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
+    expect(await Promise.all(both.map(leaderGauge))).toEqual([0, 0]);
     for (const m of etcd.members.slice(0, 2)) m.start();
     await etcd.healthy(60_000);
     const restoredAt = Date.now();
