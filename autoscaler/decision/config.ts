@@ -155,6 +155,11 @@ export const plannerConfigSchema = z
         /** Weight of each VM in σ (by name or glob; default 1). */
         weights: z.array(z.object({ vm: vmPattern, weight: z.number().positive() }).strict()).default([]),
         profiles: z.array(profileSchema).default([]),
+        /**
+         * Learn each VM's profile online from its samples (issue 13): VMs without a profile
+         * above get the learned one once it has a slope (decision/profile-learning.ts).
+         */
+        learnProfiles: z.boolean().default(false),
       })
       .strict()
       .prefault({}),

@@ -22,6 +22,7 @@ import { rateWindowOf, splitListen } from '../config/schema';
 import { configWarnings } from '../config/semantics';
 import type { DurableJournal } from '../journal/event-log';
 import { Journal } from '../journal/journal';
+import { ProfileStore, profilesFileFor } from './profile-store';
 import { openHa, type HaRuntime } from '../leader/ha';
 import { quarantineFileOf } from '../journal/segments';
 import { reconcileJournal, type ReconcileOutcome } from '../journal/reconcile';
@@ -195,6 +196,7 @@ export async function startAutoscaler(
       onEvent: opts.onEvent,
       onRound: opts.onRound,
       pauseStore: filePauseStore(pauseStateFileFor(cfg.journal)),
+      profiles: new ProfileStore(profilesFileFor(cfg.journal)),
       // Definitions kept for restarts after a host failure, beside the journal (issue 13).
       definitions: new FileDefinitionStore(
         cfg.failover.definitionsDir === undefined

@@ -9,6 +9,7 @@ import type { HypervisorPort } from '../../core/hypervisor/port';
 import type { TuningEvent } from '../../core/model/event';
 import type { Plan } from '../../core/model/plan';
 import type { ClusterSnapshot } from '../../core/model/snapshot';
+import type { PlannerConfig } from '../decision/config';
 import { Applier } from '../applier/applier';
 import type { LoadedConfig } from '../config/load';
 import { buildRoundView } from '../decision/points';
@@ -27,6 +28,7 @@ import { historyFromJournal } from './history';
 import type { ServiceMetrics } from './metrics';
 import { freeMemoryBytes } from '../applier/room';
 import type { VmPriority } from '../../core/model/priority';
+import type { ProfileStore } from './profile-store';
 import type { AlertInbox, ReceiveResult } from '../alerts/inbox';
 import type { WebhookPayload } from '../alerts/webhook';
 import type { PauseStore } from './pause-state';
@@ -65,6 +67,8 @@ export interface ServiceOptions {
    * through the same service and applier (autoscaler/strategies/registry.ts).
    */
   strategy?: Strategy;
+  /** Samples of learned performance profiles (planner.serviceLevel.learnProfiles; issue 13). */
+  profiles?: ProfileStore;
   /** Ids of the applier's events (default random UUIDs; see ApplierOptions.newEventId). */
   newEventId?: () => string;
   /**
@@ -291,6 +295,23 @@ export class AutoscalerService {
     }
   }
 
+  /**
+   * The planner config of this round: with learned profiles for the VMs the config has none
+   * for, when learning is on (one sample per VM each local round).
+   */
+  private plannerConfig(snapshot: ClusterSnapshot, loop: Loop | 'both'): PlannerConfig {
+    const cfg = this.o.config.planner;
+    const store = this.o.profiles;
+    if (!store || !cfg.serviceLevel.learnProfiles) return cfg;
+    if (loop !== 'global') store.observe(snapshot);
+    const learned = store.profiles(cfg);
+    if (learned.length === 0) return cfg;
+    return {
+      ...cfg,
+      serviceLevel: { ...cfg.serviceLevel, profiles: [...cfg.serviceLevel.profiles, ...learned] },
+    };
+  }
+
   /** Observes and plans one round; nothing is applied. */
   async planRound(
     loop: Loop | 'both',
@@ -361,7 +382,7 @@ export class AutoscalerService {
     }
     const input = {
       snapshot: observation.snapshot,
-      config: this.o.config.planner,
+      config: this.plannerConfig(observation.snapshot, loop),
       history: historyFromJournal(this.o.journal.events()),
       now,
     };

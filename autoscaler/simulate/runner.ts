@@ -17,6 +17,7 @@ import { ResultCollector, type SimResult } from '../../core/sim/results';
 import type { Scenario } from '../../core/sim/scenario';
 import { validateConfig, type LoadedConfig } from '../config/load';
 import { MemoryEventLog } from '../journal/event-log';
+import { ProfileStore } from '../service/profile-store';
 import { AutoscalerService } from '../service/service';
 import { ServiceMetrics } from '../service/metrics';
 import { simulatorSource } from '../sources/sim-source';
@@ -102,6 +103,7 @@ export async function runSimulation(
     clock,
     strategy,
     newEventId: () => `sim-${++eventCount}`,
+    profiles: new ProfileStore(),
   });
   const collector = new ResultCollector(model);
   const declined: SimulationRun['declined'] = [];
