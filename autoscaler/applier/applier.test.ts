@@ -539,6 +539,11 @@ describe('Applier migrations', () => {
 it('covers every action kind', () => {
   // The lifecycle kinds of shortage handling have their own suite (handlers/lifecycle.test.ts).
   const lifecycle = ['suspend', 'resume', 'save', 'restore'];
-  expect(new Set([...CASES.map((c) => c.kind), 'migrate', ...lifecycle])).toEqual(new Set(ACTION_KINDS));
-  expect(new Set(Object.keys(TUNE_HANDLERS))).toEqual(new Set(ACTION_KINDS.filter((k) => k !== 'migrate')));
+  // Restarts after a host failure too (handlers/restart.test.ts).
+  expect(new Set([...CASES.map((c) => c.kind), 'migrate', 'restart', ...lifecycle])).toEqual(
+    new Set(ACTION_KINDS),
+  );
+  expect(new Set(Object.keys(TUNE_HANDLERS))).toEqual(
+    new Set(ACTION_KINDS.filter((k) => k !== 'migrate' && k !== 'restart')),
+  );
 });
