@@ -9,14 +9,8 @@
 //      or the applier aborts it at the timeout — the guest is never lost.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import pino from 'pino';
 import { parse } from 'yaml';
-import { connectHypervisors } from '../../core/hypervisor/connect';
-import type { HypervisorPort } from '../../core/hypervisor/port';
 import type { TuningEvent } from '../../core/model/event';
-import { Applier } from '../../autoscaler/applier/applier';
-import { Journal } from '../../autoscaler/journal/journal';
-import { ServiceMetrics } from '../../autoscaler/service/metrics';
 import { listDomains } from '../../lab/guests';
 import { labUp } from '../../lab/lab';
 import { parseWorkload } from '../../lab/workload';
@@ -34,6 +28,7 @@ import {
   waitGlobalRounds,
   writeServiceConfig,
   type LabRig,
+  labApplier,
 } from './rig';
 
 jest.setTimeout(600_000);
@@ -184,25 +179,12 @@ describe('failures on the production path, on the real QEMU lab', () => {
       timeoutMs: 180_000,
       intervalMs: 1000,
     });
-    const port: HypervisorPort = await connectHypervisors(
-      rig.lab.hosts.map((h) => `${h.name}=${h.uri}`),
-      { defaultTimeoutMs: 30_000 },
-    );
-    const journal = Journal.open(path.join(rig.workdir, 'dirty-journal.jsonl')).journal;
+    const lab = await labApplier(rig, 'dirty-journal.jsonl', {
+      migrationTimeoutMs: 20_000,
+      migrationBandwidthBytesPerSecond: BANDWIDTH,
+    });
     try {
-      const applier = new Applier({
-        port,
-        journal,
-        metrics: new ServiceMetrics({ processMetrics: false }),
-        log: pino({ level: 'silent' }),
-        clock: Date.now,
-        callTimeoutMs: 10_000,
-        migrationTimeoutMs: 20_000,
-        migrationBandwidthBytesPerSecond: BANDWIDTH,
-        maxConcurrentMigrations: 1,
-        dryRun: () => false,
-        paused: () => false,
-      });
+      const { applier } = lab;
       const t0 = Date.now();
       const [ev] = await applier.apply(
         {
@@ -245,8 +227,7 @@ describe('failures on the production path, on the real QEMU lab', () => {
       );
       expect(later.uptimeSeconds).toBeGreaterThan(before.uptimeSeconds);
     } finally {
-      journal.close();
-      await port.close();
+      await lab.close();
     }
   });
 });

@@ -12,14 +12,8 @@
 //   4. lab-a's libvirtd restarts: its exporter and the autoscaler recover by themselves.
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import pino from 'pino';
-import { connectHypervisors } from '../../core/hypervisor/connect';
-import type { HypervisorPort } from '../../core/hypervisor/port';
 import type { TuningEvent } from '../../core/model/event';
 import type { Action } from '../../core/model/plan';
-import { Applier } from '../../autoscaler/applier/applier';
-import { Journal } from '../../autoscaler/journal/journal';
-import { ServiceMetrics } from '../../autoscaler/service/metrics';
 import { parseWorkload } from '../../lab/workload';
 import { getMetrics, promtoolCheck, sampleValue } from '../exporter/scrape-text';
 import { pollUntil } from '../helpers/poll';
@@ -36,6 +30,8 @@ import {
   stopRig,
   waitGlobalRounds,
   type LabRig,
+  labApplier,
+  type LabApplier,
 } from './rig';
 
 jest.setTimeout(600_000);
@@ -148,36 +144,17 @@ describe('production path on the real QEMU lab', () => {
   });
 
   describe('local tuning through the production applier', () => {
-    let port: HypervisorPort;
-    let applier: Applier;
-    let journal: Journal;
+    let lab: LabApplier | undefined;
 
     beforeAll(async () => {
-      port = await connectHypervisors(
-        rig.lab.hosts.map((h) => `${h.name}=${h.uri}`),
-        { defaultTimeoutMs: 30_000 },
-      );
-      journal = Journal.open(path.join(rig.workdir, 'local-journal.jsonl')).journal;
-      applier = new Applier({
-        port,
-        journal,
-        metrics: new ServiceMetrics({ processMetrics: false }),
-        log: pino({ level: 'silent' }),
-        clock: Date.now,
-        callTimeoutMs: 10_000,
-        migrationTimeoutMs: 60_000,
-        maxConcurrentMigrations: 1,
-        dryRun: () => false,
-        paused: () => false,
-      });
+      lab = await labApplier(rig, 'local-journal.jsonl', { migrationTimeoutMs: 60_000 });
     });
     afterAll(async () => {
-      journal?.close();
-      await port?.close();
+      await lab?.close();
     });
 
     const apply = async (action: Action): Promise<TuningEvent> => {
-      const [ev] = await applier.apply({ at: Date.now(), held: [], actions: [action] }, 'local');
+      const [ev] = await lab!.applier.apply({ at: Date.now(), held: [], actions: [action] }, 'local');
       expect(ev).toMatchObject({ action: action.kind, result: 'completed' });
       return ev;
     };

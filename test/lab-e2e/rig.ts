@@ -6,7 +6,13 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import pino from 'pino';
 import { stringify } from 'yaml';
+import { Applier } from '../../autoscaler/applier/applier';
+import { Journal } from '../../autoscaler/journal/journal';
+import { ServiceMetrics } from '../../autoscaler/service/metrics';
+import { connectHypervisors } from '../../core/hypervisor/connect';
+import type { HypervisorPort } from '../../core/hypervisor/port';
 import type { TuningEvent } from '../../core/model/event';
 import { startPrometheus, type RunningPrometheus } from '../../core/procs/prometheus';
 import { labDown, labUp, type UpOptions } from '../../lab/lab';
@@ -250,4 +256,45 @@ export async function waitGlobalRounds(
     timeoutMs: 120_000,
     intervalMs: 2000,
   });
+}
+
+/** The production applier on the lab's hosts, with a journal of its own in the work dir. */
+export interface LabApplier {
+  port: HypervisorPort;
+  journal: Journal;
+  applier: Applier;
+  close(): Promise<void>;
+}
+
+export async function labApplier(
+  rig: LabRig,
+  journalName: string,
+  o: { migrationTimeoutMs: number; migrationBandwidthBytesPerSecond?: number },
+): Promise<LabApplier> {
+  const port = await connectHypervisors(
+    rig.lab.hosts.map((h) => `${h.name}=${h.uri}`),
+    { defaultTimeoutMs: 30_000 },
+  );
+  const journal = Journal.open(path.join(rig.workdir, journalName)).journal;
+  const applier = new Applier({
+    port,
+    journal,
+    metrics: new ServiceMetrics({ processMetrics: false }),
+    log: pino({ level: 'silent' }),
+    clock: Date.now,
+    callTimeoutMs: 10_000,
+    maxConcurrentMigrations: 1,
+    dryRun: () => false,
+    paused: () => false,
+    ...o,
+  });
+  return {
+    port,
+    journal,
+    applier,
+    close: async () => {
+      journal.close();
+      await port.close();
+    },
+  };
 }
