@@ -562,7 +562,9 @@ export class SimCluster {
     const tt = this.traceSeconds();
     this.applyHostFailures(tt);
     const paused = this.advanceMigrations(dt);
-    for (const h of this.hosts.values()) this.stepHost(h, dt, tt, paused);
+    // Running migrations, once per step (not a scan of every VM for every host).
+    const migrating = [...this.vms.values()].filter((v) => v.job?.state === 'running');
+    for (const h of this.hosts.values()) this.stepHost(h, dt, tt, paused, migrating);
   }
 
   /**
@@ -679,7 +681,13 @@ export class SimCluster {
     return Math.min(vm.profile.dirtyRateBytesPerSecond * Math.max(DIRTY_FLOOR, busy), vm.balloonBytes);
   }
 
-  private stepHost(h: SimHost, dt: number, tt: number, paused: Map<string, number>): void {
+  private stepHost(
+    h: SimHost,
+    dt: number,
+    tt: number,
+    paused: Map<string, number>,
+    migrating: readonly SimVm[],
+  ): void {
     if (h.failed) {
       for (const v of this.vmsOn(h.name)) this.unserved(v, dt, tt);
       h.cpuSeconds.idle += h.cpus * dt;
@@ -691,7 +699,7 @@ export class SimCluster {
     let migrationCores = 0;
     let migrationTx = 0;
     let migrationRx = 0;
-    for (const v of this.vms.values()) {
+    for (const v of migrating) {
       const j = v.job;
       if (!j || j.state !== 'running') continue;
       if (j.from === h.name) {
