@@ -36,6 +36,16 @@ export const httpClientSchema = z
         message: 'certFile and keyFile go together',
       })
       .optional(),
+    /**
+     * Extra request headers, e.g. `X-Scope-OrgID: TENANT` for a multi-tenant Mimir/Cortex
+     * (Prometheus' http_config `http_headers`). Credentials go in basicAuth/bearerToken.
+     */
+    headers: z
+      .record(z.string().regex(/^[A-Za-z0-9-]+$/, 'expected a header name'), z.string())
+      .refine((h) => !Object.keys(h).some((k) => k.toLowerCase() === 'authorization'), {
+        message: 'set Authorization with basicAuth or bearerToken, not headers',
+      })
+      .optional(),
   })
   .strict()
   .refine((c) => !(c.basicAuth && (c.bearerToken || c.bearerTokenFile)), {
@@ -75,7 +85,8 @@ export function httpClientOptions(c: HttpClientConfig | undefined, baseDir: stri
   const token =
     c.bearerToken ??
     (c.bearerTokenFile ? readSecret('bearerTokenFile', c.bearerTokenFile, baseDir) : undefined);
-  if (token !== undefined) out.headers = { Authorization: `Bearer ${token}` };
+  if (c.headers) out.headers = { ...c.headers };
+  if (token !== undefined) out.headers = { ...out.headers, Authorization: `Bearer ${token}` };
   if (c.tls) {
     const t = c.tls;
     const file = (what: string, f: string) => {
