@@ -59,11 +59,13 @@ export function ClusterView({ model, events, width, height, timeZone, colorSchem
   const theme = useTheme2();
   const styles = useStyles2(getStyles);
   const [selected, setSelected] = useState<string | null>(null);
+  const [hover, setHover] = useState<{ vm: string; x: number; y: number; w: number; h: number } | null>(null);
   const svgHeight = height - LEGEND_HEIGHT - (selected ? LIST_HEIGHT : 0);
   const layout = useMemo(() => clusterLayout(model, width, svgHeight), [model, width, svgHeight]);
   const vmsByName = new Map(model.hosts.flatMap((h) => h.vms.map((v) => [v.vm, v] as const)));
   const textSize = Math.min(11, Math.max(8, layout.columns[0]?.w / 6 || 11));
   const selectedEvents = selected ? vmEvents(events, selected) : [];
+  const hovered = hover ? vmsByName.get(hover.vm) : undefined;
   return (
     <div className={styles.root} data-testid="vmpilot-cluster">
       <div className={styles.legend} data-testid="vmpilot-cluster-legend">
@@ -113,12 +115,13 @@ export function ClusterView({ model, events, width, height, timeZone, colorSchem
                 <text
                   x={c.x + c.w / 2}
                   y={ARROW_BAND + 13}
-                  fontSize={textSize}
+                  fontSize={Math.min(textSize, (1.7 * c.w) / (c.host.length + (hot ? 2 : 0)))}
                   textAnchor="middle"
                   fill={theme.colors.text.primary}
                 >
                   {hot ? '▲ ' : ''}
                   {c.host}
+                  <title>{c.host}</title>
                 </text>
                 <text
                   x={c.x + c.w / 2}
@@ -132,25 +135,23 @@ export function ClusterView({ model, events, width, height, timeZone, colorSchem
                     .map((r) => `${r} ${h.load[r].toFixed(0)}`)
                     .join(', ')} points${hot ? ` — hotspot (${h.hot.join(', ')})` : ''}`}</title>
                 </text>
-                {c.vms.map((b) => {
-                  const v = vmsByName.get(b.vm) as ClusterVm;
-                  return (
-                    <Tooltip key={b.vm} content={vmTip(v)} placement="top">
-                      <rect
-                        data-testid="vmpilot-cluster-vm"
-                        data-vm={b.vm}
-                        data-host={c.host}
-                        className={`${styles.vm} ${selected === b.vm ? styles.selected : ''}`}
-                        x={c.x + 2}
-                        y={b.y}
-                        width={Math.max(1, c.w - 4)}
-                        height={Math.max(1, b.h - 1)}
-                        fill={pointsColor(theme, colorScheme, v.total)}
-                        onClick={() => setSelected(selected === b.vm ? null : b.vm)}
-                      />
-                    </Tooltip>
-                  );
-                })}
+                {c.vms.map((b) => (
+                  <rect
+                    key={b.vm}
+                    data-testid="vmpilot-cluster-vm"
+                    data-vm={b.vm}
+                    data-host={c.host}
+                    className={`${styles.vm} ${selected === b.vm ? styles.selected : ''}`}
+                    x={c.x + 2}
+                    y={b.y}
+                    width={Math.max(1, c.w - 4)}
+                    height={Math.max(1, b.h - 1)}
+                    fill={pointsColor(theme, colorScheme, vmsByName.get(b.vm)?.total ?? 0)}
+                    onClick={() => setSelected(selected === b.vm ? null : b.vm)}
+                    onMouseEnter={() => setHover({ vm: b.vm, x: c.x + 2, y: b.y, w: c.w - 4, h: b.h - 1 })}
+                    onMouseLeave={() => setHover(null)}
+                  />
+                ))}
                 {c.vms
                   .filter((b) => b.h >= 14 && c.w >= 40)
                   .map((b) => (
@@ -206,6 +207,13 @@ export function ClusterView({ model, events, width, height, timeZone, colorSchem
               </g>
             );
           })}
+          {hovered && hover && (
+            // One @grafana/ui tooltip for the whole view, anchored on the hovered VM (a
+            // tooltip per VM costs its hooks 1,000 times over at 100 hosts).
+            <Tooltip content={vmTip(hovered)} placement="top" show>
+              <rect x={hover.x} y={hover.y} width={hover.w} height={hover.h} fill="none" pointerEvents="none" />
+            </Tooltip>
+          )}
         </svg>
       </div>
       {selected && (
