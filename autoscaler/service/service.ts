@@ -12,7 +12,9 @@ import type { ClusterSnapshot } from '../../core/model/snapshot';
 import type { PlannerConfig } from '../decision/config';
 import { Applier } from '../applier/applier';
 import type { LoadedConfig } from '../config/load';
+import { matchesVm } from '../decision/config';
 import { buildRoundView } from '../decision/points';
+import { priorityScore } from '../decision/restart';
 import type { EventLog } from '../journal/event-log';
 import type { Strategy } from '../strategies/strategy';
 import { vmpilotStrategy } from '../strategies/vmpilot';
@@ -129,7 +131,11 @@ export class AutoscalerService {
       log: o.log,
       clock: this.clock,
       callTimeoutMs: a.callTimeoutSeconds * 1000,
-      priorityOf: () => undefined,
+      // A configured priority (planner.priorities) overrides the one kept with the domain.
+      priorityOf: (vm) => {
+        const p = o.config.planner.priorities.find((e) => matchesVm(e.vm, vm));
+        return p ? priorityScore(p) : undefined;
+      },
       configOrderOf: (vm) => configOrder.get(vm),
     });
     this.applier = new Applier({

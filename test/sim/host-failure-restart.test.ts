@@ -4,6 +4,7 @@
 // within the detection window (failover.n × T2) plus one T1 of the failure; nothing is
 // restarted when no shared storage is declared; nothing is started again when host-2
 // comes back with its stale copies.
+import { validateConfig } from '../../autoscaler/config/load';
 import { runSimulation, SIM_EPOCH_MS } from '../../autoscaler/simulate/runner';
 import { loadScenario } from '../../core/sim/loader';
 import type { Scenario } from '../../core/sim/scenario';
@@ -47,6 +48,21 @@ describe('host-failure: restarts in the simulator', () => {
     for (const e of completed) expect(Date.parse(e.time) - failedAtMs).toBeLessThanOrEqual(bound);
     // At the end each restarted VM runs on a live host, not on the failed one.
     for (const vm of victims) expect(result.vms.find((v) => v.vm === vm)?.hostEnd).not.toBe(FAILED);
+  });
+
+  it('a configured priority (planner.priorities) overrides the one the domain carries', async () => {
+    const s = scenario(true);
+    const config = validateConfig(
+      {
+        hypervisors: [`sim://${s.name}`],
+        planner: { priorities: [{ vm: 'job-2', class: 'critical', weight: 10 }] },
+        failover: { sharedStorage: s.sharedStorage },
+      },
+      'test',
+    );
+    const { events } = await runSimulation(s, 'gl', { config });
+    const order = events.filter((e) => e.action === 'restart' && e.result === 'completed').map((e) => e.vm);
+    expect(order).toEqual(['job-2', 'db-2', 'web-2']);
   });
 
   it('restarts nothing without a declared shared-storage group', async () => {
