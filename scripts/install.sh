@@ -53,6 +53,14 @@ install -d -m 0755 "$app"
 rm -rf "$app/dist" "$app/bin"
 cp -r dist bin package.json package-lock.json "$app/"
 (cd "$app" && npm ci --omit=dev --ignore-scripts --prefer-offline --no-audit --no-fund --loglevel=error)
+# The live view (/ui/): the built panel plugin and its page, when they were built
+# (`npm run setup -- --ui`); without them /ui/ says how to build them.
+rm -rf "$app/grafana-plugin"
+if [ -f grafana-plugin/dist/module.js ] && [ -f grafana-plugin/live/dist/index.html ]; then
+  install -d -m 0755 "$app/grafana-plugin/live"
+  cp -r grafana-plugin/package.json grafana-plugin/dist "$app/grafana-plugin/"
+  cp -r grafana-plugin/live/dist "$app/grafana-plugin/live/"
+fi
 chmod -R u=rwX,go=rX "$app"
 install -d -m 0755 "$root/usr/local/bin"
 ln -sfn "../../..$prefix/bin/vmpilot.js" "$root/usr/local/bin/vmpilot" # relative: right under --root too
