@@ -255,7 +255,10 @@ export class PrometheusSource implements MetricsSource {
     for (const name of RANGE) {
       const q = expandQuery(this.o.queries[name], { window });
       const done = this.run(name, q, async () =>
-        this.bounded(name, hostsOf(name, toRange(await this.driver.rangeQuery(q, start, now, step, timeout)))),
+        this.bounded(
+          name,
+          hostsOf(name, toRange(await this.driver.rangeQuery(q, start, now, step, timeout))),
+        ),
       ).then((r) => {
         range[name] = r;
       });
