@@ -11,9 +11,9 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import express from 'express';
+import { CHROMIUM, CHROMIUM_ARGS } from './lib/chromium';
 
 const PLUGIN = path.resolve(__dirname, '..', '..', 'grafana-plugin');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
 /** The part of playwright-core this bench uses (it is the plugin package's dependency, untyped here). */
 interface Page {
@@ -69,13 +69,7 @@ async function main(): Promise<void> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-sync',
-    ],
+    args: CHROMIUM_ARGS,
   });
   try {
     const page = await browser.newPage({ viewport: { width: 1440, height: 640 } });

@@ -8,13 +8,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { TABLE_FIELDS, REPORT_DATA_ID, type ReportData } from '../../autoscaler/simulate/report';
 import { BIN, ensureBuilt, ROOT } from '../e2e/helpers';
+import { launchChromium } from '../../bench/lib/chromium';
 
 jest.setTimeout(180_000);
 
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const MODES = ['nontuning', 'local', 'global', 'gl'];
 const ARTEFACTS = path.join(ROOT, 'test', 'artefacts');
 
@@ -76,19 +76,7 @@ describe('simulate --report: the seed experiment across modes in Chromium', () =
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as Record<string, unknown>);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -7,12 +7,11 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../chromium.mjs';
 import { createServer } from 'vite';
 import react from '@vitejs/plugin-react';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const out = path.join(here, 'out');
 mkdirSync(out, { recursive: true });
 
@@ -36,24 +35,10 @@ const server = await createServer({
 });
 await server.listen();
 const url = server.resolvedUrls?.local[0];
-const browser = await chromium
-  .launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  })
-  .catch(async (e) => {
-    await server.close();
-    throw e;
-  });
+const browser = await launchChromium().catch(async (e) => {
+  await server.close();
+  throw e;
+});
 try {
   const page = await browser.newPage({ viewport: { width: 700, height: 1700 } });
   const errors = [];

@@ -14,12 +14,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { CHROMIUM, launchChromium } from '../chromium.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const plugin = path.resolve(here, '..', '..');
 const root = path.resolve(plugin, '..');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const out = path.join(here, 'out');
 mkdirSync(out, { recursive: true });
 
@@ -134,19 +133,7 @@ try {
   await check('the demo banner links the live view', async () => {
     assert.match(demoOut, new RegExp(`live view\\s+${api.replace(/\./g, '\\.')}/ui/`));
   });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   const page = await browser.newPage({ viewport: { width: 1280, height: 1250 } });
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
