@@ -12,7 +12,11 @@ import type { AddressInfo } from 'node:net';
 import { HypervisorError, type HypervisorErrorCode } from './errors';
 import type { CallOptions, HypervisorPort, MigrationOptions, MigrationProgress } from './port';
 
-/** Every call the protocol forwards (all of HypervisorPort but `uri` and `close`). */
+/**
+ * Every call the protocol forwards: all of HypervisorPort but `uri`, `close` and the restart
+ * pair `getDefinition`/`define` (absent here: a restart on a shared sim+http cluster fails
+ * its pre-condition as on any port without them).
+ */
 export const RPC_METHODS = [
   'listHosts',
   'getHostInfo',
