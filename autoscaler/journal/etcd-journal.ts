@@ -17,7 +17,7 @@
 import type { Etcd3 } from 'etcd3';
 import type { Logger } from 'pino';
 import { withDeadline } from '../../core/hypervisor/errors';
-import { type TuningEvent, tuningEventSchema } from '../../core/model/event';
+import { isInFlight, type TuningEvent, tuningEventSchema } from '../../core/model/event';
 import type { EtcdConfig } from '../leader/config';
 import { NotLeaderError, type EtcdLeadership } from '../leader/leadership';
 import type { EventLog, JournalHealth } from './event-log';
@@ -215,7 +215,7 @@ export class EtcdJournal implements EventLog {
   }
 
   inFlight(): TuningEvent[] {
-    return this.events().filter((e) => e.result === 'started' || e.result === 'planned');
+    return this.events().filter(isInFlight);
   }
 
   /** After stepping down: nothing left to write, and a later election starts clean. */

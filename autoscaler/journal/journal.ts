@@ -31,7 +31,7 @@ import {
   writeSync,
 } from 'node:fs';
 import path from 'node:path';
-import { type TuningEvent, tuningEventSchema } from '../../core/model/event';
+import { isInFlight, type TuningEvent, tuningEventSchema } from '../../core/model/event';
 import type { DurableJournal, JournalHealth } from './event-log';
 import { scanLines } from './lines';
 import {
@@ -380,7 +380,7 @@ export class Journal implements DurableJournal {
 
   /** Migrations (and other actions) journalled as started but never closed. */
   inFlight(): TuningEvent[] {
-    return this.events().filter((e) => e.result === 'started' || e.result === 'planned');
+    return this.events().filter(isInFlight);
   }
 
   close(): void {

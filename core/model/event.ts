@@ -76,3 +76,8 @@ export type EventResult = z.infer<typeof eventResultSchema>;
 export type MigrationPhase = z.infer<typeof migrationPhaseSchema>;
 export type EventParams = z.infer<typeof eventParamsSchema>;
 export type TuningEvent = z.infer<typeof tuningEventSchema>;
+
+/** Journalled as planned or started but never closed: what reconciliation must settle. */
+export function isInFlight(e: Pick<TuningEvent, 'result'>): boolean {
+  return e.result === 'planned' || e.result === 'started';
+}
