@@ -5,6 +5,8 @@ import path from 'node:path';
 import express from 'express';
 import { closeServer, listen } from './server';
 import { mountUi, rangeStepSeconds, type UiDeps } from './ui';
+import { Registry } from 'prom-client';
+import { LevelMetrics } from '../service/level-metrics';
 
 const QUERIES = { points: 'vmpilot_vm_points', memory: 'sum by (host, domain) (m)', migrationRemaining: 'r' };
 
@@ -50,6 +52,19 @@ describe('live view routes', () => {
       series: [{ labels: { host: 'h', domain: 'v' }, times: [1_000_000], values: [1] }],
     });
     expect(calls.at(-1)).toEqual([QUERIES.memory, 1000, 4600, rangeStepSeconds(1000, 4600)]);
+  });
+
+  it.each([
+    ['serviceLevel', 'vmpilot_vm_service_level'],
+    ['priority', 'vmpilot_vm_priority'],
+  ])('runs %s as the metric the autoscaler exports (%s)', async (name, metric) => {
+    // The metric is what the service registers (issue 13's gauges), not a second spelling.
+    const registry = new Registry();
+    new LevelMetrics(registry);
+    expect((await registry.getMetricsAsJSON()).map((m) => m.name)).toContain(metric);
+    const res = await fetch(`${url}/api/v1/ui/range?name=${name}&from=1000&to=1060`);
+    expect(res.status).toBe(200);
+    expect(calls.at(-1)?.[0]).toBe(metric);
   });
 
   it.each([

@@ -4,17 +4,28 @@
 // (`--web.config.file`) and is same-origin with the data it reads:
 // - `GET /ui/…` the page (grafana-plugin/live/dist) and `/ui/plugin/…` the plugin build;
 // - `GET /api/v1/ui/range?name=&from=&to=` a range query to the configured Prometheus,
-//   one of a fixed set of named queries (never arbitrary PromQL: the page needs no more,
+//   one of a fixed set of named queries — VM points, memory, migration progress, service
+//   level, priority (never arbitrary PromQL: the page needs no more,
 //   and the API must not become an open proxy to every series Prometheus holds).
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
+import { VM_PRIORITY_METRIC, VM_SERVICE_LEVEL_METRIC } from '../service/level-metrics';
+import { MIGRATION_REMAINING_METRIC, VM_POINTS_METRIC } from '../service/metrics';
 import { issuesText } from './queries';
 
 /** The named range queries the page may run, and what it uses them for. */
-export const UI_QUERY_NAMES = ['points', 'memory', 'migrationRemaining'] as const;
+export const UI_QUERY_NAMES = ['points', 'memory', 'migrationRemaining', 'serviceLevel', 'priority'] as const;
 export type UiQueryName = (typeof UI_QUERY_NAMES)[number];
+
+/** The named queries that read this service's own metrics: the same PromQL everywhere. */
+export const OWN_METRIC_QUERIES: Readonly<Record<Exclude<UiQueryName, 'memory'>, string>> = {
+  points: VM_POINTS_METRIC,
+  migrationRemaining: MIGRATION_REMAINING_METRIC,
+  serviceLevel: VM_SERVICE_LEVEL_METRIC,
+  priority: VM_PRIORITY_METRIC,
+};
 
 /** One series of a range answer: its labels and samples (times in ms since the epoch). */
 export interface UiSeries {
@@ -24,8 +35,11 @@ export interface UiSeries {
 }
 
 export interface UiDeps {
-  /** PromQL of each named query (the operator's configured queries where one exists). */
-  queries: Record<UiQueryName, string>;
+  /**
+   * PromQL of the named queries that depend on the config (`memory`, the operator's
+   * configured query); the others default to OWN_METRIC_QUERIES.
+   */
+  queries: { memory: string } & Partial<Record<UiQueryName, string>>;
   /** Runs a range query (seconds since the epoch, step in seconds) with its deadline. */
   rangeQuery(query: string, startS: number, endS: number, stepS: number): Promise<UiSeries[]>;
   /** The built page and plugin; undefined when they were not built (the page says how). */
@@ -71,6 +85,7 @@ const NOT_BUILT =
 
 /** Mounts `/ui/` and `/api/v1/ui/range` on the API. */
 export function mountUi(app: express.Express, d: UiDeps): void {
+  const queries: Record<UiQueryName, string> = { ...OWN_METRIC_QUERIES, ...d.queries };
   app.get('/api/v1/ui/range', async (req: Request, res: Response) => {
     const q = uiRangeQuerySchema.safeParse(req.query);
     if (!q.success) {
@@ -79,7 +94,7 @@ export function mountUi(app: express.Express, d: UiDeps): void {
     }
     const { name, from, to } = q.data;
     try {
-      const series = await d.rangeQuery(d.queries[name], from, to, rangeStepSeconds(from, to));
+      const series = await d.rangeQuery(queries[name], from, to, rangeStepSeconds(from, to));
       res.json({ name, series });
     } catch (e) {
       // Prometheus down or slow: the page shows the reason and keeps the last data.

@@ -9,6 +9,10 @@ import type { PlannerConfig } from '../decision/config';
 import { clusterLevels } from '../decision/levels';
 import { priorityOf } from '../decision/shortage';
 
+/** The per-VM series' names (the live view's named queries read them too, api/ui.ts). */
+export const VM_SERVICE_LEVEL_METRIC = 'vmpilot_vm_service_level';
+export const VM_PRIORITY_METRIC = 'vmpilot_vm_priority';
+
 export class LevelMetrics {
   private readonly vmLevel: Gauge<'host' | 'domain'>;
   private readonly cluster: Gauge;
@@ -16,7 +20,7 @@ export class LevelMetrics {
 
   constructor(registry: Registry) {
     this.vmLevel = new Gauge({
-      name: 'vmpilot_vm_service_level',
+      name: VM_SERVICE_LEVEL_METRIC,
       help: "Service level s(x) of the VM's SLI (seed 001: 0.5 = the lowest tolerable), 0 while it does not run; from the last round.",
       labelNames: ['host', 'domain'] as const,
       registers: [registry],
@@ -27,7 +31,7 @@ export class LevelMetrics {
       registers: [registry],
     });
     this.priority = new Gauge({
-      name: 'vmpilot_vm_priority',
+      name: VM_PRIORITY_METRIC,
       help: "The VM's service-provider weight, labelled with its priority class (config, else its domain metadata, else normal).",
       labelNames: ['host', 'domain', 'class'] as const,
       registers: [registry],
