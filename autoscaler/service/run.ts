@@ -8,6 +8,7 @@ import type { HypervisorPort } from '../../core/hypervisor/port';
 import type { TuningEvent } from '../../core/model/event';
 import { AlertInbox } from '../alerts/inbox';
 import { filePauseStore, pauseStateFileFor } from './pause-state';
+import { acquireInstanceLock } from './instance-lock';
 import { PlanCache } from '../api/plan-cache';
 import { createApi } from '../api/server';
 import { sdTargetGroups } from '../api/sd';
@@ -132,12 +133,23 @@ export async function startAutoscaler(
   const limits = web.maxConnections !== undefined ? { maxConnections: web.maxConnections } : {};
   const callTimeoutMs = cfg.applier.callTimeoutSeconds * 1000;
   const cleanups: (() => Promise<void>)[] = [];
-  // Without leader election the file journal, opened (torn line cut) before anything else.
-  const fileJournal = cfg.leader ? null : openFileJournal(cfg, log);
-  if (fileJournal) cleanups.push(async () => fileJournal.close());
+  // Without leader election: one autoscaler per journal (its lock file, taken first and
+  // released last), then the file journal, opened (torn line cut) before anything else.
+  // With it, the etcd lease decides who acts.
+  const lock = cfg.leader ? null : acquireInstanceLock(cfg.journal);
+  if (lock) cleanups.push(async () => lock.release());
   const undo = async () => {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
   };
+  let opened: Journal | null;
+  try {
+    opened = cfg.leader ? null : openFileJournal(cfg, log);
+  } catch (e) {
+    await undo();
+    throw e;
+  }
+  const fileJournal = opened;
+  if (fileJournal) cleanups.push(async () => fileJournal.close());
   try {
     const port =
       opts.port ??
