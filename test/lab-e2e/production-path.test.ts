@@ -66,6 +66,30 @@ function seriesValue(text: string, metric: string, labels: Record<string, string
   return undefined;
 }
 
+/** What the autoscaler saw and decided, for a failed wait: its plan, points and last log lines. */
+async function dumpAutoscaler(rig: LabRig): Promise<void> {
+  const get = async (p: string) => {
+    try {
+      return await (await fetch(`${rig.api}${p}`, { signal: AbortSignal.timeout(10_000) })).text();
+    } catch (err) {
+      return `GET ${p}: ${String(err)}`;
+    }
+  };
+  const tail = (s: string) => s.split('\n').slice(-60).join('\n');
+  process.stdout.write(
+    [
+      `--- plan: ${await get('/api/v1/plan')}`,
+      `--- metrics: ${(await get('/metrics'))
+        .split('\n')
+        .filter((l) => /^vmpilot_(vm_points|host_)/.test(l))
+        .join('\n')}`,
+      `--- events: ${await get('/api/v1/events?limit=30')}`,
+      `--- autoscaler stdout:\n${tail(rig.service?.stdout() ?? '')}`,
+      `--- autoscaler stderr:\n${tail(rig.service?.stderr() ?? '')}`,
+    ].join('\n') + '\n',
+  );
+}
+
 describe('production path on the real QEMU lab', () => {
   let rig: LabRig;
 
@@ -231,13 +255,18 @@ describe('production path on the real QEMU lab', () => {
 
     it('live-migrates a loaded guest from the hot lab-a to lab-b by itself', async () => {
       await startAutoscaler(rig);
-      moved = await pollUntil(
-        async () =>
-          (await apiEvents(rig, 'kind=global&limit=100')).find(
-            (e) => e.action === 'migrate' && e.result !== 'planned' && e.result !== 'started',
-          ),
-        { what: 'a migration decided by the autoscaler to end', timeoutMs: 300_000, intervalMs: 2000 },
-      );
+      try {
+        moved = await pollUntil(
+          async () =>
+            (await apiEvents(rig, 'kind=global&limit=100')).find(
+              (e) => e.action === 'migrate' && e.result !== 'planned' && e.result !== 'started',
+            ),
+          { what: 'a migration decided by the autoscaler to end', timeoutMs: 300_000, intervalMs: 2000 },
+        );
+      } catch (err) {
+        await dumpAutoscaler(rig);
+        throw err;
+      }
       expect(moved).toMatchObject({ action: 'migrate', host: 'lab-a', to: 'lab-b', result: 'completed' });
       expect(GUESTS).toContain(moved.vm);
       expect(JSON.stringify(moved.reason)).toMatch(/lab-a/);
