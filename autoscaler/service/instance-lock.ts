@@ -6,7 +6,16 @@
 // that start time (a pid reused by another program does not keep a dead lock alive).
 // A holder on another host cannot be checked from here: refused, with the file to remove.
 // With leader election (autoscaler/leader/) the etcd lease is the lock and this is unused.
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 import { hostname } from 'node:os';
 import { z } from 'zod';
@@ -41,12 +50,14 @@ export function lockFileFor(journal: string): string {
   return `${journal}.lock`;
 }
 
-/** The start time of a running process, or undefined if there is none with that pid (Linux /proc). */
+/** The start time of a live process, or undefined if there is none with that pid (Linux /proc). */
 function startTicksOf(pid: number): string | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Field 2 (comm) may hold spaces and parentheses: count fields after its last ')'.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // A zombie (killed, not yet reaped by its parent) no longer acts.
+    return fields[0] === 'Z' || fields[0] === 'X' ? undefined : fields[19];
   } catch {
     return undefined;
   }
@@ -54,8 +65,10 @@ function startTicksOf(pid: number): string | undefined {
 
 /** Whether the holder's process is still running (on this host). */
 function holderAlive(h: LockHolder): boolean {
-  const ticks = startTicksOf(h.pid);
-  if (h.startTicks !== undefined && ticks !== undefined) return ticks === h.startTicks;
+  if (existsSync('/proc/self/stat')) {
+    const ticks = startTicksOf(h.pid);
+    return ticks !== undefined && (h.startTicks === undefined || ticks === h.startTicks);
+  }
   try {
     process.kill(h.pid, 0);
     return true;
