@@ -26,6 +26,11 @@ export class PlanCache {
     this.last = { plan, computedAt: this.clock() };
   }
 
+  /** Forgets the last plan (an operator change such as host maintenance makes it wrong). */
+  invalidate(): void {
+    this.last = null;
+  }
+
   /** The last plan when younger than the interval, else a fresh one (shared by concurrent callers). */
   get(): Promise<CachedPlan> {
     if (this.last && this.clock() - this.last.computedAt < this.minIntervalMs)

@@ -1,16 +1,19 @@
-// The autoscaler's HTTP API (express): events, the next plan, pause/resume, /metrics,
-// /healthz, /readyz, and Alertmanager's webhook (POST /api/v1/alerts). Query strings and
+// The autoscaler's HTTP API (express): events, the next plan, pause/resume, host
+// maintenance, placement of a new VM, /metrics, /healthz, /readyz, and Alertmanager's
+// webhook (POST /api/v1/alerts). Query strings and
 // bodies are validated; bad input → 400 {error}. POST endpoints need the bearer token from
 // the configured token file (compared in constant time).
 import { timingSafeEqual } from 'node:crypto';
 import type { Server } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { z } from 'zod';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { TuningEvent } from '../../core/model/event';
 import type { ReceiveResult } from '../alerts/inbox';
 import { webhookPayloadSchema, type WebhookPayload } from '../alerts/webhook';
 import { JournalUnwritableError } from '../journal/journal';
+import type { MaintenanceListing } from '../service/maintenance';
 import { eventsQuerySchema, issuesText, pageEvents } from './queries';
 import type { CachedPlan } from './plan-cache';
 import type { TargetGroup } from './sd';
@@ -31,12 +34,24 @@ export interface ApiDeps {
   token: string | undefined | (() => string | undefined);
   /** Path of the service's own metrics (`--web.telemetry-path`, default /metrics). */
   telemetryPath?: string;
+  /** Hosts in maintenance (config and API) and the operator's changes (service/maintenance.ts). */
+  maintenance?: {
+    list: () => MaintenanceListing[];
+    set: (
+      host: string,
+      on: boolean,
+      reason?: string,
+    ) => Promise<{ changed: boolean; maintenance: MaintenanceListing[] }>;
+  };
   /** Prometheus http_sd target groups of the per-host exporters (api/sd.ts). */
   sd?: () => TargetGroup[];
   /** The live view (`/ui/`, api/ui.ts); absent → not served. */
   ui?: UiDeps;
   log: Logger;
 }
+
+/** Optional body of POST/DELETE /api/v1/hosts/HOST/maintenance. */
+const maintenanceBodySchema = z.object({ reason: z.string().min(1).max(500).optional() }).strict();
 
 function tokenMatches(header: string | undefined, token: string): boolean {
   const m = /^Bearer\s+(.+)$/i.exec(header ?? '');
@@ -132,6 +147,43 @@ export function createApi(d: ApiDeps): express.Express {
   };
   app.post('/api/v1/pause', auth, pauseRoute(true));
   app.post('/api/v1/resume', auth, pauseRoute(false));
+
+  // Host maintenance without a restart: POST puts a host in maintenance (drained: no new
+  // VMs, its VMs moved off), DELETE takes it out; kept across restarts and journalled.
+  // GET lists every host in maintenance and where it came from (config or api).
+  const maintenance = d.maintenance;
+  if (maintenance) {
+    app.get('/api/v1/maintenance', authIfConfigured, (_req, res) => {
+      res.json({ hosts: maintenance.list() });
+    });
+    const maintenanceRoute = (on: boolean) => async (req: Request, res: Response, next: NextFunction) => {
+      const body = maintenanceBodySchema.safeParse(req.body ?? {});
+      if (!body.success) {
+        res.status(400).json({ error: `body: ${issuesText(body.error)}` });
+        return;
+      }
+      const host = String(req.params.host);
+      try {
+        const r = await maintenance.set(host, on, body.data.reason);
+        res.json({ host, maintenance: r.maintenance.length > 0, changed: r.changed, sources: r.maintenance });
+      } catch (e) {
+        const status = (e as { status?: unknown }).status;
+        if (status === 404 || status === 409) {
+          res.status(status).json({ error: e instanceof Error ? e.message : String(e) });
+          return;
+        }
+        // Disk full (state file or journal): nothing changed, the operator retries.
+        if (e instanceof Error && 'code' in e && !(e instanceof JournalUnwritableError)) {
+          res.status(503).set('Retry-After', '30').json({ error: e.message });
+          return;
+        }
+        next(e);
+      }
+    };
+    const json = express.json({ limit: '16kb' });
+    app.post('/api/v1/hosts/:host/maintenance', auth, json, maintenanceRoute(true));
+    app.delete('/api/v1/hosts/:host/maintenance', auth, json, maintenanceRoute(false));
+  }
   // Alertmanager's webhook receiver. Authenticated first, then the body is read (bounded)
   // and validated; a retried notification is answered 200 again without a second event.
   app.post('/api/v1/alerts', auth, express.json({ limit: '4mb' }), (req, res) => {

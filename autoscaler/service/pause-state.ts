@@ -2,8 +2,9 @@
 // file beside the journal, and a restarted service starts paused until POST
 // /api/v1/resume. (A service that paused for an incident and came back acting after a
 // crash or an upgrade would be a surprise.) Written atomically: temp file, fsync, rename.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { writeFileAtomic } from './atomic-file';
 
 const stateSchema = z.object({ paused: z.boolean(), at: z.string() });
 
@@ -41,15 +42,7 @@ export function filePauseStore(file: string): PauseStore {
       return r.data;
     },
     save(paused, at) {
-      const tmp = `${file}.tmp`;
-      const fd = openSync(tmp, 'w');
-      try {
-        writeSync(fd, `${JSON.stringify({ paused, at: at.toISOString() })}\n`);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(tmp, file);
+      writeFileAtomic(file, `${JSON.stringify({ paused, at: at.toISOString() })}\n`);
     },
   };
 }

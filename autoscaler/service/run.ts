@@ -9,6 +9,7 @@ import type { TuningEvent } from '../../core/model/event';
 import { AlertInbox } from '../alerts/inbox';
 import { filePauseStore, pauseStateFileFor } from './pause-state';
 import { acquireInstanceLock } from './instance-lock';
+import { fileMaintenanceStore, maintenanceStateFileFor } from './maintenance-state';
 import { PlanCache } from '../api/plan-cache';
 import { createApi } from '../api/server';
 import { sdTargetGroups } from '../api/sd';
@@ -208,6 +209,7 @@ export async function startAutoscaler(
       onEvent: opts.onEvent,
       onRound: opts.onRound,
       pauseStore: filePauseStore(pauseStateFileFor(cfg.journal)),
+      maintenanceStore: fileMaintenanceStore(maintenanceStateFileFor(cfg.journal)),
       profiles: new ProfileStore(profilesFileFor(cfg.journal)),
       // Definitions kept for restarts after a host failure, beside the journal (issue 13).
       definitions: new FileDefinitionStore(
@@ -237,6 +239,14 @@ export async function startAutoscaler(
       ready: () => service.readiness(Date.now()),
       registry: metrics.registry,
       receiveAlerts: (payload) => service.receiveAlerts(payload),
+      maintenance: {
+        list: () => service.maintenance.list(),
+        set: async (host, on, reason) => {
+          const r = await service.setMaintenance(host, on, reason);
+          if (r.changed) planCache.invalidate();
+          return r;
+        },
+      },
       token: () => token,
       // The start-up config's list, as the Prometheus source maps instances with it.
       sd: () => sdTargetGroups(cfg.prometheus.exporters),

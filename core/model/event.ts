@@ -7,7 +7,8 @@ import { z } from 'zod';
 import { migrationProgressSchema } from './migration-progress';
 import { reasonSchema } from './reason';
 
-export const EVENT_KINDS = ['local', 'global', 'alert'] as const;
+/** `operator`: a change an operator made through the API (host maintenance on/off). */
+export const EVENT_KINDS = ['local', 'global', 'alert', 'operator'] as const;
 export const EVENT_RESULTS = ['planned', 'started', 'completed', 'failed', 'skipped', 'dry-run'] as const;
 export const MIGRATION_PHASES = ['planned', 'started', 'completed', 'failed'] as const;
 

@@ -9,7 +9,7 @@
 export interface TuningEvent {
   id: string;
   time: string;
-  kind: 'local' | 'global' | 'alert';
+  kind: 'local' | 'global' | 'alert' | 'operator';
   vm: string;
   host: string;
   action: string;

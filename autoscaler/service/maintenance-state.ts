@@ -1,0 +1,76 @@
+// Hosts the operator put in maintenance through the API (POST/DELETE
+// /api/v1/hosts/HOST/maintenance) survive a restart: kept in `<journal>.maintenance.json`
+// beside the journal, as the pause is (pause-state.ts). Config maintenance
+// (capacity.hosts.HOST.maintenance, planner.maintenanceHosts) is not kept here: the config
+// file is its own record.
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { writeFileAtomic } from './atomic-file';
+
+const entrySchema = z.object({
+  host: z.string().min(1),
+  /** ISO time the operator asked for it. */
+  since: z.string(),
+  /** The operator's words, if any ("replace DIMM B2"). */
+  reason: z.string().optional(),
+});
+const stateSchema = z.object({ hosts: z.array(entrySchema) });
+
+export type MaintenanceEntry = z.infer<typeof entrySchema>;
+
+export interface MaintenanceStore {
+  load(): MaintenanceEntry[];
+  save(entries: readonly MaintenanceEntry[]): void;
+  readonly file: string;
+}
+
+export function maintenanceStateFileFor(journal: string): string {
+  return `${journal}.maintenance.json`;
+}
+
+export function fileMaintenanceStore(file: string): MaintenanceStore {
+  return {
+    file,
+    load() {
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+        throw new Error(`maintenance state ${file}: ${(e as Error).message}`, { cause: e });
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch (e) {
+        throw new Error(
+          `maintenance state ${file} is not JSON (fix or delete it: no host in API maintenance)`,
+          {
+            cause: e,
+          },
+        );
+      }
+      const r = stateSchema.safeParse(parsed);
+      if (!r.success)
+        throw new Error(
+          `maintenance state ${file} is malformed (fix or delete it: no host in API maintenance)`,
+        );
+      return r.data.hosts;
+    },
+    save(entries) {
+      writeFileAtomic(file, `${JSON.stringify({ hosts: entries }, null, 1)}\n`);
+    },
+  };
+}
+
+/** In memory (simulations, tests without a journal directory). */
+export function memoryMaintenanceStore(): MaintenanceStore {
+  let kept: MaintenanceEntry[] = [];
+  return {
+    file: '(memory)',
+    load: () => kept.map((e) => ({ ...e })),
+    save: (entries) => {
+      kept = entries.map((e) => ({ ...e }));
+    },
+  };
+}
