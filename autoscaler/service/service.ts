@@ -26,21 +26,13 @@ import {
   type MetricsSource,
   type Observation,
 } from '../sources/source';
+import { enrichSnapshot } from './enrich';
 import { historyFromJournal } from './history';
 import type { ServiceMetrics } from './metrics';
-import { freeMemoryBytes } from '../applier/room';
-import type { VmPriority } from '../../core/model/priority';
 import type { ProfileStore } from './profile-store';
 import type { AlertInbox, ReceiveResult } from '../alerts/inbox';
 import type { WebhookPayload } from '../alerts/webhook';
 import type { PauseStore } from './pause-state';
-import {
-  configMaintenanceHosts,
-  HostMaintenance,
-  UnknownHostError,
-  type MaintenanceListing,
-} from './maintenance';
-import { memoryMaintenanceStore, type MaintenanceStore } from './maintenance-state';
 import { MemoryDefinitionStore, type DefinitionStore } from '../failover/definitions';
 import { Failover } from '../failover/failover';
 import { NotLeaderError, type ActingGate } from '../leader/leadership';
@@ -69,8 +61,6 @@ export interface ServiceOptions {
   onRound?: (r: RoundReport) => void;
   /** Where the operator's pause/resume is kept across restarts (pause-state.ts). */
   pauseStore?: PauseStore;
-  /** Where hosts put in maintenance through the API are kept (maintenance-state.ts); default in memory. */
-  maintenanceStore?: MaintenanceStore;
   /** What Alertmanager reported (POST /api/v1/alerts); its hotspot hosts reach the planner. */
   alerts?: AlertInbox;
   /**
@@ -100,8 +90,6 @@ export class AutoscalerService {
   readonly applier: Applier;
   /** Failed-host detection, kept definitions and restart planning (issue 13). */
   readonly failover: Failover;
-  /** Hosts in maintenance, from the config and from the API (maintenance.ts). */
-  readonly maintenance: HostMaintenance;
   private readonly clock: () => number;
   private pausedFlag: boolean;
   private dryRunFlag: boolean;
@@ -131,16 +119,6 @@ export class AutoscalerService {
         'paused by operator before this start: still paused (POST /api/v1/resume to resume)',
       );
     this.dryRunFlag = o.config.dryRun || o.config.planner.dryRun;
-    this.maintenance = new HostMaintenance(
-      o.maintenanceStore ?? memoryMaintenanceStore(),
-      configMaintenanceHosts(o.config),
-    );
-    const keptHosts = this.maintenance.apiHosts();
-    if (keptHosts.length > 0)
-      o.log.warn(
-        { hosts: keptHosts.join(','), stateFile: this.maintenance.file },
-        'hosts in maintenance through the API before this start: still in maintenance',
-      );
     o.metrics.paused.set(this.pausedFlag ? 1 : 0);
     o.metrics.dryRun.set(this.dryRunFlag ? 1 : 0);
     const a = o.config.applier;
@@ -211,39 +189,6 @@ export class AutoscalerService {
   }
 
   /**
-   * Puts a host in maintenance or takes it out (the operator, through the API): kept on disk,
-   * journalled as an `operator` event, seen by the next round. A host no hypervisor knows is
-   * refused while the hypervisors answer; unchanged requests journal nothing.
-   */
-  async setMaintenance(
-    host: string,
-    on: boolean,
-    reason?: string,
-  ): Promise<{ changed: boolean; maintenance: MaintenanceListing[] }> {
-    this.mustAct();
-    const known = await this.hypervisorHosts();
-    if (known.length > 0 && !known.includes(host))
-      throw new UnknownHostError(`unknown host "${host}" (the hypervisors know: ${known.join(', ')})`);
-    const change = this.maintenance.change(host, on, new Date(this.clock()), reason);
-    if (change.event) {
-      try {
-        this.o.journal.append(change.event);
-      } catch (e) {
-        change.undo();
-        throw e;
-      }
-      change.commit();
-      this.o.metrics.tuningEvents.inc({ kind: change.event.kind, result: change.event.result });
-      this.o.onEvent?.(change.event);
-      this.o.log.info(
-        { host, maintenance: on, ...(reason ? { reason } : {}) },
-        on ? 'host put in maintenance by operator: draining it' : 'host taken out of maintenance by operator',
-      );
-    }
-    return { changed: change.changed, maintenance: this.maintenance.list().filter((m) => m.host === host) };
-  }
-
-  /**
    * One Alertmanager notification: the inbox's changes become `alert` events in the journal
    * (a retry or repeat changes nothing), and hotspot alerts reach the next global round.
    */
@@ -285,74 +230,6 @@ export class AutoscalerService {
       this.o.log.warn({ err: text(e) }, 'cannot list hypervisor hosts; using the last known list');
     }
     return this.knownHosts;
-  }
-
-  /**
-   * Corrects the snapshot with what the hypervisors say now: a VM's real host (Prometheus
-   * lags a migration by a scrape), current allocations (CPU shares/cap, balloon, vCPUs)
-   * and each host's free memory, which the exporter's metrics do not carry.
-   */
-  private async enrich(snapshot: ClusterSnapshot, held: HeldHost[]): Promise<void> {
-    const timeoutMs = this.o.config.applier.callTimeoutSeconds * 1000;
-    const heldSet = new Set(held.map((h) => h.host));
-    const where = new Map<
-      string,
-      { host: string; vcpus: number; maxVcpus?: number; memoryBytes: number; priority?: VmPriority }
-    >();
-    for (const h of snapshot.hosts) {
-      if (heldSet.has(h.name)) continue;
-      try {
-        const [info, vms] = await Promise.all([
-          this.o.port.getHostInfo(h.name, { timeoutMs }),
-          this.o.port.listVms(h.name, { timeoutMs }),
-        ]);
-        h.memoryFreeBytes = freeMemoryBytes(info, vms);
-        for (const v of vms) {
-          if (v.state === 'running' || v.state === 'blocked' || v.state === 'paused') {
-            where.set(v.name, {
-              host: h.name,
-              vcpus: v.vcpus,
-              ...(v.maxVcpus !== undefined ? { maxVcpus: v.maxVcpus } : {}),
-              ...(v.priority !== undefined ? { priority: v.priority } : {}),
-              memoryBytes: v.memoryBytes,
-            });
-          }
-        }
-      } catch (e) {
-        held.push({
-          host: h.name,
-          code: 'hypervisor_unreachable',
-          reason: `hypervisor unreachable: ${text(e)}`,
-        });
-        h.up = false;
-      }
-    }
-    let cpuTuneSupported = true;
-    for (const vm of snapshot.vms) {
-      const real = where.get(vm.name);
-      if (!real) continue;
-      if (real.host !== vm.host) {
-        this.o.log.info(
-          { vm: vm.name, metrics: vm.host, hypervisor: real.host },
-          'metrics lag a move; using the hypervisor',
-        );
-        vm.host = real.host;
-      }
-      vm.allocation.vcpus = real.vcpus;
-      if (real.maxVcpus !== undefined) vm.maxVcpus = real.maxVcpus;
-      // The priority its domain carries (libvirt <metadata>); config may still override it.
-      if (real.priority !== undefined) vm.priority = real.priority;
-      vm.allocation.balloonBytes = real.memoryBytes;
-      if (!cpuTuneSupported) continue;
-      try {
-        const t = await this.o.port.getCpuTune({ host: vm.host, name: vm.name }, { timeoutMs });
-        vm.allocation.cpuShares = t.shares;
-        vm.allocation.cpuPeriodUs = t.cap.periodUs;
-        vm.allocation.cpuQuotaUs = t.cap.quotaUs;
-      } catch {
-        cpuTuneSupported = false; // unsupported backend (libvirt test driver): planner works without it
-      }
-    }
   }
 
   /**
@@ -410,15 +287,18 @@ export class AutoscalerService {
     for (const h of hosts)
       if (!seen.has(h))
         held.push({ host: h, code: 'no_data', reason: 'no data in Prometheus for this host' });
-    await this.enrich(observation.snapshot, held);
+    // The hypervisors' own view: real hosts, allocations, free memory (enrich.ts).
+    await enrichSnapshot(
+      { port: this.o.port, log: this.o.log, timeoutMs: this.o.config.applier.callTimeoutSeconds * 1000 },
+      observation.snapshot,
+      held,
+    );
     // The pause holds every host here (so a plan says why it is empty); the applier
     // refuses to start anything while paused, which covers a pause during a round.
     if (this.pausedFlag) {
       for (const h of observation.snapshot.hosts)
         held.push({ host: h.name, code: 'paused', reason: 'paused by operator' });
     }
-    // Hosts in maintenance through the API: the planner sees them as config maintenance.
-    this.maintenance.mark(observation.snapshot);
     // Nothing is done that cannot be journalled first (journal.ts: disk full, I/O error).
     const journalProblem = this.journalProblem();
     if (journalProblem) {
