@@ -33,6 +33,13 @@ import type { ProfileStore } from './profile-store';
 import type { AlertInbox, ReceiveResult } from '../alerts/inbox';
 import type { WebhookPayload } from '../alerts/webhook';
 import type { PauseStore } from './pause-state';
+import {
+  configMaintenanceHosts,
+  HostMaintenance,
+  UnknownHostError,
+  type MaintenanceListing,
+} from './maintenance';
+import { memoryMaintenanceStore, type MaintenanceStore } from './maintenance-state';
 import { MemoryDefinitionStore, type DefinitionStore } from '../failover/definitions';
 import { Failover } from '../failover/failover';
 import { NotLeaderError, type ActingGate } from '../leader/leadership';
@@ -61,6 +68,8 @@ export interface ServiceOptions {
   onRound?: (r: RoundReport) => void;
   /** Where the operator's pause/resume is kept across restarts (pause-state.ts). */
   pauseStore?: PauseStore;
+  /** Where hosts put in maintenance through the API are kept (maintenance-state.ts); default in memory. */
+  maintenanceStore?: MaintenanceStore;
   /** What Alertmanager reported (POST /api/v1/alerts); its hotspot hosts reach the planner. */
   alerts?: AlertInbox;
   /**
@@ -90,6 +99,8 @@ export class AutoscalerService {
   readonly applier: Applier;
   /** Failed-host detection, kept definitions and restart planning (issue 13). */
   readonly failover: Failover;
+  /** Hosts in maintenance, from the config and from the API (maintenance.ts). */
+  readonly maintenance: HostMaintenance;
   private readonly clock: () => number;
   private pausedFlag: boolean;
   private dryRunFlag: boolean;
@@ -119,6 +130,16 @@ export class AutoscalerService {
         'paused by operator before this start: still paused (POST /api/v1/resume to resume)',
       );
     this.dryRunFlag = o.config.dryRun || o.config.planner.dryRun;
+    this.maintenance = new HostMaintenance(
+      o.maintenanceStore ?? memoryMaintenanceStore(),
+      configMaintenanceHosts(o.config),
+    );
+    const keptHosts = this.maintenance.apiHosts();
+    if (keptHosts.length > 0)
+      o.log.warn(
+        { hosts: keptHosts.join(','), stateFile: this.maintenance.file },
+        'hosts in maintenance through the API before this start: still in maintenance',
+      );
     o.metrics.paused.set(this.pausedFlag ? 1 : 0);
     o.metrics.dryRun.set(this.dryRunFlag ? 1 : 0);
     const a = o.config.applier;
@@ -186,6 +207,39 @@ export class AutoscalerService {
   setDryRun(d: boolean): void {
     this.dryRunFlag = d;
     this.o.metrics.dryRun.set(d ? 1 : 0);
+  }
+
+  /**
+   * Puts a host in maintenance or takes it out (the operator, through the API): kept on disk,
+   * journalled as an `operator` event, seen by the next round. A host no hypervisor knows is
+   * refused while the hypervisors answer; unchanged requests journal nothing.
+   */
+  async setMaintenance(
+    host: string,
+    on: boolean,
+    reason?: string,
+  ): Promise<{ changed: boolean; maintenance: MaintenanceListing[] }> {
+    this.mustAct();
+    const known = await this.hypervisorHosts();
+    if (known.length > 0 && !known.includes(host))
+      throw new UnknownHostError(`unknown host "${host}" (the hypervisors know: ${known.join(', ')})`);
+    const change = this.maintenance.change(host, on, new Date(this.clock()), reason);
+    if (change.event) {
+      try {
+        this.o.journal.append(change.event);
+      } catch (e) {
+        change.undo();
+        throw e;
+      }
+      change.commit();
+      this.o.metrics.tuningEvents.inc({ kind: change.event.kind, result: change.event.result });
+      this.o.onEvent?.(change.event);
+      this.o.log.info(
+        { host, maintenance: on, ...(reason ? { reason } : {}) },
+        on ? 'host put in maintenance by operator: draining it' : 'host taken out of maintenance by operator',
+      );
+    }
+    return { changed: change.changed, maintenance: this.maintenance.list().filter((m) => m.host === host) };
   }
 
   /**
@@ -299,6 +353,8 @@ export class AutoscalerService {
       for (const h of observation.snapshot.hosts)
         held.push({ host: h.name, code: 'paused', reason: 'paused by operator' });
     }
+    // Hosts in maintenance through the API: the planner sees them as config maintenance.
+    this.maintenance.mark(observation.snapshot);
     // Nothing is done that cannot be journalled first (journal.ts: disk full, I/O error).
     const journalProblem = this.journalProblem();
     if (journalProblem) {
