@@ -1,11 +1,12 @@
 // The live view: the built plugin's panel component in four panels (cluster, VM points,
 // tuning events, migration timelines) over the autoscaler's live data, refreshed every
 // few seconds. URL parameters: theme=dark|light, range=MINUTES (15), refresh=SECONDS (5),
-// tz=browser|utc|IANA name.
+// tz=browser|utc|IANA name, sort=points|priority (VM points), color=points|serviceLevel
+// (cluster).
 import React, { useEffect, useState } from 'react';
 import { css } from '@emotion/css';
 import { LoadingState, ThemeContext, createTheme, dateTime, type DataFrame, type PanelProps } from '@grafana/data';
-import type { VmpilotOptions } from '../src/types';
+import { DEFAULT_OPTIONS, type VmpilotOptions } from '../src/types';
 import { readAll } from './data';
 
 type Panel = React.ComponentType<PanelProps<VmpilotOptions>>;
@@ -15,6 +16,8 @@ const mode = params.get('theme') === 'light' ? 'light' : 'dark';
 const rangeMs = Math.max(1, Number(params.get('range') ?? 15)) * 60_000;
 const refreshMs = Math.max(1, Number(params.get('refresh') ?? 5)) * 1000;
 const timeZone = params.get('tz') ?? 'browser';
+const sortBy: VmpilotOptions['sortBy'] = params.get('sort') === 'priority' ? 'priority' : 'points';
+const clusterColor: VmpilotOptions['clusterColor'] = params.get('color') === 'serviceLevel' ? 'serviceLevel' : 'points';
 const theme = createTheme({ colors: { mode } });
 
 const styles = {
@@ -128,14 +131,8 @@ export function App({ Panel }: { Panel: Panel }) {
                 data={data}
                 timeRange={timeRange}
                 timeZone={timeZone}
-                options={{
-                  view: s.view,
-                  hosts: '',
-                  colorScheme: 'classic',
-                  hotspotPoints: 85,
-                  fadeMinutes: 10,
-                  memoryRefId: 'memory',
-                }}
+                // The refIds of the page's queries (data.ts) are the options' defaults.
+                options={{ ...DEFAULT_OPTIONS, view: s.view, sortBy, clusterColor }}
                 fieldConfig={{ defaults: {}, overrides: [] }}
                 width={s.width}
                 height={s.height}

@@ -7,7 +7,7 @@ import React from 'react';
 import { flushSync } from 'react-dom';
 import { createRoot } from 'react-dom/client';
 import { LoadingState, ThemeContext, createTheme, dateTime, type PanelPlugin, type PanelProps } from '@grafana/data';
-import type { VmpilotOptions } from '../src/types';
+import { DEFAULT_OPTIONS, type VmpilotOptions } from '../src/types';
 import { loadPlugin } from './amd';
 import { shared } from './shared';
 import { syntheticCluster } from './synthetic';
@@ -41,14 +41,7 @@ async function main() {
               data={{ series, state: LoadingState.Done, timeRange }}
               timeRange={timeRange}
               timeZone="utc"
-              options={{
-                view: 'cluster',
-                hosts: '',
-                colorScheme: 'classic',
-                hotspotPoints: 85,
-                fadeMinutes: 10,
-                memoryRefId: 'memory',
-              }}
+              options={{ ...DEFAULT_OPTIONS, view: 'cluster' }}
               fieldConfig={{ defaults: {}, overrides: [] }}
               width={1400}
               height={560}

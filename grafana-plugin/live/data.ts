@@ -17,7 +17,8 @@ async function getJson<T>(url: string): Promise<T> {
   return (await res.json()) as T;
 }
 
-export const RANGE_QUERIES = ['points', 'memory', 'migrationRemaining'] as const;
+/** The named queries of autoscaler/api/ui.ts; each name is also its frames' refId (the panel options' defaults). */
+export const RANGE_QUERIES = ['points', 'memory', 'migrationRemaining', 'serviceLevel', 'priority'] as const;
 
 async function range(name: (typeof RANGE_QUERIES)[number], fromMs: number, toMs: number): Promise<DataFrame[]> {
   const q = new URLSearchParams({ name, from: String(fromMs / 1000), to: String(toMs / 1000) });
@@ -38,7 +39,7 @@ async function events(fromMs: number, toMs: number): Promise<DataFrame> {
   return eventsFrame('events', all);
 }
 
-/** Every frame the panels need for the time range: the three range queries and the events. */
+/** Every frame the panels need for the time range: the named range queries and the events. */
 export async function readAll(fromMs: number, toMs: number): Promise<DataFrame[]> {
   const parts = await Promise.all([
     ...RANGE_QUERIES.map((n) => range(n, fromMs, toMs)),

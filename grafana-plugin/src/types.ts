@@ -4,6 +4,12 @@ export type PanelView = 'points' | 'events' | 'migrations' | 'cluster';
 /** Colours of the resources (points view) and of event kinds. */
 export type ColorScheme = 'classic' | 'colorblind';
 
+/** Points view: the order of the VMs. */
+export type SortBy = 'points' | 'priority';
+
+/** Cluster view: what a VM's colour says. */
+export type ClusterColor = 'points' | 'serviceLevel';
+
 export interface VmpilotOptions {
   view: PanelView;
   /** Comma-separated host names to show; empty = every host. */
@@ -15,6 +21,16 @@ export interface VmpilotOptions {
   fadeMinutes: number;
   /** Cluster view: refId of the query giving each VM's memory in bytes (labels host, domain). */
   memoryRefId: string;
+  /** Points view: by total points (most first) or by priority (most important first). */
+  sortBy: SortBy;
+  /** refId of the query giving each VM's priority (vmpilot_vm_priority{host,domain,class}). */
+  priorityRefId: string;
+  /** refId of the query giving each VM's service level (vmpilot_vm_service_level{host,domain}). */
+  serviceLevelRefId: string;
+  /** Cluster view: colour VMs by points (the field thresholds) or by service level. */
+  clusterColor: ClusterColor;
+  /** Lowest tolerable service level (the planner's serviceLevel.minLevel): below it a VM is marked. */
+  minServiceLevel: number;
 }
 
 export const DEFAULT_OPTIONS: VmpilotOptions = {
@@ -24,6 +40,11 @@ export const DEFAULT_OPTIONS: VmpilotOptions = {
   hotspotPoints: 85,
   fadeMinutes: 10,
   memoryRefId: 'memory',
+  sortBy: 'points',
+  priorityRefId: 'priority',
+  serviceLevelRefId: 'serviceLevel',
+  clusterColor: 'points',
+  minServiceLevel: 0.5,
 };
 
 export const RESOURCES = ['cpu', 'mem', 'disk', 'net'] as const;

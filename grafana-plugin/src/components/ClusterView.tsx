@@ -1,15 +1,19 @@
 // Cluster view: hosts as columns, their VMs stacked and sized by memory, coloured by
-// points; hotspot hosts marked; the migration in flight as an arrow with a progress
-// marker, the last moves as arrows fading out. Clicking a VM lists its recent events with
-// their reasons. At 100 hosts the columns keep a minimum width and the view scrolls.
+// points (the field config's thresholds) or by service level; hotspot hosts marked; the
+// migration in flight as an arrow with a progress marker, the last moves as arrows fading
+// out. Clicking a VM lists its recent events with their reasons and its priority. The
+// colours' legend is Grafana's VizLegend, the hovered VM's numbers a @grafana/ui Tooltip.
+// At 100 hosts the columns keep a minimum width and the view scrolls.
 import React, { useMemo, useState } from 'react';
 import { css } from '@emotion/css';
 import { dateTimeFormat, formattedValueToString, getValueFormat, type GrafanaTheme2 } from '@grafana/data';
-import { Tooltip, useStyles2, useTheme2 } from '@grafana/ui';
-import type { ColorScheme } from '../types';
+import { LegendDisplayMode, Tooltip, VizLegend, useStyles2, useTheme2 } from '@grafana/ui';
+import type { ClusterColor, ColorScheme } from '../types';
 import { vmEvents, type ClusterModel, type ClusterVm } from '../data/cluster';
 import type { PanelEvent } from '../data/events';
-import { POINTS_BUCKETS, pointsColor, resultColor } from '../data/colors';
+import { levelBand, levelColor, resultColor, thresholdColor } from '../data/colors';
+import { formatPoints, thresholdLabels, thresholdStep, type PointsDisplay } from '../data/points-display';
+import { priorityText, type VmExtras } from '../data/vm-series';
 import { ARROW_BAND, HEADER, alongArrow, arrowPath, clusterLayout } from './cluster-layout';
 
 interface Props {
@@ -19,10 +23,15 @@ interface Props {
   height: number;
   timeZone: string;
   colorScheme: ColorScheme;
+  extras: ReadonlyMap<string, VmExtras>;
+  display: PointsDisplay;
+  colorBy: ClusterColor;
+  /** Lowest tolerable service level: below it a VM is coloured as failing its target. */
+  minServiceLevel: number;
 }
 
 const LIST_HEIGHT = 120;
-const LEGEND_HEIGHT = 18;
+const LEGEND_HEIGHT = 26;
 const bytes = getValueFormat('bytes');
 
 const getStyles = (theme: GrafanaTheme2) => ({
@@ -35,8 +44,10 @@ const getStyles = (theme: GrafanaTheme2) => ({
     color: theme.colors.text.secondary,
     height: LEGEND_HEIGHT,
     alignItems: 'center',
+    overflow: 'hidden',
+    whiteSpace: 'nowrap',
   }),
-  swatch: css({ display: 'inline-block', width: 10, height: 10, marginRight: theme.spacing(0.5) }),
+  tip: css({ fontSize: theme.typography.bodySmall.fontSize, lineHeight: 1.5 }),
   vm: css({ cursor: 'pointer', stroke: theme.colors.background.primary, strokeWidth: 1 }),
   selected: css({ stroke: theme.colors.text.primary, strokeWidth: 2 }),
   list: css({
@@ -50,12 +61,33 @@ const getStyles = (theme: GrafanaTheme2) => ({
   reason: css({ color: theme.colors.text.secondary }),
 });
 
-function vmTip(v: ClusterVm): string {
-  const mem = v.memoryBytes !== undefined ? `, ${formattedValueToString(bytes(v.memoryBytes))}` : '';
-  return `${v.vm} on ${v.host}: ${v.total.toFixed(1)} points${mem}`;
+function VmTip({ v, extras, display }: { v: ClusterVm; extras?: VmExtras; display: PointsDisplay }) {
+  const styles = useStyles2(getStyles);
+  return (
+    <div className={styles.tip} data-testid="vmpilot-cluster-tooltip">
+      <div>
+        <strong>{v.vm}</strong> on {v.host}
+        {v.memoryBytes !== undefined ? `, ${formattedValueToString(bytes(v.memoryBytes))}` : ''}
+      </div>
+      <div>{formatPoints(display, v.total)} points</div>
+      <div>priority {priorityText(extras?.priority)}</div>
+      <div>service level {extras?.serviceLevel !== undefined ? extras.serviceLevel.toFixed(2) : '– (no SLI)'}</div>
+    </div>
+  );
 }
 
-export function ClusterView({ model, events, width, height, timeZone, colorScheme }: Props) {
+export function ClusterView({
+  model,
+  events,
+  width,
+  height,
+  timeZone,
+  colorScheme,
+  extras,
+  display,
+  colorBy,
+  minServiceLevel,
+}: Props) {
   const theme = useTheme2();
   const styles = useStyles2(getStyles);
   const [selected, setSelected] = useState<string | null>(null);
@@ -66,16 +98,34 @@ export function ClusterView({ model, events, width, height, timeZone, colorSchem
   const textSize = Math.min(11, Math.max(8, layout.columns[0]?.w / 6 || 11));
   const selectedEvents = selected ? vmEvents(events, selected) : [];
   const hovered = hover ? vmsByName.get(hover.vm) : undefined;
+  const steps = display.thresholds.steps;
+  /** The VM's colour and the legend entry it belongs to. */
+  const colorOf = (vm: string): { color: string; band: string } => {
+    if (colorBy === 'serviceLevel') {
+      const band = levelBand(extras.get(vm)?.serviceLevel, minServiceLevel);
+      return { color: levelColor(theme, colorScheme, band), band };
+    }
+    const { step, index } = thresholdStep(display, vmsByName.get(vm)?.total ?? 0);
+    return { color: thresholdColor(theme, colorScheme, step, index, steps.length), band: String(index) };
+  };
+  const colors = new Map(model.hosts.flatMap((h) => h.vms.map((v) => [v.vm, colorOf(v.vm)] as const)));
+  const minText = minServiceLevel.toFixed(2);
+  const legendItems =
+    colorBy === 'serviceLevel'
+      ? [
+          { label: `service level < ${minText}`, color: levelColor(theme, colorScheme, 'below'), yAxis: 1 },
+          { label: `≥ ${minText}`, color: levelColor(theme, colorScheme, 'ok'), yAxis: 1 },
+          { label: 'no SLI', color: levelColor(theme, colorScheme, 'none'), yAxis: 1 },
+        ]
+      : thresholdLabels(display).map((label, i) => ({
+          label: i === 0 ? `points ${label}` : label,
+          color: thresholdColor(theme, colorScheme, steps[i], i, steps.length),
+          yAxis: 1,
+        }));
   return (
     <div className={styles.root} data-testid="vmpilot-cluster">
       <div className={styles.legend} data-testid="vmpilot-cluster-legend">
-        <span>points:</span>
-        {[0, ...POINTS_BUCKETS].map((lo, i) => (
-          <span key={lo}>
-            <span className={styles.swatch} style={{ background: pointsColor(theme, colorScheme, lo) }} />
-            {i < POINTS_BUCKETS.length ? `${lo}–${POINTS_BUCKETS[i]}` : `≥ ${lo}`}
-          </span>
-        ))}
+        <VizLegend items={legendItems} displayMode={LegendDisplayMode.List} placement="bottom" readonly />
         <span>▲ hotspot · arrow: migration (dot: progress), fading: recent moves</span>
       </div>
       <div className={styles.scroll}>
@@ -137,6 +187,8 @@ export function ClusterView({ model, events, width, height, timeZone, colorSchem
                 </text>
                 {c.vms.map((b) => (
                   <rect
+                    data-color-by={colorBy}
+                    data-band={colors.get(b.vm)?.band}
                     key={b.vm}
                     data-testid="vmpilot-cluster-vm"
                     data-vm={b.vm}
@@ -146,7 +198,7 @@ export function ClusterView({ model, events, width, height, timeZone, colorSchem
                     y={b.y}
                     width={Math.max(1, c.w - 4)}
                     height={Math.max(1, b.h - 1)}
-                    fill={pointsColor(theme, colorScheme, vmsByName.get(b.vm)?.total ?? 0)}
+                    fill={colors.get(b.vm)?.color}
                     onClick={() => setSelected(selected === b.vm ? null : b.vm)}
                     onMouseEnter={() => setHover({ vm: b.vm, x: c.x + 2, y: b.y, w: c.w - 4, h: b.h - 1 })}
                     onMouseLeave={() => setHover(null)}
@@ -162,9 +214,7 @@ export function ClusterView({ model, events, width, height, timeZone, colorSchem
                       fontSize={Math.min(10, textSize)}
                       textAnchor="middle"
                       pointerEvents="none"
-                      fill={theme.colors.getContrastText(
-                        pointsColor(theme, colorScheme, vmsByName.get(b.vm)?.total ?? 0)
-                      )}
+                      fill={theme.colors.getContrastText(colors.get(b.vm)?.color ?? '#000')}
                     >
                       {b.vm}
                     </text>
@@ -210,7 +260,11 @@ export function ClusterView({ model, events, width, height, timeZone, colorSchem
           {hovered && hover && (
             // One @grafana/ui tooltip for the whole view, anchored on the hovered VM (a
             // tooltip per VM costs its hooks 1,000 times over at 100 hosts).
-            <Tooltip content={vmTip(hovered)} placement="top" show>
+            <Tooltip
+              content={<VmTip v={hovered} extras={extras.get(hovered.vm)} display={display} />}
+              placement="top"
+              show
+            >
               <rect x={hover.x} y={hover.y} width={hover.w} height={hover.h} fill="none" pointerEvents="none" />
             </Tooltip>
           )}
@@ -219,7 +273,8 @@ export function ClusterView({ model, events, width, height, timeZone, colorSchem
       {selected && (
         <div className={styles.list} data-testid="vmpilot-cluster-vm-events" data-vm={selected}>
           <div className={styles.listTitle}>
-            {selected}: {selectedEvents.length === 0 ? 'no events in this time range' : 'recent events'}
+            {selected} (priority {priorityText(extras.get(selected)?.priority)}):{' '}
+            {selectedEvents.length === 0 ? 'no events in this time range' : 'recent events'}
           </div>
           {selectedEvents.map((e) => (
             <div key={e.id} data-testid="vmpilot-cluster-vm-event">

@@ -1,9 +1,10 @@
 // Tuning events on the panel's time axis: one lane per kind (local, global, alert, operator), a
-// marker per event coloured by kind; hovering a marker shows the reason and before/after.
+// marker per event coloured by kind; hovering a marker shows a @grafana/ui Tooltip with
+// the reason and before/after.
 import React, { useState } from 'react';
 import { css } from '@emotion/css';
 import { dateTimeFormat, type GrafanaTheme2 } from '@grafana/data';
-import { useStyles2, useTheme2 } from '@grafana/ui';
+import { Tooltip, useStyles2, useTheme2 } from '@grafana/ui';
 import type { ColorScheme } from '../types';
 import type { PanelEvent } from '../data/events';
 import { kindColor } from '../data/colors';
@@ -25,25 +26,29 @@ const KINDS = ['local', 'global', 'alert', 'operator'];
 const LEFT = 70;
 const AXIS = 20;
 
-const TIP_WIDTH = 280;
-
 const getStyles = (theme: GrafanaTheme2) => ({
   root: css({ position: 'relative' }),
-  tooltip: css({
-    position: 'absolute',
-    maxWidth: TIP_WIDTH - 10,
-    padding: theme.spacing(1),
-    fontSize: theme.typography.bodySmall.fontSize,
-    background: theme.colors.background.secondary,
-    color: theme.colors.text.primary,
-    border: `1px solid ${theme.colors.border.medium}`,
-    borderRadius: theme.shape.radius.default,
-    boxShadow: theme.shadows.z2,
-    pointerEvents: 'none',
-  }),
+  tip: css({ fontSize: theme.typography.bodySmall.fontSize, lineHeight: 1.5, maxWidth: 320 }),
 });
 
 const brief = (v: unknown) => (v === null || v === undefined ? '–' : typeof v === 'string' ? v : JSON.stringify(v));
+
+function EventTip({ e, timeZone }: { e: PanelEvent; timeZone: string }) {
+  const styles = useStyles2(getStyles);
+  return (
+    <div className={styles.tip} data-testid="vmpilot-event-tooltip">
+      <div>
+        <strong>{e.action}</strong> {e.vm} on {e.host}
+        {e.to ? ` → ${e.to}` : ''} ({e.result})
+      </div>
+      <div>{dateTimeFormat(e.timeMs, { timeZone })}</div>
+      <div data-testid="vmpilot-event-reason">{e.reason}</div>
+      <div>
+        before: {brief(e.before)} · after: {brief(e.after)}
+      </div>
+    </div>
+  );
+}
 
 export function EventsView({ events, width, height, fromMs, toMs, timeZone, colorScheme }: Props) {
   const theme = useTheme2();
@@ -97,27 +102,13 @@ export function EventsView({ events, width, height, fromMs, toMs, timeZone, colo
             />
           );
         })}
+        {hover && (
+          // One @grafana/ui tooltip for the view, anchored on the hovered marker.
+          <Tooltip content={<EventTip e={hover.e} timeZone={timeZone} />} placement="top" show>
+            <circle cx={hover.x} cy={hover.y} r={5} fill="none" pointerEvents="none" />
+          </Tooltip>
+        )}
       </svg>
-      {hover && (
-        <div
-          data-testid="vmpilot-event-tooltip"
-          className={styles.tooltip}
-          style={{
-            left: Math.min(hover.x + 10, Math.max(0, width - TIP_WIDTH)),
-            top: Math.min(hover.y + 10, Math.max(0, height - 120)),
-          }}
-        >
-          <div>
-            <strong>{hover.e.action}</strong> {hover.e.vm} on {hover.e.host}
-            {hover.e.to ? ` → ${hover.e.to}` : ''} ({hover.e.result})
-          </div>
-          <div>{dateTimeFormat(hover.e.timeMs, { timeZone })}</div>
-          <div data-testid="vmpilot-event-reason">{hover.e.reason}</div>
-          <div>
-            before: {brief(hover.e.before)} · after: {brief(hover.e.after)}
-          </div>
-        </div>
-      )}
     </div>
   );
 }

@@ -8,6 +8,8 @@ import { DEFAULT_OPTIONS, type VmpilotOptions } from '../types';
 import { pointsFromFrames } from '../data/points';
 import { eventsFromFrames, migrationsFromEvents } from '../data/events';
 import { clusterFromFrames } from '../data/cluster';
+import { sortByPriority, vmExtrasFromFrames } from '../data/vm-series';
+import { pointsDisplay } from '../data/points-display';
 import { PointsView } from './PointsView';
 import { EventsView } from './EventsView';
 import { MigrationsView } from './MigrationsView';
@@ -19,7 +21,8 @@ type Props = Pick<
 >;
 
 const EMPTY: Record<VmpilotOptions['view'], string> = {
-  points: 'No VM points: query vmpilot_vm_points (labels host, domain, resource).',
+  points:
+    'No VM points: query vmpilot_vm_points (labels host, domain, resource); priority and service level from queries with the refIds in the panel options.',
   events: 'No tuning events: query the autoscaler’s GET /api/v1/events through a JSON data source.',
   migrations: 'No migrations in the events of this time range.',
   cluster: 'No VMs: query vmpilot_vm_points (and the VMs’ memory, refId set in the panel options).',
@@ -37,10 +40,24 @@ export function VmpilotPanel({ id, data, options: given, width, height, timeRang
   const toMs = timeRange.to.valueOf();
   let body: React.ReactNode = null;
   let empty = false;
+  const extras = () => vmExtrasFromFrames(data.series, options);
+  // Grafana applied the field config to the fields; its defaults stand in for hosts that did not.
+  const display = () => pointsDisplay(data.series, fieldConfig?.defaults);
   if (options.view === 'points') {
-    const rows = pointsFromFrames(data.series, options.hosts);
+    const byPoints = pointsFromFrames(data.series, options.hosts);
+    const vmExtras = extras();
+    const rows = options.sortBy === 'priority' ? sortByPriority(byPoints, vmExtras) : byPoints;
     empty = rows.length === 0;
-    body = <PointsView rows={rows} width={width} height={height} colorScheme={options.colorScheme} />;
+    body = (
+      <PointsView
+        rows={rows}
+        extras={vmExtras}
+        display={display()}
+        width={width}
+        height={height}
+        colorScheme={options.colorScheme}
+      />
+    );
   } else {
     const events = eventsFromFrames(data.series, options.hosts);
     if (options.view === 'events') {
@@ -87,6 +104,10 @@ export function VmpilotPanel({ id, data, options: given, width, height, timeRang
           height={height}
           timeZone={timeZone}
           colorScheme={options.colorScheme}
+          extras={extras()}
+          display={display()}
+          colorBy={options.clusterColor}
+          minServiceLevel={options.minServiceLevel}
         />
       );
     }

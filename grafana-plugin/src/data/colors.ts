@@ -41,18 +41,37 @@ export function hostColor(theme: GrafanaTheme2, hosts: readonly string[], host: 
   return theme.visualization.getColorByName(palette[i % palette.length]);
 }
 
-/** Upper bounds of the points buckets the cluster view colours VMs by (100 = a whole host). */
-export const POINTS_BUCKETS = [10, 25, 50] as const;
-const CLASSIC_POINTS = ['green', 'yellow', 'orange', 'red'];
-const COLORBLIND_POINTS = ['#009E73', '#F0E442', '#E69F00', '#D55E00'];
+const COLORBLIND_STEPS = ['#009E73', '#F0E442', '#E69F00', '#D55E00'];
 
-/** Bucket 0..3 of a VM's total points. */
-export function pointsBucket(points: number): number {
-  const i = POINTS_BUCKETS.findIndex((b) => points < b);
-  return i === -1 ? POINTS_BUCKETS.length : i;
+/**
+ * Colour of threshold step `index` of `count` (the field config's thresholds): the step's
+ * own colour, or in the colour-blind scheme the Okabe–Ito colour at the same position from
+ * the lowest step (bluish green) to the highest (vermillion).
+ */
+export function thresholdColor(
+  theme: GrafanaTheme2,
+  scheme: ColorScheme,
+  step: { color: string },
+  index: number,
+  count: number
+): string {
+  if (scheme === 'colorblind') {
+    const last = COLORBLIND_STEPS.length - 1;
+    return COLORBLIND_STEPS[Math.round((index * last) / Math.max(1, count - 1))];
+  }
+  return theme.visualization.getColorByName(step.color);
 }
 
-export function pointsColor(theme: GrafanaTheme2, scheme: ColorScheme, points: number): string {
-  const i = pointsBucket(points);
-  return scheme === 'colorblind' ? COLORBLIND_POINTS[i] : theme.visualization.getColorByName(CLASSIC_POINTS[i]);
+/** Service-level bands: below the lowest tolerable level, at or above it, no SLI. */
+export type LevelBand = 'below' | 'ok' | 'none';
+
+export function levelBand(level: number | undefined, minLevel: number): LevelBand {
+  return level === undefined ? 'none' : level < minLevel ? 'below' : 'ok';
+}
+
+export function levelColor(theme: GrafanaTheme2, scheme: ColorScheme, band: LevelBand): string {
+  if (scheme === 'colorblind') {
+    return { below: '#D55E00', ok: '#009E73', none: '#999999' }[band];
+  }
+  return { below: theme.colors.error.main, ok: theme.colors.success.main, none: theme.colors.secondary.main }[band];
 }
