@@ -3,70 +3,43 @@
 // qemu+tcp://, qemu+ssh://, qemu+tls://, qemu+unix://), sim://SCENARIO and sim+http://HOST:PORT
 // (a cluster served by another process: rpc.ts). A URI may be prefixed `NAME=` to choose the
 // host name vmpilot uses for it.
+import type { Logger } from 'pino';
 import { HypervisorError } from './errors';
-import type { LibvirtPortOptions } from '../libvirt/adapter';
-import type { SimPortOptions } from '../sim/adapter';
-import type { CallOptions, HostInfo, HypervisorPort, VmRef } from './port';
-import type { PortOptions } from './port-options';
+import { openHypervisor, parseHypervisorUri, type ConnectOptions } from './open';
+import type { CallOptions, HostInfo, HostReachability, HypervisorPort, VmRef } from './port';
+import { ReconnectingPort, type ReconnectOptions } from './reconnecting';
+
+export { parseHypervisorUri, type ConnectOptions, type ParsedUri } from './open';
+
+export interface ConnectHypervisorsOptions extends ConnectOptions {
+  /**
+   * Keep running when a URI cannot be connected (long-running services): each URI is
+   * reconnected in the background with back-off (reconnecting.ts), its hosts are left out
+   * of `listHosts` and reported by `reachability()` while down. Without it (one-shot
+   * commands) the first URI that cannot be opened fails the whole call.
+   */
+  reconnect?: Omit<ReconnectOptions, 'portOptions' | 'logger'>;
+  /** Logs connection state changes (with `reconnect`). */
+  logger?: Logger;
+}
 
 /**
- * Options of `connectHypervisors`. One call may open both kinds of port, so it takes the
- * common options and each adapter's own; each adapter receives only its own ones.
+ * Opens one port per URI and returns a single port over all of them. With `reconnect`, a URI
+ * that cannot be connected does not fail the call (see `ConnectHypervisorsOptions`); a
+ * malformed URI, or one whose target does not exist (`invalid`, `not_found`: a missing
+ * scenario or test-driver file), still does.
  */
-export type ConnectOptions = Omit<PortOptions, 'hostName'> &
-  Pick<SimPortOptions, 'speed'> &
-  Pick<LibvirtPortOptions, 'dedicatedConnection' | 'readOnly'>;
-
-export interface ParsedUri {
-  kind: 'libvirt' | 'sim' | 'remote';
-  uri: string;
-  /** Host name chosen with `NAME=URI`, if any. */
-  name?: string;
-}
-
-const LIBVIRT_SCHEMES = /^(test|qemu|qemu\+(tcp|ssh|tls|unix|ext|libssh|libssh2)|xen|lxc)(\+[a-z0-9]+)?:\/\//;
-
-export function parseHypervisorUri(spec: string): ParsedUri {
-  let name: string | undefined;
-  let uri = spec.trim();
-  const eq = uri.indexOf('=');
-  const colon = uri.indexOf(':');
-  if (eq > 0 && (colon < 0 || eq < colon)) {
-    name = uri.slice(0, eq);
-    uri = uri.slice(eq + 1);
-    if (!/^[A-Za-z0-9._-]+$/.test(name)) {
-      throw new HypervisorError('invalid', `invalid host name "${name}" in "${spec}"`);
-    }
-  }
-  if (uri.startsWith('sim://')) {
-    if (uri.length === 'sim://'.length)
-      throw new HypervisorError('invalid', `"${spec}": sim:// needs a scenario name or file`);
-    return { kind: 'sim', uri, name };
-  }
-  if (uri.startsWith('sim+http://')) {
-    if (name !== undefined)
-      throw new HypervisorError('invalid', `"${spec}": a sim+http:// cluster keeps its own host names`);
-    if (!/^sim\+http:\/\/[^/\s]+\/?$/.test(uri))
-      throw new HypervisorError('invalid', `"${spec}": expected sim+http://HOST:PORT`);
-    return { kind: 'remote', uri };
-  }
-  if (LIBVIRT_SCHEMES.test(uri)) return { kind: 'libvirt', uri, name };
-  throw new HypervisorError(
-    'invalid',
-    `unknown hypervisor URI "${spec}" (expected a libvirt URI such as test:///default, qemu:///system, qemu+ssh://host/system, sim://SCENARIO or sim+http://HOST:PORT)`,
-  );
-}
-
-/** Opens one port per URI and returns a single port over all of them. */
 export async function connectHypervisors(
   specs: readonly string[],
-  opts: ConnectOptions = {},
+  opts: ConnectHypervisorsOptions = {},
 ): Promise<HypervisorPort> {
   if (specs.length === 0) throw new HypervisorError('invalid', 'no hypervisor URI given (use --connect URI)');
+  const { reconnect, logger, ...portOptions } = opts;
   const parsed = specs.map(parseHypervisorUri);
+  if (reconnect) return connectReconnecting(specs, portOptions, reconnect, logger);
   const ports: HypervisorPort[] = [];
   try {
-    for (const p of parsed) ports.push(await openOne(p, opts));
+    for (const p of parsed) ports.push(await openHypervisor(p, portOptions));
   } catch (e) {
     await Promise.allSettled(ports.map((p) => p.close()));
     throw e;
@@ -74,28 +47,42 @@ export async function connectHypervisors(
   return ports.length === 1 ? ports[0] : new MultiHypervisor(ports);
 }
 
-// The adapters load on first use: a simulation never loads libvirt's native bindings.
-async function openOne(p: ParsedUri, opts: ConnectOptions): Promise<HypervisorPort> {
-  const common: PortOptions = {
-    defaultTimeoutMs: opts.defaultTimeoutMs,
-    clock: opts.clock,
-    hostName: p.name,
+async function connectReconnecting(
+  specs: readonly string[],
+  portOptions: ConnectOptions,
+  reconnect: NonNullable<ConnectHypervisorsOptions['reconnect']>,
+  logger: Logger | undefined,
+): Promise<MultiHypervisor> {
+  const open = async (spec: string) => {
+    const m = new ReconnectingPort(spec, { ...reconnect, portOptions, logger });
+    await m.open({ quiet: true }); // logged below, once its error is known to be its own
+    return m;
   };
-  if (p.kind === 'sim') {
-    const { openSim } = await import('../sim/adapter.js');
-    return openSim(p.uri, { ...common, speed: opts.speed });
+  // All at once: a site with many hosts does not wait for each dead one's deadline in turn.
+  const members = await Promise.all(specs.map(open));
+  const permanent = (m: ReconnectingPort) => m.state().code === 'invalid' || m.state().code === 'not_found';
+  const plainlyDown = (m: ReconnectingPort) =>
+    m.state().code === 'unreachable' || m.state().code === 'timeout';
+  for (const [i, m] of members.entries()) {
+    if (m.state().up || plainlyDown(m)) continue;
+    // Any other error is asked again alone: libvirt reports errors through one global
+    // callback, so an error of a concurrent open can be taken for this one's
+    // (core/libvirt/ffi.ts errorSince) — and a wrong one could fail the start-up.
+    await m.close();
+    members[i] = await open(specs[i]);
+    if (permanent(members[i])) {
+      const { code, error } = members[i].state();
+      await Promise.allSettled(members.map((x) => x.close()));
+      throw new HypervisorError(code ?? 'invalid', `${specs[i]}: ${error ?? 'cannot be opened'}`);
+    }
   }
-  if (p.kind === 'remote') {
-    const { RemoteHypervisor } = await import('./rpc.js');
-    return new RemoteHypervisor(p.uri, opts.defaultTimeoutMs);
-  }
-  const { openLibvirt } = await import('../libvirt/adapter.js');
-  return openLibvirt(p.uri, {
-    ...common,
-    dedicatedConnection: opts.dedicatedConnection,
-    readOnly: opts.readOnly,
-  });
+  for (const m of members) m.announce();
+  const multi = new MultiHypervisor(members);
+  await multi.listHosts().catch(() => undefined); // routes and names the hosts; errors come again per call
+  return multi;
 }
+
+const text = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 type HostMethod = {
   [K in keyof HypervisorPort]-?: HypervisorPort[K] extends (host: string, ...rest: never[]) => unknown
@@ -103,32 +90,81 @@ type HostMethod = {
     : never;
 }[keyof HypervisorPort];
 
-/** Routes each call to the port that owns the host. Host names must be unique across ports. */
+/**
+ * Routes each call to the port that owns the host. Host names must be unique across ports.
+ * A member that cannot list its hosts is left out of `listHosts` (the others are still
+ * listed) and reported by `reachability()`; calls for its hosts go to it (and reject
+ * `unreachable`, or reconnect: reconnecting.ts).
+ */
 export class MultiHypervisor implements HypervisorPort {
   readonly uri: string;
   private owner = new Map<string, HypervisorPort>();
+  /** Host names each member listed last. */
+  private listed = new Map<HypervisorPort, string[]>();
+  /** Members whose last `listHosts` failed, since when and why. */
+  private failing = new Map<HypervisorPort, { sinceMs: number; error: string }>();
+  private closed = false;
 
   constructor(private readonly ports: readonly HypervisorPort[]) {
     this.uri = ports.map((p) => p.uri).join(' ');
   }
 
+  /** What a member's hosts are called: its last list, else the name its URI implies. */
+  private namesOf(p: HypervisorPort): string[] {
+    return this.listed.get(p) ?? (p instanceof ReconnectingPort ? [p.impliedHost] : []);
+  }
+
   async listHosts(opts?: CallOptions): Promise<HostInfo[]> {
-    const lists = await Promise.all(this.ports.map((p) => p.listHosts(opts)));
+    if (this.closed) throw new HypervisorError('unreachable', `${this.uri}: port is closed`);
+    const lists = await Promise.allSettled(this.ports.map((p) => p.listHosts(opts)));
     const hosts: HostInfo[] = [];
-    this.owner.clear();
-    lists.forEach((list, i) => {
-      for (const h of list) {
-        if (this.owner.has(h.name)) {
-          throw new HypervisorError(
-            'invalid',
-            `host name "${h.name}" is used by two URIs; name them with NAME=URI`,
-          );
+    const owner = new Map<string, HypervisorPort>();
+    const claim = (name: string, p: HypervisorPort) => {
+      if (owner.has(name) && owner.get(name) !== p) {
+        throw new HypervisorError(
+          'invalid',
+          `host name "${name}" is used by two URIs; name them with NAME=URI`,
+        );
+      }
+      owner.set(name, p);
+    };
+    lists.forEach((r, i) => {
+      const p = this.ports[i];
+      if (r.status === 'fulfilled') {
+        this.failing.delete(p);
+        this.listed.set(
+          p,
+          r.value.map((h) => h.name),
+        );
+        for (const h of r.value) {
+          claim(h.name, p);
+          hosts.push(h);
         }
-        this.owner.set(h.name, this.ports[i]);
-        hosts.push(h);
+      } else {
+        const was = this.failing.get(p);
+        this.failing.set(p, { sinceMs: was?.sinceMs ?? Date.now(), error: text(r.reason) });
+        // Its hosts stay routed to it: calls name the real cause (unreachable) and a
+        // reconnecting member's heartbeat can bring it back.
+        for (const name of this.namesOf(p)) if (!owner.has(name)) owner.set(name, p);
       }
     });
+    this.owner = owner;
     return hosts;
+  }
+
+  /** Every member's hosts, reachable or not (the last known names while down). */
+  reachability(): HostReachability[] {
+    return this.ports.flatMap((p) => {
+      const state =
+        p instanceof ReconnectingPort ? p.state() : { up: !this.failing.has(p), ...this.failing.get(p) };
+      return this.namesOf(p).map((host) => ({
+        host,
+        uri: p.uri,
+        up: state.up,
+        ...(state.sinceMs !== undefined ? { sinceMs: state.sinceMs } : {}),
+        ...(!state.up && state.error !== undefined ? { error: state.error } : {}),
+      }));
+    });
   }
 
   private async portOf(host: string): Promise<HypervisorPort> {
@@ -138,14 +174,24 @@ export class MultiHypervisor implements HypervisorPort {
     return p;
   }
 
-  private async byHost<K extends HostMethod>(method: K, host: string, ...rest: unknown[]): Promise<never> {
-    const p = await this.portOf(host);
-    return (p[method] as (...a: unknown[]) => Promise<never>).call(p, host, ...rest);
+  /**
+   * Calls `method` on the host's port — in the same turn when the host is known, so the
+   * member's deadline starts with the call (a busy event loop cannot delay it).
+   */
+  private route(host: string, method: keyof HypervisorPort, first: unknown, rest: unknown[]): Promise<never> {
+    const run = (p: HypervisorPort) =>
+      (p[method] as (...a: unknown[]) => Promise<never>).call(p, first, ...rest);
+    if (this.closed) return Promise.reject(new HypervisorError('unreachable', `${this.uri}: port is closed`));
+    const known = this.owner.get(host);
+    return known ? run(known) : this.portOf(host).then(run);
   }
 
-  private async byVm(method: keyof HypervisorPort, ref: VmRef, ...rest: unknown[]): Promise<never> {
-    const p = await this.portOf(ref.host);
-    return (p[method] as (...a: unknown[]) => Promise<never>).call(p, ref, ...rest);
+  private byHost<K extends HostMethod>(method: K, host: string, ...rest: unknown[]): Promise<never> {
+    return this.route(host, method, host, rest);
+  }
+
+  private byVm(method: keyof HypervisorPort, ref: VmRef, ...rest: unknown[]): Promise<never> {
+    return this.route(ref.host, method, ref, rest);
   }
 
   getHostInfo: HypervisorPort['getHostInfo'] = (host, opts) => this.byHost('getHostInfo', host, opts);
@@ -183,6 +229,7 @@ export class MultiHypervisor implements HypervisorPort {
   };
 
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.allSettled(this.ports.map((p) => p.close()));
   }
 }

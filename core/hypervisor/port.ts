@@ -229,6 +229,18 @@ export interface MigrationResult {
   iterations?: number;
 }
 
+/** Whether a host's connection is up (ports that aggregate reconnecting URIs: connect.ts). */
+export interface HostReachability {
+  /** The host's name (while its URI was never connected: the name the URI implies). */
+  host: string;
+  uri: string;
+  up: boolean;
+  /** When it last went up or down (ms since the epoch), when known. */
+  sinceMs?: number;
+  /** While down: why. */
+  error?: string;
+}
+
 export interface HypervisorPort {
   /** URI this port was opened with. */
   readonly uri: string;
@@ -291,4 +303,11 @@ export interface HypervisorPort {
    * its name.
    */
   define?(host: string, definition: string, opts?: CallOptions): Promise<string>;
+
+  // ---- Optional, on ports that aggregate URIs (connect.ts) --------------------------------
+  /**
+   * Every host of every URI, reachable or not: `listHosts` lists only the reachable ones,
+   * so a caller that must hold the others (the autoscaler) reads them here.
+   */
+  reachability?(): HostReachability[];
 }

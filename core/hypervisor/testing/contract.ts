@@ -152,6 +152,20 @@ export function describeHypervisorContract(name: string, setup: () => Promise<Co
         for (const s of Object.values(info.cpuSecondsByMode ?? {})) expect(s).toBeGreaterThanOrEqual(0);
       });
 
+      it('reachability, where the port reports it, names every listed host up and no other down', async () => {
+        if (!port.reachability) return; // optional: ports that aggregate URIs (connect.ts)
+        const listed = (await port.listHosts()).map((h) => h.name).sort();
+        const reach = port.reachability();
+        expect(
+          reach
+            .filter((r) => r.up)
+            .map((r) => r.host)
+            .sort(),
+        ).toEqual(listed);
+        expect(reach.filter((r) => !r.up)).toEqual([]);
+        for (const r of reach) expect(r.uri.length).toBeGreaterThan(0);
+      });
+
       it('rejects not_found for an unknown host', async () => {
         await expectHypervisorError(port.getHostInfo('contract-no-such-host'), 'not_found');
         await expectHypervisorError(port.listVms('contract-no-such-host'), 'not_found');
