@@ -4,6 +4,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { LevelMetrics } from './level-metrics';
 import { registerSelfMetrics } from '../../core/metrics/self-metrics';
+import type { HostReachability } from '../../core/hypervisor/port';
 
 /** Series the live view (api/ui.ts) reads back from Prometheus. */
 export const VM_POINTS_METRIC = 'vmpilot_vm_points';
@@ -66,6 +67,19 @@ export class ServiceMetrics {
     registers: [this.registry],
     // Read when scraped: a leader that was paused past its lease never shows a stale 1.
     collect: (): void => this.leader.set(this.leaderNow() ? 1 : 0),
+  });
+  /** Each hypervisor host's connection state, read at each scrape (run.ts sets it). */
+  hypervisorReachability: () => HostReachability[] = () => [];
+  readonly hypervisorUp: Gauge<'host'> = new Gauge({
+    name: 'vmpilot_autoscaler_hypervisor_up',
+    help: "1 while the autoscaler's connection to the host's hypervisor is up; 0 while it is unreachable (held, reconnecting in the background).",
+    labelNames: ['host'] as const,
+    registers: [this.registry],
+    // Read when scraped: a reconnect shows at once, not at the next round.
+    collect: (): void => {
+      this.hypervisorUp.reset();
+      for (const h of this.hypervisorReachability()) this.hypervisorUp.set({ host: h.host }, h.up ? 1 : 0);
+    },
   });
   readonly dryRun = new Gauge({
     name: 'vmpilot_autoscaler_dry_run',

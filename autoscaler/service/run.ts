@@ -34,6 +34,7 @@ import { PrometheusSource } from '../sources/prometheus';
 import type { MetricsSource } from '../sources/source';
 import { MIGRATION_REMAINING_METRIC, ServiceMetrics, VM_POINTS_METRIC } from './metrics';
 import { AutoscalerService, type RoundReport } from './service';
+import { warnIfNoneReachable } from './reachability';
 
 export interface RunningAutoscaler {
   service: AutoscalerService;
@@ -152,14 +153,20 @@ export async function startAutoscaler(
   const fileJournal = opened;
   if (fileJournal) cleanups.push(async () => fileJournal.close());
   try {
+    // A URI that cannot be connected does not stop the service: its hosts are held and it
+    // is reconnected in the background (README "Unreachable hypervisors").
     const port =
       opts.port ??
       (await connectHypervisors(cfg.hypervisors, {
         defaultTimeoutMs: callTimeoutMs,
         speed: cfg.simulatorSpeed,
+        reconnect: { connectTimeoutMs: callTimeoutMs },
+        logger: log,
       }));
     if (!opts.port) cleanups.push(() => port.close());
     const metrics = new ServiceMetrics();
+    metrics.hypervisorReachability = () => port.reachability?.() ?? [];
+    warnIfNoneReachable(port, log);
     const ha = cfg.leader
       ? await openHa({
           leader: cfg.leader,

@@ -28,6 +28,7 @@ import {
 } from '../sources/source';
 import { enrichSnapshot } from './enrich';
 import { historyFromJournal } from './history';
+import { unreachableHeld } from './reachability';
 import type { ServiceMetrics } from './metrics';
 import type { ProfileStore } from './profile-store';
 import type { AlertInbox, ReceiveResult } from '../alerts/inbox';
@@ -279,7 +280,9 @@ export class AutoscalerService {
       const hosts = await this.o.port.listHosts({
         timeoutMs: this.o.config.applier.callTimeoutSeconds * 1000,
       });
-      this.knownHosts = hosts.map((h) => h.name);
+      // Plus the hosts of URIs that cannot be reached now (held in planRound).
+      const down = unreachableHeld(this.o.port).map((h) => h.host);
+      this.knownHosts = [...new Set([...hosts.map((h) => h.name), ...down])];
     } catch (e) {
       this.o.log.warn({ err: text(e) }, 'cannot list hypervisor hosts; using the last known list');
     }
@@ -336,7 +339,7 @@ export class AutoscalerService {
     }
     observation = this.gate.check(observation);
     for (const w of observation.warnings ?? []) this.o.log.warn(w);
-    const held = [...observation.held];
+    const held = [...observation.held, ...unreachableHeld(this.o.port)];
     const seen = new Set(observation.snapshot.hosts.map((h) => h.name));
     for (const h of hosts)
       if (!seen.has(h))
