@@ -1,15 +1,28 @@
 // Data the browser test page feeds the panel: what Grafana would hand it from Prometheus
-// (vmpilot_vm_points series) and from the events API through a JSON data source.
-import { FieldType, createDataFrame, dateTime, type DataFrame, type TimeRange } from '@grafana/data';
+// (vmpilot_vm_points, the VMs' memory, priority and service level series) and from the
+// events API through a JSON data source.
+import { FieldType, createDataFrame, dateTime, type DataFrame, type FieldConfig, type TimeRange } from '@grafana/data';
 
 export const T0 = Date.parse('2026-11-24T00:00:00Z');
 const iso = (s: number) => new Date(T0 + s * 1000).toISOString();
 
-function series(host: string, domain: string, resource: string, value: number): DataFrame {
+function series(host: string, domain: string, resource: string, value: number, config: FieldConfig = {}): DataFrame {
   return createDataFrame({
+    refId: 'points',
     fields: [
       { name: 'Time', type: FieldType.time, values: [T0] },
-      { name: 'Value', type: FieldType.number, values: [value], labels: { host, domain, resource } },
+      { name: 'Value', type: FieldType.number, values: [value], labels: { host, domain, resource }, config },
+    ],
+  });
+}
+
+/** A per-VM series of another query (memory, priority, service level), by refId. */
+function vmSeries(refId: string, labels: Record<string, string>, value: number): DataFrame {
+  return createDataFrame({
+    refId,
+    fields: [
+      { name: 'Time', type: FieldType.time, values: [T0] },
+      { name: 'Value', type: FieldType.number, values: [value], labels },
     ],
   });
 }
@@ -21,11 +34,35 @@ const POINTS: Array<[string, string, number, number, number, number]> = [
   ['kvm-b', 'batch1', 5, 2, 0, 0],
 ];
 
-export const pointsFrames: DataFrame[] = POINTS.flatMap(([host, vm, cpu, mem, disk, net]) => [
-  series(host, vm, 'cpu', cpu),
-  series(host, vm, 'mem', mem),
-  series(host, vm, 'disk', disk),
-  series(host, vm, 'net', net),
+/** The points as Grafana hands them after applying the panel's field config (`config`). */
+export function pointsWith(config: FieldConfig = {}): DataFrame[] {
+  return POINTS.flatMap(([host, vm, cpu, mem, disk, net]) => [
+    series(host, vm, 'cpu', cpu, config),
+    series(host, vm, 'mem', mem, config),
+    series(host, vm, 'disk', disk, config),
+    series(host, vm, 'net', net, config),
+  ]);
+}
+
+export const pointsFrames: DataFrame[] = pointsWith();
+
+/**
+ * vmpilot_vm_priority{host,domain,class} (value: weight): deliberately not the points'
+ * order, so sorting by priority changes the rows (web2, batch1, db1, web1).
+ */
+export const PRIORITIES: Record<string, [string, number]> = {
+  db1: ['normal', 1],
+  web1: ['low', 0.5],
+  web2: ['critical', 1],
+  batch1: ['high', 2],
+};
+/** vmpilot_vm_service_level{host,domain}; web2 has no SLI. */
+export const SERVICE_LEVELS: Record<string, number> = { db1: 0.8, web1: 0.3, batch1: 0.31 };
+
+export const vmFrames: DataFrame[] = POINTS.flatMap(([host, vm]) => [
+  vmSeries('priority', { host, domain: vm, class: PRIORITIES[vm][0] }, PRIORITIES[vm][1]),
+  vmSeries('memory', { host, domain: vm }, 2 ** 30),
+  ...(SERVICE_LEVELS[vm] !== undefined ? [vmSeries('serviceLevel', { host, domain: vm }, SERVICE_LEVELS[vm])] : []),
 ]);
 
 const events = [

@@ -5,15 +5,18 @@ import { createRoot } from 'react-dom/client';
 import { LoadingState, ThemeContext, createTheme, type DataFrame } from '@grafana/data';
 import { VmpilotPanel } from '../../src/components/VmpilotPanel';
 import { DEFAULT_OPTIONS, type VmpilotOptions } from '../../src/types';
-import { eventsFrames, pointsFrames, timeRange } from './fixtures';
+import { ThresholdsMode } from '@grafana/data';
+import { eventsFrames, pointsFrames, pointsWith, timeRange, vmFrames } from './fixtures';
 
 (window as unknown as { __grafana_public_path__: string }).__grafana_public_path__ = '/';
 
 interface Case {
   id: string;
   mode: 'light' | 'dark';
-  options: Pick<VmpilotOptions, 'view' | 'hosts' | 'colorScheme'>;
+  options: Pick<VmpilotOptions, 'view' | 'hosts' | 'colorScheme'> & Partial<VmpilotOptions>;
   series: DataFrame[];
+  /** Panel height (default 220). */
+  height?: number;
 }
 
 const cases: Case[] = [
@@ -21,7 +24,52 @@ const cases: Case[] = [
     id: 'points-light',
     mode: 'light',
     options: { view: 'points', hosts: '', colorScheme: 'classic' },
-    series: pointsFrames,
+    series: [...pointsFrames, ...vmFrames],
+  },
+  {
+    id: 'points-priority',
+    mode: 'dark',
+    options: { view: 'points', hosts: '', colorScheme: 'classic', sortBy: 'priority' },
+    series: [...pointsFrames, ...vmFrames],
+  },
+  {
+    // The field config as Grafana applies it to the fields: unit, decimals, max.
+    id: 'points-fieldconfig',
+    mode: 'light',
+    options: { view: 'points', hosts: '', colorScheme: 'classic' },
+    series: pointsWith({ unit: 'percent', decimals: 0, max: 200 }),
+  },
+  {
+    id: 'cluster-points',
+    mode: 'dark',
+    options: { view: 'cluster', hosts: '', colorScheme: 'classic' },
+    series: [...pointsFrames, ...vmFrames],
+    height: 300,
+  },
+  {
+    id: 'cluster-thresholds',
+    mode: 'light',
+    options: { view: 'cluster', hosts: '', colorScheme: 'classic' },
+    series: [
+      ...pointsWith({
+        thresholds: {
+          mode: ThresholdsMode.Absolute,
+          steps: [
+            { value: -Infinity, color: 'blue' },
+            { value: 50, color: 'purple' },
+          ],
+        },
+      }),
+      ...vmFrames,
+    ],
+    height: 300,
+  },
+  {
+    id: 'cluster-service-level',
+    mode: 'dark',
+    options: { view: 'cluster', hosts: '', colorScheme: 'classic', clusterColor: 'serviceLevel' },
+    series: [...pointsFrames, ...vmFrames],
+    height: 300,
   },
   {
     id: 'points-dark',
@@ -59,7 +107,12 @@ function App() {
           <ThemeContext.Provider key={c.id} value={theme}>
             <section
               data-case={c.id}
-              style={{ background: theme.colors.background.primary, padding: 8, width: 640, height: 240 }}
+              style={{
+                background: theme.colors.background.primary,
+                padding: 8,
+                width: 640,
+                height: (c.height ?? 220) + 20,
+              }}
             >
               <VmpilotPanel
                 id={1}
@@ -68,7 +121,7 @@ function App() {
                 timeZone="utc"
                 fieldConfig={{ defaults: {}, overrides: [] }}
                 width={620}
-                height={220}
+                height={c.height ?? 220}
                 timeRange={timeRange}
               />
             </section>

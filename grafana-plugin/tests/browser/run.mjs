@@ -40,7 +40,7 @@ const browser = await launchChromium().catch(async (e) => {
   throw e;
 });
 try {
-  const page = await browser.newPage({ viewport: { width: 700, height: 1700 } });
+  const page = await browser.newPage({ viewport: { width: 700, height: 3000 } });
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(url, { timeout: 120_000 });
@@ -73,13 +73,149 @@ try {
     assert.equal(await cpu('points-dark'), '#0072B2'); // Okabe–Ito blue
     assert.notEqual(await cpu('points-light'), '#0072B2');
   });
+  /** A VizLegend's entries: [label, the colour of its series icon]. */
+  const legendOf = (id, testid) =>
+    inCase(id, `[data-testid="${testid}"] button`).evaluateAll((els) =>
+      els.map((b) => [
+        b.innerText.trim(),
+        getComputedStyle(b.parentElement.querySelector('[data-testid="series-icon"]')).backgroundColor,
+      ])
+    );
+  /** The cluster view's VMs: vm → [legend band, computed fill]. */
+  const clusterVms = (id) =>
+    inCase(id, '[data-testid="vmpilot-cluster-vm"]').evaluateAll((els) =>
+      Object.fromEntries(els.map((e) => [e.dataset.vm, [e.dataset.band, getComputedStyle(e).fill]]))
+    );
+  /** The page's one visible @grafana/ui tooltip (rendered in a portal, outside the panel). */
+  const tooltip = (testid) => page.locator(`[role="tooltip"] [data-testid="${testid}"]`);
+
+  await check('points: the priority column shows each VM’s class and weight (vmpilot_vm_priority)', async () => {
+    const shown = await inCase('points-light', '[data-testid="vmpilot-points-row"]').evaluateAll((els) =>
+      Object.fromEntries(
+        els.map((e) => [e.dataset.vm, e.querySelector('[data-testid="vmpilot-points-priority"]')?.textContent])
+      )
+    );
+    assert.deepEqual(shown, { db1: 'normal', web1: 'low ×0.5', web2: 'critical', batch1: 'high ×2' });
+  });
+  await check('points: sorted by priority — most important class first, not by points', async () => {
+    const vms = await inCase('points-priority', '[data-testid="vmpilot-points-row"]').evaluateAll((els) =>
+      els.map((e) => e.getAttribute('data-vm'))
+    );
+    assert.deepEqual(vms, ['web2', 'batch1', 'db1', 'web1']);
+  });
+  await check('points: the legend is Grafana’s VizLegend, one entry per resource in the bars’ colours', async () => {
+    const legend = await legendOf('points-light', 'vmpilot-legend');
+    assert.deepEqual(
+      legend.map(([label]) => label),
+      ['cpu', 'mem', 'disk', 'net']
+    );
+    const bars = await inCase('points-light', '[data-vm="db1"] rect[data-resource]').evaluateAll((els) =>
+      els.map((e) => getComputedStyle(e).fill)
+    );
+    assert.deepEqual(
+      legend.map(([, color]) => color),
+      bars
+    );
+  });
+  await check(
+    'points: hovering a row shows a Grafana tooltip with its points, priority and service level',
+    async () => {
+      await inCase(
+        'points-light',
+        '[data-testid="vmpilot-points-row"][data-vm="batch1"] rect[data-resource="cpu"]'
+      ).hover();
+      const tip = tooltip('vmpilot-points-tooltip');
+      await tip.waitFor({ timeout: 5000 });
+      const text = await tip.innerText();
+      assert.match(text, /batch1 on kvm-b/);
+      assert.match(text, /cpu 5\.0 · mem 2\.0 · disk 0\.0 · net 0\.0/);
+      assert.match(text, /total 7\.0 points/);
+      assert.match(text, /priority high ×2/);
+      assert.match(text, /service level 0\.31/);
+      await page.mouse.move(0, 0);
+      await tip.waitFor({ state: 'detached', timeout: 5000 });
+    }
+  );
+  await check('points: the field config’s unit, decimals and max (a full bar) are followed', async () => {
+    const totals = await inCase('points-fieldconfig', '[data-testid="vmpilot-points-total"]').evaluateAll((els) =>
+      els.map((e) => e.textContent)
+    );
+    assert.deepEqual(totals, ['90%', '60%', '22%', '7%']);
+    const cpu = (id) => inCase(id, '[data-vm="db1"] rect[data-resource="cpu"]').getAttribute('width');
+    // Without max the largest VM (90) fills the bar; with max 200 the same bar is 90/200 of it.
+    const ratio = Number(await cpu('points-fieldconfig')) / Number(await cpu('points-light'));
+    assert.ok(Math.abs(ratio - 90 / 200) < 0.01, `ratio ${ratio}`);
+  });
+  await check('cluster: VMs coloured by the default thresholds, legend (VizLegend) in the same colours', async () => {
+    const vms = await clusterVms('cluster-points');
+    assert.deepEqual(Object.fromEntries(Object.entries(vms).map(([vm, [band]]) => [vm, band])), {
+      db1: '3',
+      batch1: '0',
+      web1: '3',
+      web2: '1',
+    });
+    const legend = await legendOf('cluster-points', 'vmpilot-cluster-legend');
+    assert.deepEqual(
+      legend.map(([label]) => label),
+      ['points < 10', '10–25', '25–50', '≥ 50']
+    );
+    for (const [vm, [band, fill]] of Object.entries(vms)) {
+      assert.equal(fill, legend[Number(band)][1], `${vm} in band ${band}`);
+    }
+  });
+  await check('cluster: thresholds from the field config change the colours and the legend', async () => {
+    const vms = await clusterVms('cluster-thresholds');
+    assert.deepEqual(Object.fromEntries(Object.entries(vms).map(([vm, [band]]) => [vm, band])), {
+      db1: '1',
+      batch1: '0',
+      web1: '1',
+      web2: '0',
+    });
+    const legend = await legendOf('cluster-thresholds', 'vmpilot-cluster-legend');
+    assert.deepEqual(
+      legend.map(([label]) => label),
+      ['points < 50', '≥ 50']
+    );
+    assert.equal(vms.db1[1], legend[1][1]);
+    assert.equal(vms.web2[1], legend[0][1]);
+    assert.notEqual(legend[0][1], legend[1][1]);
+  });
+  await check('cluster: coloured by service level — below the lowest tolerable, at or above, no SLI', async () => {
+    const vms = await clusterVms('cluster-service-level');
+    assert.deepEqual(Object.fromEntries(Object.entries(vms).map(([vm, [band]]) => [vm, band])), {
+      db1: 'ok',
+      batch1: 'below',
+      web1: 'below',
+      web2: 'none',
+    });
+    const legend = Object.fromEntries(await legendOf('cluster-service-level', 'vmpilot-cluster-legend'));
+    assert.deepEqual(Object.keys(legend), ['service level < 0.50', '≥ 0.50', 'no SLI']);
+    assert.equal(vms.web1[1], legend['service level < 0.50']);
+    assert.equal(vms.db1[1], legend['≥ 0.50']);
+    assert.equal(vms.web2[1], legend['no SLI']);
+    assert.equal(new Set(Object.values(legend)).size, 3);
+  });
+  await check('cluster: a VM’s tooltip and its events list show its priority', async () => {
+    await inCase('cluster-points', '[data-testid="vmpilot-cluster-vm"][data-vm="web2"]').hover();
+    const tip = tooltip('vmpilot-cluster-tooltip');
+    await tip.waitFor({ timeout: 5000 });
+    const text = await tip.innerText();
+    assert.match(text, /web2 on kvm-a, 1 GiB/);
+    assert.match(text, /priority critical/);
+    assert.match(text, /service level – \(no SLI\)/);
+    await inCase('cluster-points', '[data-testid="vmpilot-cluster-vm"][data-vm="batch1"]').click();
+    const list = inCase('cluster-points', '[data-testid="vmpilot-cluster-vm-events"]');
+    await list.waitFor({ timeout: 5000 });
+    assert.match(await list.innerText(), /batch1 \(priority high ×2\)/);
+    await page.mouse.move(0, 0);
+  });
   await check('events: a marker per event in its kind lane; hovering shows reason and before/after', async () => {
     const kinds = await inCase('events-light', '[data-testid="vmpilot-event"]').evaluateAll((els) =>
       els.map((e) => e.getAttribute('data-kind'))
     );
     assert.deepEqual(kinds, ['local', 'alert', 'global', 'global']);
     await inCase('events-light', '[data-id="m1"]').hover();
-    const tip = inCase('events-light', '[data-testid="vmpilot-event-tooltip"]');
+    const tip = tooltip('vmpilot-event-tooltip');
     await tip.waitFor({ timeout: 5000 });
     const text = await tip.innerText();
     assert.match(text, /kvm-b overloaded on cpu \(95 %\): move db1 → kvm-a/);
