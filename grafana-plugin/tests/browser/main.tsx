@@ -108,7 +108,9 @@ function App() {
             <section
               data-case={c.id}
               style={{
+                // As a Grafana panel: its background and text colour (HTML children inherit it).
                 background: theme.colors.background.primary,
+                color: theme.colors.text.primary,
                 padding: 8,
                 width: 640,
                 height: (c.height ?? 220) + 20,
