@@ -339,7 +339,9 @@ export class AutoscalerService {
     }
     observation = this.gate.check(observation);
     for (const w of observation.warnings ?? []) this.o.log.warn(w);
-    const held = [...observation.held, ...unreachableHeld(this.o.port)];
+    // Unreachable hypervisors first: the plan names a host by its first hold, and that
+    // cause says more than the exporter's "host down" it usually also brings.
+    const held = [...unreachableHeld(this.o.port), ...observation.held];
     const seen = new Set(observation.snapshot.hosts.map((h) => h.name));
     for (const h of hosts)
       if (!seen.has(h))
