@@ -7,6 +7,7 @@ import { parseHypervisorUri } from '../../core/hypervisor/connect';
 import { httpClientSchema } from '../../core/web/http-client';
 import { DEFAULT_JOURNAL_LIMITS } from '../journal/segments';
 import { leaderConfigSchema } from '../leader/config';
+import { DEFAULT_PLAUSIBILITY, type RateWindow } from '../sources/plausibility';
 import { failoverConfigSchema } from './failover';
 import { DEFAULT_QUERIES, QUERY_NAMES, type QueryName } from './queries';
 
@@ -115,6 +116,28 @@ export const serviceConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Margins of the plausibility gate (autoscaler/sources/plausibility.ts): a host whose
+     * numbers pass them is held as implausible_metrics. The CPU bound is cores × cpuMargin ×
+     * the rate() error factor 1 + counterSkewSeconds / (rate window − scrape interval).
+     */
+    plausibility: z
+      .object({
+        cpuMargin: z.number().min(1).max(10).default(DEFAULT_PLAUSIBILITY.cpuMargin),
+        /** Default: one scrape interval (Prometheus drops an answer later than scrape_timeout ≤ it). */
+        counterSkewSeconds: z.number().min(0).max(3600).optional(),
+        memoryMargin: z.number().min(1).max(10).default(DEFAULT_PLAUSIBILITY.memoryMargin),
+        ioMargin: z.number().min(1).max(1e6).default(DEFAULT_PLAUSIBILITY.ioMargin),
+        clockSkewSeconds: z.number().min(0).max(86400).default(DEFAULT_PLAUSIBILITY.clockSkewSeconds),
+        maxVcpus: z
+          .number()
+          .int()
+          .min(1)
+          .max(1 << 20)
+          .default(DEFAULT_PLAUSIBILITY.maxVcpus),
+      })
+      .strict()
+      .prefault({}),
     /** Per-VM overrides: workload kind and application SLIs. */
     vms: z.record(z.string(), vmOverrideSchema).default({}),
     /**
@@ -207,7 +230,33 @@ export function splitListen(addr: string): { host: string; port: number } {
   return { host: addr.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(addr.slice(i + 1)) };
 }
 
+const DURATION_UNIT_SECONDS: Record<string, number> = {
+  ms: 0.001,
+  s: 1,
+  m: 60,
+  h: 3600,
+  d: 86400,
+  w: 604800,
+  y: 31536000,
+};
+
+/** Seconds of a Prometheus duration (`1m30s`, `500ms`), as promDuration accepts it. */
+export function promDurationSeconds(d: string): number {
+  let total = 0;
+  for (const [, n, unit] of d.matchAll(/(\d+)(ms|s|m|h|d|w|y)/g))
+    total += Number(n) * DURATION_UNIT_SECONDS[unit];
+  return total;
+}
+
 /** The rate() window: configured, or 4 scrape intervals (Prometheus' rule of thumb). */
 export function rateWindowOf(cfg: ServiceConfig): string {
   return cfg.prometheus.rateWindow ?? `${Math.max(1, Math.round(cfg.prometheus.scrapeIntervalSeconds * 4))}s`;
+}
+
+/** How the metrics' rates are computed, for the plausibility gate's rate() error. */
+export function rateWindowFor(cfg: ServiceConfig): RateWindow {
+  return {
+    scrapeIntervalSeconds: cfg.prometheus.scrapeIntervalSeconds,
+    rateWindowSeconds: promDurationSeconds(rateWindowOf(cfg)),
+  };
 }

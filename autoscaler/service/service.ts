@@ -12,6 +12,7 @@ import type { ClusterSnapshot } from '../../core/model/snapshot';
 import type { PlannerConfig } from '../decision/config';
 import { Applier } from '../applier/applier';
 import type { LoadedConfig } from '../config/load';
+import { rateWindowFor } from '../config/schema';
 import { matchesVm } from '../decision/config';
 import { buildRoundView } from '../decision/points';
 import { priorityScore } from '../decision/restart';
@@ -118,10 +119,11 @@ export class AutoscalerService {
 
   private readonly strategy: Strategy;
   /** Every observation passes it before the planner sees it (autoscaler/sources/plausibility.ts). */
-  private readonly gate = new PlausibilityGate();
+  private readonly gate: PlausibilityGate;
 
   constructor(private readonly o: ServiceOptions) {
     this.clock = o.clock ?? Date.now;
+    this.gate = new PlausibilityGate(o.config.plausibility, rateWindowFor(o.config));
     this.strategy = o.strategy ?? vmpilotStrategy();
     const kept = o.pauseStore?.load();
     this.pausedFlag = o.config.paused || o.config.planner.paused || kept?.paused === true;

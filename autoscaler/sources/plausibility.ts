@@ -21,8 +21,17 @@ import {
 import type { Observation } from './source';
 
 export interface PlausibilityLimits {
-  /** CPU use may exceed the host's cores by this factor (counter jitter between scrapes). */
+  /**
+   * CPU use may exceed the host's cores by this factor before the rate() error is added
+   * (counter accounting; sources without rate() are judged by this alone).
+   */
   cpuMargin: number;
+  /**
+   * How far apart, at most, the moments two samples' counters were read can be from their
+   * timestamps' distance (seconds): the numerator of the rate() error (rateErrorFactor).
+   * Default (undefined): one scrape interval, Prometheus' scrape_timeout cap.
+   */
+  counterSkewSeconds?: number;
   /** Memory use may exceed the host's size by this factor. */
   memoryMargin: number;
   /** Disk and network rates may exceed the configured capacity by this factor (it is an estimate). */
@@ -40,6 +49,59 @@ export const DEFAULT_PLAUSIBILITY: PlausibilityLimits = {
   clockSkewSeconds: 30,
   maxVcpus: 4096,
 };
+
+/** How the CPU rates were computed: Prometheus' scrape interval and rate() window. */
+export interface RateWindow {
+  scrapeIntervalSeconds: number;
+  rateWindowSeconds: number;
+  /** See PlausibilityLimits.counterSkewSeconds. */
+  counterSkewSeconds?: number;
+}
+
+/**
+ * The most rate() over `rateWindowSeconds` can overstate a counter's true rate, as a factor.
+ *
+ * rate() takes the counter's increase between the first and last sample of the window and
+ * divides it by their timestamps' distance (the sampled span); its extrapolation to the
+ * window's edges only ever shrinks the result for a steadily growing counter (it extends by
+ * at most the distance to the edge, never past the window). So the result is too high only
+ * when the counter was read later, relative to its timestamp, at the last sample than at
+ * the first. A sample's timestamp is when Prometheus started the scrape; the exporter reads
+ * the counter after that, and an answer later than scrape_timeout (≤ the scrape interval)
+ * is dropped, so the skew between two samples is at most about one scrape interval. With
+ * every scrape of the window present the sampled span is at least window − one interval:
+ *
+ *   rate / true ≤ 1 + skew / (window − interval)
+ *
+ * e.g. 1 s scrapes with the default 4 s window: ≤ 1.33, × cpuMargin 1.05 = 1.4. Measured
+ * (`npm run bench -- rate-error`, saturated simulated hosts, real Prometheus, 183 points per
+ * phase; /work/notes/issue-17-b.md): rate/true at most 1.034 idle and with the demo's
+ * autoscaler beside the exporter (the simulator's 100 ms tick: 0.1 s / 3 s), 1.136 with two
+ * busy processes (reads up to 411 ms late: a skew of 0.51 s; 9 of 183 points above the
+ * old fixed ×1.05, which held saturated hosts as implausible). A scrape missing at the
+ * window's edge shortens the span (not covered: that scrape failed, the data is thin anyway).
+ */
+export function rateErrorFactor(w: RateWindow): number {
+  const skew = w.counterSkewSeconds ?? w.scrapeIntervalSeconds;
+  const span = Math.max(w.scrapeIntervalSeconds, w.rateWindowSeconds - w.scrapeIntervalSeconds);
+  return 1 + skew / span;
+}
+
+/** CPU use may reach the host's cores × this: the accounting margin × the rate() error. */
+export function cpuBoundFactor(
+  l: Pick<PlausibilityLimits, 'cpuMargin' | 'counterSkewSeconds'>,
+  rate?: RateWindow,
+): number {
+  const rateFactor = rate
+    ? rateErrorFactor({ ...rate, counterSkewSeconds: l.counterSkewSeconds ?? rate.counterSkewSeconds })
+    : 1;
+  return l.cpuMargin * rateFactor;
+}
+
+/** The limits with the CPU factor worked out once. */
+type Limits = PlausibilityLimits & { cpuFactor: number };
+
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /** The first reason a value cannot be true, or undefined. */
 type Check = string | undefined;
@@ -59,11 +121,11 @@ function usageCheck(
   what: string,
   u: ResourceVector,
   host: HostSnapshot,
-  l: PlausibilityLimits,
+  l: Limits,
   bounds: Record<Resource, number>,
 ): Check {
   const because: Record<Resource, string> = {
-    cpu: `${host.cpus} cores × ${l.cpuMargin}`,
+    cpu: `${host.cpus} cores × ${round3(l.cpuFactor)}`,
     mem: `host memory × ${l.memoryMargin}`,
     disk: `disk capacity × ${l.ioMargin}`,
     net: `network capacity × ${l.ioMargin}`,
@@ -75,7 +137,7 @@ function usageCheck(
   return undefined;
 }
 
-function hostCheck(h: HostSnapshot, l: PlausibilityLimits): Check {
+function hostCheck(h: HostSnapshot, l: Limits): Check {
   if (!Number.isInteger(h.cpus) || h.cpus < 1 || h.cpus > 1 << 20)
     return `host CPU count = ${h.cpus} (not a whole number ≥ 1)`;
   if (!Number.isFinite(h.capacity.mem) || h.capacity.mem <= 0)
@@ -94,16 +156,16 @@ function hostCheck(h: HostSnapshot, l: PlausibilityLimits): Check {
   return undefined;
 }
 
-function usageBounds(h: HostSnapshot, l: PlausibilityLimits): Record<Resource, number> {
+function usageBounds(h: HostSnapshot, l: Limits): Record<Resource, number> {
   return {
-    cpu: h.cpus * l.cpuMargin,
+    cpu: h.cpus * l.cpuFactor,
     mem: h.capacity.mem * l.memoryMargin,
     disk: h.capacity.disk * l.ioMargin,
     net: h.capacity.net * l.ioMargin,
   };
 }
 
-function vmCheck(v: VmSnapshot, h: HostSnapshot, l: PlausibilityLimits): Check {
+function vmCheck(v: VmSnapshot, h: HostSnapshot, l: Limits): Check {
   const w = `VM ${v.name}`;
   if (!Number.isInteger(v.vcpus) || v.vcpus < 1 || v.vcpus > l.maxVcpus)
     return `${w} vCPUs = ${v.vcpus} (not a whole number in 1..${l.maxVcpus})`;
@@ -138,10 +200,12 @@ function vmCheck(v: VmSnapshot, h: HostSnapshot, l: PlausibilityLimits): Check {
 export class PlausibilityGate {
   /** Last plausible demand of each VM (by name: it survives a migration), for VMs without samples. */
   private readonly lastDemand = new Map<string, ResourceVector>();
-  private readonly limits: PlausibilityLimits;
+  private readonly limits: Limits;
 
-  constructor(limits: Partial<PlausibilityLimits> = {}) {
-    this.limits = { ...DEFAULT_PLAUSIBILITY, ...limits };
+  /** `rate`: how the source's CPU rates were computed (none: no rate() error is allowed for). */
+  constructor(limits: Partial<PlausibilityLimits> = {}, rate?: RateWindow) {
+    const l = { ...DEFAULT_PLAUSIBILITY, ...limits };
+    this.limits = { ...l, cpuFactor: cpuBoundFactor(l, rate) };
   }
 
   /**
