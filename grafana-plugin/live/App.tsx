@@ -7,6 +7,7 @@ import React, { useEffect, useState } from 'react';
 import { css } from '@emotion/css';
 import { LoadingState, ThemeContext, createTheme, dateTime, type DataFrame, type PanelProps } from '@grafana/data';
 import { DEFAULT_OPTIONS, type VmpilotOptions } from '../src/types';
+import { GlobalStyles } from '@grafana/ui';
 import { readAll } from './data';
 
 type Panel = React.ComponentType<PanelProps<VmpilotOptions>>;
@@ -106,6 +107,8 @@ export function App({ Panel }: { Panel: Panel }) {
   const data = { series, state: LoadingState.Done, timeRange };
   return (
     <ThemeContext.Provider value={theme}>
+      {/* Grafana's own element styles, as in Grafana (e.g. the legends' buttons inherit the text colour). */}
+      <GlobalStyles />
       <div className={styles.page} data-testid="live-page" data-theme={mode}>
         <div className={styles.bar}>
           <h1 className={styles.title}>vmpilot — live</h1>

@@ -3,6 +3,7 @@
 import React from 'react';
 import { createRoot } from 'react-dom/client';
 import { LoadingState, ThemeContext, createTheme, type DataFrame } from '@grafana/data';
+import { GlobalStyles } from '@grafana/ui';
 import { VmpilotPanel } from '../../src/components/VmpilotPanel';
 import { DEFAULT_OPTIONS, type VmpilotOptions } from '../../src/types';
 import { ThresholdsMode } from '@grafana/data';
@@ -101,6 +102,10 @@ const cases: Case[] = [
 function App() {
   return (
     <div>
+      {/* Grafana's own element styles, as in Grafana (e.g. the legends' buttons inherit the text colour). */}
+      <ThemeContext.Provider value={createTheme({ colors: { mode: 'light' } })}>
+        <GlobalStyles />
+      </ThemeContext.Provider>
       {cases.map((c) => {
         const theme = createTheme({ colors: { mode: c.mode } });
         return (

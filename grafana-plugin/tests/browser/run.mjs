@@ -116,6 +116,11 @@ try {
       legend.map(([, color]) => color),
       bars
     );
+    // Readable in the dark theme: the labels take the panel's text colour (Grafana's global styles).
+    const [label, text] = await inCase('points-priority', '[data-testid="vmpilot-legend"] button').evaluateAll(
+      (els) => [getComputedStyle(els[0]).color, getComputedStyle(els[0].closest('[data-case]')).color]
+    );
+    assert.equal(label, text);
   });
   await check(
     'points: hovering a row shows a Grafana tooltip with its points, priority and service level',
