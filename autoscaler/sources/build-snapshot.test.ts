@@ -1,5 +1,4 @@
 import { buildSnapshot, type BuildInput } from './build-snapshot';
-import { describePromError } from './prometheus';
 
 const NOW = 1_000_000_000_000;
 const t = (i: number) => NOW - (2 - i) * 15000;
@@ -140,22 +139,5 @@ describe('buildSnapshot: memory readings of the footprint rule (core/model/footp
     const db1 = snapshot.vms.find((v) => v.name === 'db1')!;
     expect(db1.memoryUnusedBytes).toBeUndefined();
     expect(db1.memoryRssBytes).toBeUndefined();
-  });
-});
-
-describe('describePromError', () => {
-  it('turns prometheus-query plain-object rejections into one readable line', () => {
-    expect(
-      describePromError({
-        status: 'error',
-        errorType: 'network_error',
-        message: 'connect ECONNREFUSED 127.0.0.1:9179',
-        code: 'ECONNREFUSED',
-      }),
-    ).toBe('network_error: connect ECONNREFUSED 127.0.0.1:9179');
-    expect(
-      describePromError({ status: 'error', errorType: 'bad_data', error: 'parse error at char 5' }),
-    ).toBe('bad_data: parse error at char 5');
-    expect(describePromError(new Error('boom'))).toBe('boom');
   });
 });

@@ -1,7 +1,6 @@
 // Prometheus metrics source: one snapshot per round from instant and range queries (all in
-// parallel, each with a deadline). prometheus-query rejects with plain objects, not Errors:
-// every rejection is wrapped into a MetricsSourceError naming the query.
-import { PrometheusDriver, type QueryResult } from 'prometheus-query';
+// parallel, each with a deadline, read by prometheus-api.ts). Every failure is wrapped into a
+// MetricsSourceError naming the query.
 import { withDeadline } from '../../core/hypervisor/errors';
 import type { HttpClientOptions } from '../../core/web/http-client';
 import { DEFAULT_STALE_INTERVALS } from '../../core/model/staleness';
@@ -10,17 +9,14 @@ import {
   buildSnapshot,
   type BuildInput,
   type InstantName,
-  type InstantSample,
   type Labels,
   type RangeName,
   type RangeSeries,
   type VmOverride,
 } from './build-snapshot';
 import { InstanceMap } from './instance-map';
+import { PrometheusApi } from './prometheus-api';
 import { MetricsSourceError, TooManySeriesError, type MetricsSource, type Observation } from './source';
-
-/** Largest answer read from Prometheus (axios stops reading beyond it): memory stays bounded. */
-export const MAX_RESPONSE_BYTES = 64 * 2 ** 20;
 
 export interface PrometheusSourceOptions {
   url: string;
@@ -84,108 +80,13 @@ const ESSENTIAL = new Set<string>([
   'vmMemory',
 ]);
 
-/** Describes whatever prometheus-query rejected with (axios error object, API error, Error). */
-export function describePromError(e: unknown): string {
-  if (e instanceof Error) return e.message;
-  if (e && typeof e === 'object') {
-    const o = e as Record<string, unknown>;
-    const parts: string[] = [];
-    for (const v of [o.errorType, o.error, o.message, o.code]) {
-      // Skip repeats ("connect ECONNREFUSED …" already names the code) and empty values.
-      if (
-        (typeof v === 'string' || typeof v === 'number') &&
-        String(v) !== '' &&
-        !parts.some((p) => p.includes(String(v)))
-      ) {
-        parts.push(String(v));
-      }
-    }
-    if (parts.length) return parts.join(': ');
-    try {
-      return JSON.stringify(e);
-    } catch {
-      return String(e);
-    }
-  }
-  return String(e);
-}
-
-function labelsOf(metric: unknown): Labels {
-  const l = (metric as { labels?: Record<string, unknown> } | undefined)?.labels ?? {};
-  return Object.fromEntries(Object.entries(l).map(([k, v]) => [k, String(v)]));
-}
-
-/** An answer of the wrong shape (a broken proxy, a fake server): said plainly, not as a TypeError. */
-class MalformedAnswer extends Error {}
-
-function rowsOf<T>(r: QueryResult, field: 'value' | 'values'): T[] {
-  const rows: unknown = (r as { result?: unknown } | undefined)?.result;
-  if (!Array.isArray(rows)) throw new MalformedAnswer('malformed answer: the result is not a list of series');
-  for (const row of rows as unknown[]) {
-    const v = (row as Record<string, unknown> | null)?.[field];
-    const ok =
-      field === 'value'
-        ? typeof v === 'object' && v !== null && (v as { time?: unknown }).time instanceof Date
-        : Array.isArray(v) && v.every((p) => (p as { time?: unknown } | null)?.time instanceof Date);
-    if (!ok)
-      throw new MalformedAnswer(
-        `malformed answer: a series without ${field === 'value' ? 'a sample' : 'a list of samples'}`,
-      );
-  }
-  return rows as T[];
-}
-
-function toInstant(r: QueryResult): InstantSample[] {
-  const rows = rowsOf<{ metric: unknown; value: { time: Date; value: number } }>(r, 'value');
-  return rows.map((row) => ({
-    labels: labelsOf(row.metric),
-    value: Number(row.value.value),
-    timeMs: row.value.time.getTime(),
-  }));
-}
-
-function toRange(r: QueryResult): RangeSeries[] {
-  const rows = rowsOf<{ metric: unknown; values: { time: Date; value: number }[] }>(r, 'values');
-  return rows.map((row) => ({
-    labels: labelsOf(row.metric),
-    points: row.values.map((v) => [v.time.getTime(), Number(v.value)] as [number, number]),
-  }));
-}
-
 export class PrometheusSource implements MetricsSource {
-  private readonly driver: PrometheusDriver;
+  private readonly api: PrometheusApi;
   private readonly instances: InstanceMap | undefined;
 
   constructor(private readonly o: PrometheusSourceOptions) {
     this.instances = o.exporters ? new InstanceMap(o.exporters) : undefined;
-    this.driver = new PrometheusDriver({
-      endpoint: o.url.replace(/\/+$/, ''),
-      baseURL: '/api/v1',
-      ...(o.http?.auth ? { auth: o.http.auth } : {}),
-      ...(o.http?.headers ? { headers: o.http.headers } : {}),
-      timeout: o.timeoutMs,
-      requestInterceptor: {
-        onFulfilled: (c) => {
-          if (o.http?.httpsAgent) c.httpsAgent = o.http.httpsAgent;
-          c.maxContentLength = MAX_RESPONSE_BYTES;
-          return c;
-        },
-      },
-      // prometheus-query turns an HTTP error without a Prometheus body (a 401 from a
-      // Prometheus behind --web.config.file) into "unexpected client error": say what it was.
-      responseInterceptor: {
-        onFulfilled: (r) => r,
-        onRejected: (e: { response?: { status?: number } }) => {
-          const status = e?.response?.status;
-          if (status === 401 || status === 403)
-            return Promise.reject({
-              message: `HTTP ${status} from Prometheus (check prometheus.http credentials)`,
-              code: `HTTP_${status}`,
-            });
-          return Promise.reject(e);
-        },
-      },
-    });
+    this.api = new PrometheusApi({ url: o.url, timeoutMs: o.timeoutMs, ...(o.http ? { http: o.http } : {}) });
   }
 
   /** Refuses a result with more series than configured, naming the query. */
@@ -203,12 +104,7 @@ export class PrometheusSource implements MetricsSource {
       return await withDeadline(`PromQL ${name}`, this.o.timeoutMs + 500, work());
     } catch (e) {
       if (e instanceof TooManySeriesError) throw e;
-      // prometheus-query reads the answer itself: a body of the wrong shape surfaces as a
-      // TypeError ("data.result.map is not a function"), which tells an operator nothing.
-      const why =
-        e instanceof TypeError || e instanceof SyntaxError
-          ? 'malformed answer: not a Prometheus query result'
-          : describePromError(e);
+      const why = e instanceof Error ? e.message : String(e);
       throw new MetricsSourceError(`Prometheus at ${this.o.url}: query ${name} (${promql}) failed: ${why}`, {
         cause: e,
       });
@@ -228,7 +124,7 @@ export class PrometheusSource implements MetricsSource {
   ): Promise<RangeSeries[]> {
     const timeout = `${Math.max(1, Math.floor(this.o.timeoutMs / 1000))}s`;
     return this.run(name, promql, async () =>
-      this.bounded(name, toRange(await this.driver.rangeQuery(promql, startMs, endMs, stepS, timeout))),
+      this.bounded(name, await this.api.range(promql, startMs, endMs, stepS, timeout)),
     );
   }
 
@@ -246,7 +142,7 @@ export class PrometheusSource implements MetricsSource {
     for (const name of INSTANT) {
       const q = expandQuery(this.o.queries[name], { window });
       const done = this.run(name, q, async () =>
-        this.bounded(name, hostsOf(name, toInstant(await this.driver.instantQuery(q, now, timeout)))),
+        this.bounded(name, hostsOf(name, await this.api.instant(q, now, timeout))),
       ).then((r) => {
         instant[name] = r;
       });
@@ -255,10 +151,7 @@ export class PrometheusSource implements MetricsSource {
     for (const name of RANGE) {
       const q = expandQuery(this.o.queries[name], { window });
       const done = this.run(name, q, async () =>
-        this.bounded(
-          name,
-          hostsOf(name, toRange(await this.driver.rangeQuery(q, start, now, step, timeout))),
-        ),
+        this.bounded(name, hostsOf(name, await this.api.range(q, start, now, step, timeout))),
       ).then((r) => {
         range[name] = r;
       });
@@ -281,8 +174,8 @@ export class PrometheusSource implements MetricsSource {
         const one = async (q: string | undefined, what: string) => {
           if (!q) return undefined;
           const promql = expandQuery(q, { window, vm });
-          const r = await this.run(`${what} of ${vm}`, promql, async () =>
-            toInstant(await this.driver.instantQuery(promql, now, timeout)),
+          const r = await this.run(`${what} of ${vm}`, promql, () =>
+            this.api.instant(promql, now, timeout),
           ).catch(() => null);
           const first = r ? r[0] : undefined;
           return first?.value;

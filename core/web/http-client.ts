@@ -57,7 +57,7 @@ export const httpClientSchema = z
 
 export type HttpClientConfig = z.output<typeof httpClientSchema>;
 
-/** What an axios-based client (prometheus-query) takes. */
+/** What the axios-based Prometheus client (autoscaler/sources/prometheus-api.ts) takes. */
 export interface HttpClientOptions {
   auth?: { username: string; password: string };
   headers?: Record<string, string>;

@@ -1,7 +1,7 @@
 // Issue 12 item 2: the simulated cluster's snapshot — what vmpilot's planner and the
 // baselines see in every simulation — has no field production's snapshot lacks. Production's
 // fields are what the Prometheus builder emits on input carrying every metric it reads, plus
-// what the service adds from the hypervisor (AutoscalerService.enrich: free memory, current
+// what the service adds from the hypervisor (autoscaler/service/enrich.ts: free memory, current
 // allocations, vCPU limits) and from Alertmanager (alerted).
 import { openSim } from '../../core/sim/adapter';
 import { buildSnapshot, type BuildInput } from '../../autoscaler/sources/build-snapshot';
@@ -52,7 +52,7 @@ function productionPaths(): Set<string> {
     vms: { vm: { workload: 'web', sli: { value: 1, target: 1, higherIsBetter: false } } },
   };
   const p = paths(buildSnapshot(input).snapshot);
-  // AutoscalerService.enrich (autoscaler/service/service.ts) and the Alertmanager route.
+  // The hypervisor read-back (autoscaler/service/enrich.ts) and the Alertmanager route.
   for (const extra of [
     'hosts[].memoryFreeBytes',
     'hosts[].alerted',
