@@ -25,7 +25,7 @@ function frameOf(rows: object[]) {
 }
 
 // Exhaustive by construction: the compiler rejects a missing or an extra key.
-const KINDS: Record<TuningEvent['kind'], true> = { local: true, global: true, alert: true };
+const KINDS: Record<TuningEvent['kind'], true> = { local: true, global: true, alert: true, operator: true };
 const RESULTS: Record<TuningEvent['result'], true> = {
   planned: true,
   started: true,
@@ -113,7 +113,7 @@ describe('tuning event types and schema', () => {
     }
     expect(schemaError(SCHEMA, { ...valid[0], addedLater: { x: 1 } })).toBeNull();
     expect(invalid.map(([, ev]) => schemaError(SCHEMA, ev))).toEqual([
-      '$.kind: not one of "local", "global", "alert"',
+      '$.kind: not one of "local", "global", "alert", "operator"',
       '$.result: not one of "planned", "started", "completed", "failed", "skipped", "dry-run"',
       '$.phases[0].phase: not one of "planned", "started", "completed", "failed"',
       '$.reason: matches none of its 2 alternatives',
