@@ -62,6 +62,8 @@ const hostCapacitySchema = z
     diskBytesPerSecond: z.number().positive().optional(),
     netBytesPerSecond: z.number().positive().optional(),
     maintenance: z.boolean().optional(),
+    /** Leave the host alone (issue 14): neither a migration source nor a destination, no tuning. */
+    ignored: z.boolean().optional(),
   })
   .strict();
 
@@ -101,7 +103,7 @@ export const serviceConfigSchema = z
       })
       .strict()
       .prefault({}),
-    /** Host capacities Prometheus cannot tell (disk and network bandwidth), and maintenance. */
+    /** Host capacities Prometheus cannot tell (disk and network bandwidth), maintenance, ignored hosts. */
     capacity: z
       .object({
         diskBytesPerSecond: z

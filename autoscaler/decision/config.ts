@@ -3,6 +3,7 @@
 // service-level parameters. Every key has a default, so `defaultPlannerConfig()` is a
 // complete, valid config; the service embeds this schema as the `planner:` section.
 import { z } from 'zod';
+import { cronError, timezoneError } from '../../core/model/migration-window';
 import { PRECOPY_DEFAULTS } from '../../core/model/precopy';
 import { PRIORITY_CLASSES } from '../../core/model/priority';
 import { DEFAULT_STALE_INTERVALS } from '../../core/model/staleness';
@@ -12,6 +13,15 @@ const nonNegative = z.number().min(0);
 
 /** A VM name or a glob over names (`*` any run of characters, `?` one character). */
 const vmPattern = z.string().min(1);
+
+/** A host name as the hypervisors report it. */
+const hostName = z.string().regex(/^[A-Za-z0-9._-]+$/, 'expected a host name (letters, digits, . _ -)');
+
+/** A five-field cron expression (core/model/migration-window.ts). */
+const cronExpression = z.string().superRefine((s, ctx) => {
+  const e = cronError(s);
+  if (e) ctx.addIssue({ code: 'custom', message: `bad cron expression ${e}` });
+});
 
 const rangeSchema = z
   .object({ min: nonNegative.optional(), max: nonNegative.optional() })
@@ -116,6 +126,39 @@ export const plannerConfigSchema = z
     antiAffinity: z.array(z.object({ vms: z.array(vmPattern).min(2) }).strict()).default([]),
     /** Hosts in maintenance: evacuated, never a destination (as well as hosts flagged in the snapshot). */
     maintenanceHosts: z.array(z.string().min(1)).default([]),
+    /**
+     * Operator constraints (issue 14; one definition: decision/constraints.ts). Hosts left
+     * alone: neither a migration source nor a destination, no tuning — unlike maintenance,
+     * nothing is drained (as well as hosts flagged in the snapshot, `capacity.hosts.<name>.ignored`).
+     */
+    ignoredHosts: z.array(hostName).default([]),
+    /** VMs never migrated or re-tuned (names or globs; a domain's metadata may also exclude one). */
+    exclude: z.array(vmPattern).default([]),
+    /**
+     * VMs that may run only on the listed hosts (the first matching entry wins over the pin set
+     * in the domain's metadata); one outside its set is moved back in when a host of it fits.
+     */
+    pins: z
+      .array(z.object({ vms: z.array(vmPattern).min(1), hosts: z.array(hostName).min(1) }).strict())
+      .default([]),
+    /**
+     * When migrations may start: cron expressions (five fields, matched per minute, in
+     * `timezone`). None: any time. Outside every window no migration is planned; local
+     * tuning goes on.
+     */
+    migrationWindows: z
+      .object({
+        cron: z.array(cronExpression).default([]),
+        timezone: z
+          .string()
+          .default('UTC')
+          .superRefine((s, ctx) => {
+            const e = timezoneError(s);
+            if (e) ctx.addIssue({ code: 'custom', message: e });
+          }),
+      })
+      .strict()
+      .prefault({}),
     /** Resource kinds two VMs must not share on a destination when another destination exists. */
     nonSharable: z.array(z.enum(NON_SHARABLE_KINDS)).default(['disk', 'cache']),
     /** LLC misses per kilo-instruction from which a VM counts as cache-intensive. */

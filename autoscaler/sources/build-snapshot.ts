@@ -67,7 +67,10 @@ export interface BuildInput {
   capacity: {
     diskBytesPerSecond: number;
     netBytesPerSecond: number;
-    hosts: Record<string, { diskBytesPerSecond?: number; netBytesPerSecond?: number; maintenance?: boolean }>;
+    hosts: Record<
+      string,
+      { diskBytesPerSecond?: number; netBytesPerSecond?: number; maintenance?: boolean; ignored?: boolean }
+    >;
   };
   vms: Record<string, VmOverride>;
 }
@@ -274,6 +277,7 @@ export function buildSnapshot(input: BuildInput): Observation {
       up: !held.has(name),
       ageSeconds: Number.isFinite(ageSeconds) ? ageSeconds : 1e9,
       ...(cap.maintenance ? { maintenance: true } : {}),
+      ...(cap.ignored ? { ignored: true } : {}),
     });
   }
   const snapshot: ClusterSnapshot = { at: now, intervalSeconds, hosts, vms };

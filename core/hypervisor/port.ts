@@ -71,9 +71,13 @@ export interface VmInfo {
   maxMemoryBytes: number;
   /**
    * The VM's priority as it travels with the domain (libvirt: vmpilot's <metadata> element,
-   * core/model/priority-metadata.ts; simulator: the scenario's `priority`), when it has one.
+   * core/model/vm-metadata.ts; simulator: the scenario's `priority`), when it has one.
    */
   priority?: VmPriority;
+  /** The operator excluded the VM (same element; simulator: scenario `exclude`): never migrated or re-tuned. */
+  exclude?: boolean;
+  /** Hosts the VM may run on (same element's `hosts`; simulator: scenario `pinnedHosts`). */
+  pinnedHosts?: string[];
 }
 
 export interface VcpuStat {

@@ -13,8 +13,7 @@ import {
   VCPU_MAXIMUM,
   XML_INACTIVE,
 } from './constants';
-import type { VmPriority } from '../model/priority';
-import { parsePriorityMetadata, PRIORITY_METADATA_URI } from '../model/priority-metadata';
+import { parseVmMetadata, VM_METADATA_URI, type VmMetadata } from '../model/vm-metadata';
 import { statsFlagsOf, vmStateOf, vmStatsFromParams } from './domain-stats';
 import {
   callAsync,
@@ -130,14 +129,16 @@ export async function domainInfo(dom: Ptr): Promise<DomainInfoValue> {
 export async function vmInfo(dom: Ptr): Promise<VmInfo> {
   const info = await domainInfo(dom);
   const maxVcpus = await maxVcpusOf(dom);
-  const priority = await priorityOf(dom);
+  const meta = await metadataOf(dom);
   return {
     name: domainName(dom),
     uuid: domainUuid(dom),
     state: vmStateOf(info.state),
     vcpus: info.nrVirtCpu,
     ...(maxVcpus !== undefined ? { maxVcpus } : {}),
-    ...(priority !== undefined ? { priority } : {}),
+    ...(meta.priority !== undefined ? { priority: meta.priority } : {}),
+    ...(meta.exclude !== undefined ? { exclude: meta.exclude } : {}),
+    ...(meta.pinnedHosts !== undefined ? { pinnedHosts: meta.pinnedHosts } : {}),
     memoryBytes: Number(info.memory) * KiB,
     maxMemoryBytes: Number(info.maxMem) * KiB,
   };
@@ -155,11 +156,11 @@ async function maxVcpusOf(dom: Ptr): Promise<number | undefined> {
 }
 
 /**
- * The domain's priority from vmpilot's <metadata> element (core/model/priority-metadata.ts);
- * undefined when the domain has none (VIR_ERR_NO_DOMAIN_METADATA) or it is not a valid
- * priority (config may still give one).
+ * What the domain carries in vmpilot's <metadata> element (core/model/vm-metadata.ts):
+ * priority, exclusion, pin set; empty when the domain has none (VIR_ERR_NO_DOMAIN_METADATA)
+ * or it is malformed (config may still give each of them).
  */
-async function priorityOf(dom: Ptr): Promise<VmPriority | undefined> {
+async function metadataOf(dom: Ptr): Promise<VmMetadata> {
   let xml: string;
   try {
     xml = takeCString(
@@ -168,18 +169,18 @@ async function priorityOf(dom: Ptr): Promise<VmPriority | undefined> {
         fn().virDomainGetMetadata,
         dom,
         METADATA_ELEMENT,
-        PRIORITY_METADATA_URI,
+        VM_METADATA_URI,
         AFFECT_CURRENT,
       ),
     );
   } catch (e) {
     if (isHypervisorError(e, 'unreachable')) throw e;
-    return undefined;
+    return {};
   }
   try {
-    return parsePriorityMetadata(xml);
+    return parseVmMetadata(xml);
   } catch {
-    return undefined;
+    return {};
   }
 }
 

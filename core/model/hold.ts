@@ -25,6 +25,11 @@ export const HOLD_CODES = [
   'too_many_series',
   /** The journal cannot be written (disk full, I/O error): nothing is done until it can. */
   'journal_unwritable',
+  /**
+   * The operator leaves the host alone (issue 14: `planner.ignoredHosts`,
+   * `capacity.hosts.<name>.ignored`): neither a migration source nor a destination, no tuning.
+   */
+  'ignored',
 ] as const;
 
 export type HoldCode = (typeof HOLD_CODES)[number];
@@ -40,6 +45,11 @@ export interface HeldHost {
 export const VM_HOLD_CODES = [
   /** The VM has no CPU or memory samples on its host yet (e.g. it was just migrated). */
   'no_samples',
+  /**
+   * The operator excluded the VM (issue 14: `planner.exclude` or its domain's metadata): never
+   * migrated or re-tuned.
+   */
+  'excluded',
 ] as const;
 
 export type VmHoldCode = (typeof VM_HOLD_CODES)[number];

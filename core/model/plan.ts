@@ -1,6 +1,7 @@
 // A plan: what one planner round wants done, every action with its reason.
 import type { ActionKind, ActionParams, PlacementKind, TuneKind } from './action';
 import type { HeldHost, HeldVm } from './hold';
+import type { MigrationHold } from './migration-window';
 import type { Reason } from './reason';
 
 export type { Reason } from './reason';
@@ -61,4 +62,9 @@ export interface Plan {
   actions: Action[];
   /** Migrations considered and declined this round (global rounds; absent when none). */
   declined?: DeclinedMove[];
+  /**
+   * No migration may start this round (issue 14: outside every `planner.migrationWindows`
+   * schedule); local tuning goes on. Absent when migrations may start.
+   */
+  migrationHold?: MigrationHold;
 }

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { PRIORITY_CLASSES, priorityRank, yieldsBefore, type VmPriority } from './priority';
-import { parsePriorityMetadata, priorityMetadataXml } from './priority-metadata';
+import { parseVmMetadata, priorityMetadataXml } from './vm-metadata';
+
+const parsePriorityMetadata = (xml: string) => parseVmMetadata(xml).priority;
 
 describe('VM priorities', () => {
   it('round-trips through the metadata element, with and without a weight', () => {
@@ -22,7 +24,7 @@ describe('VM priorities', () => {
         '<vp:priority xmlns:vp="https://vmpilot.dev/xmlns/priority/1" class="critical"/>',
       ),
     ).toEqual({ class: 'critical' });
-    expect(() => parsePriorityMetadata('<priority class="urgent"/>')).toThrow(/^priority metadata: class: /);
+    expect(() => parsePriorityMetadata('<priority class="urgent"/>')).toThrow(/^vmpilot metadata: class: /);
     expect(() => parsePriorityMetadata('<other/>')).toThrow(/no <priority> element/);
   });
 

@@ -32,6 +32,11 @@ export interface HostSnapshot {
   /** Operator put the host in maintenance: evacuate, never a destination. */
   maintenance?: boolean;
   /**
+   * Operator leaves the host alone (issue 14; config `capacity.hosts.<name>.ignored`, or a
+   * scenario host's `ignored`): neither a migration source nor a destination, no tuning.
+   */
+  ignored?: boolean;
+  /**
    * Alertmanager reports a hotspot alert firing on this host (POST /api/v1/alerts). The
    * alert rule already required persistence (k-of-n in its expression, or `for:`), so the
    * planner does not wait for its own k-of-n; a resource still has to be above `high`.
@@ -76,6 +81,10 @@ export interface VmSnapshot {
   group?: string;
   /** Priority from the domain's metadata, when it has one (config may override: planner.priorities). */
   priority?: VmPriority;
+  /** The domain's metadata excludes the VM: never migrated or re-tuned (config may also: planner.exclude). */
+  exclude?: boolean;
+  /** Hosts the domain's metadata pins the VM to (config may also: planner.pins). */
+  pinnedHosts?: string[];
   /** Device names, for block/net I/O limits. */
   devices?: { disks: string[]; nics: string[] };
   /** Current allocations, as the hypervisor reports them. */

@@ -445,6 +445,8 @@ function vmInfo(v: SimVm): VmInfo {
     memoryBytes: v.balloonBytes,
     maxMemoryBytes: v.maxMemoryBytes,
     ...(v.priority ? { priority: { ...v.priority } } : {}),
+    ...(v.exclude !== undefined ? { exclude: v.exclude } : {}),
+    ...(v.pinnedHosts ? { pinnedHosts: [...v.pinnedHosts] } : {}),
   };
 }
 

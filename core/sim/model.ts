@@ -52,6 +52,8 @@ export interface SimHost {
   diskBandwidth: number;
   netBandwidth: number;
   maintenance: boolean;
+  /** The operator leaves it alone (scenario `ignored`). */
+  ignored: boolean;
   /** The host failed (scenario `hostFailures`): unreachable, its VMs gone until it recovers. */
   failed: boolean;
   /** Cumulative CPU seconds by mode (user, system, idle). */
@@ -153,6 +155,10 @@ export interface SimVm {
   group?: string;
   /** Priority from the domain's metadata (scenario `priority`). */
   priority?: VmPriority;
+  /** The operator excluded it in the domain's metadata (scenario `exclude`). */
+  exclude?: boolean;
+  /** Hosts the domain's metadata pins it to (scenario `pinnedHosts`). */
+  pinnedHosts?: string[];
   web?: WebSpec & { cohorts: Cohort[]; responseTargetSeconds: number };
   traces: Partial<Record<keyof VmSpec['demand'], Trace>>;
   profile: MigrationProfile;
@@ -292,6 +298,8 @@ export class SimCluster {
       netTune: new Map(),
       group: v.group,
       ...(v.priority ? { priority: { ...v.priority } } : {}),
+      ...(v.exclude !== undefined ? { exclude: v.exclude } : {}),
+      ...(v.pinnedHosts ? { pinnedHosts: [...v.pinnedHosts] } : {}),
       web: web && {
         ...web,
         cohorts: [],
@@ -1007,6 +1015,7 @@ function newHost(h: HostSpec): SimHost {
     diskBandwidth: h.diskBandwidth,
     netBandwidth: h.netBandwidth,
     maintenance: h.maintenance,
+    ignored: h.ignored,
     failed: false,
     cpuSeconds: { user: 0, system: 0, idle: 0 },
     usedCoreSeconds: 0,

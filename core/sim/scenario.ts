@@ -28,6 +28,8 @@ const hostSchema = z
     /** NIC bandwidth per direction (bytes/second), shared by VM traffic and migrations. */
     netBandwidth: bytesSchema.default(117 * 1024 ** 2),
     maintenance: z.boolean().default(false),
+    /** Left alone (issue 14): neither a migration source nor a destination, no local tuning. */
+    ignored: z.boolean().default(false),
   })
   .strict();
 
@@ -85,6 +87,10 @@ const vmSchema = z
     group: z.string().optional(),
     /** The VM's priority as its domain metadata carries it (issue 13). */
     priority: prioritySchema.optional(),
+    /** The domain metadata excludes it (issue 14): never migrated or re-tuned. */
+    exclude: z.boolean().optional(),
+    /** The domain metadata pins it to these hosts (issue 14). */
+    pinnedHosts: z.array(name).min(1).optional(),
   })
   .strict()
   .refine((v) => v.balloon === undefined || v.balloon <= v.memory, {
@@ -173,6 +179,14 @@ export const scenarioSchema = z
       vms.add(v.name);
       if (!hosts.has(v.host))
         ctx.addIssue({ code: 'custom', message: `unknown host "${v.host}"`, path: ['vms', i, 'host'] });
+      v.pinnedHosts?.forEach((h, j) => {
+        if (!hosts.has(h))
+          ctx.addIssue({
+            code: 'custom',
+            message: `unknown host "${h}"`,
+            path: ['vms', i, 'pinnedHosts', j],
+          });
+      });
     });
     s.hostFailures.forEach((f, i) => {
       if (!hosts.has(f.host))

@@ -131,6 +131,7 @@ export class ObservationRecorder {
       // As the production service enriches a snapshot: the free memory the port reports.
       memoryFreeBytes: reportedFreeMemory(model, h.name),
       maintenance: h.maintenance || undefined,
+      ignored: h.ignored || undefined,
     }));
     const vms: VmSnapshot[] = [...model.vms.values()].map((v) =>
       vmSnapshot(v, this.vmHistory.get(v.name) ?? []),
@@ -178,6 +179,8 @@ function vmSnapshot(v: SimVm, history: VmSample[]): VmSnapshot {
         : undefined,
     group: v.group,
     ...(v.priority ? { priority: { ...v.priority } } : {}),
+    ...(v.exclude !== undefined ? { exclude: v.exclude } : {}),
+    ...(v.pinnedHosts ? { pinnedHosts: [...v.pinnedHosts] } : {}),
     devices: { disks: [...v.disks], nics: [...v.nics] },
     allocation: {
       cpuShares: v.shares,

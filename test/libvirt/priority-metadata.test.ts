@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describeHypervisorContract } from '../../core/hypervisor/testing/contract';
 import { openLibvirt } from '../../core/libvirt/adapter';
-import { priorityMetadataXml } from '../../core/model/priority-metadata';
+import { priorityMetadataXml } from '../../core/model/vm-metadata';
 
 const domain = (name: string, n: number, metadata: string) => `
   <domain type='test'>
