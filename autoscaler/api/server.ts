@@ -14,6 +14,14 @@ import type { ReceiveResult } from '../alerts/inbox';
 import { webhookPayloadSchema, type WebhookPayload } from '../alerts/webhook';
 import { JournalUnwritableError } from '../journal/journal';
 import type { MaintenanceListing } from '../service/maintenance';
+import {
+  PlacementNameTaken,
+  placementToJson,
+  type Placement,
+  type PlacementRequest,
+} from '../decision/place';
+import { MetricsSourceError } from '../sources/source';
+import { parseSize } from '../../core/cli/size';
 import { eventsQuerySchema, issuesText, pageEvents } from './queries';
 import type { CachedPlan } from './plan-cache';
 import type { TargetGroup } from './sd';
@@ -43,12 +51,34 @@ export interface ApiDeps {
       reason?: string,
     ) => Promise<{ changed: boolean; maintenance: MaintenanceListing[] }>;
   };
+  /** The best host for a new VM of a given size (decision/place.ts). */
+  place?: (req: PlacementRequest) => Promise<Placement>;
   /** Prometheus http_sd target groups of the per-host exporters (api/sd.ts). */
   sd?: () => TargetGroup[];
   /** The live view (`/ui/`, api/ui.ts); absent → not served. */
   ui?: UiDeps;
   log: Logger;
 }
+
+/** GET /api/v1/place?vcpus=N&memory=SIZE[&disk=RATE][&net=RATE][&name=VM] (sizes as core/cli/size.ts). */
+const size = (what: string, bareUnit: number) =>
+  z.string().transform((s, ctx) => {
+    try {
+      return parseSize(what, s, bareUnit);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: e instanceof Error ? e.message : String(e) });
+      return z.NEVER;
+    }
+  });
+const placeQuerySchema = z
+  .object({
+    vcpus: z.coerce.number().int().min(1).max(4096),
+    memory: size('memory', 2 ** 20),
+    disk: size('disk', 1).optional(),
+    net: size('net', 1).optional(),
+    name: z.string().min(1).max(255).optional(),
+  })
+  .strict();
 
 /** Optional body of POST/DELETE /api/v1/hosts/HOST/maintenance. */
 const maintenanceBodySchema = z.object({ reason: z.string().min(1).max(500).optional() }).strict();
@@ -200,6 +230,40 @@ export function createApi(d: ApiDeps): express.Express {
       events: r.events.map((e) => e.id),
     });
   });
+
+  // Where a new VM would go (200 with "host": null and the reasons when nothing fits).
+  const place = d.place;
+  if (place) {
+    app.get('/api/v1/place', authIfConfigured, async (req, res, next) => {
+      const q = placeQuerySchema.safeParse(req.query);
+      if (!q.success) {
+        res.status(400).json({ error: issuesText(q.error) });
+        return;
+      }
+      const { vcpus, memory, disk, net, name } = q.data;
+      try {
+        const p = await place({
+          vcpus,
+          memoryBytes: memory,
+          ...(disk !== undefined ? { diskBytesPerSecond: disk } : {}),
+          ...(net !== undefined ? { netBytesPerSecond: net } : {}),
+          ...(name !== undefined ? { name } : {}),
+        });
+        res.json(placementToJson(p));
+      } catch (e) {
+        if (e instanceof PlacementNameTaken) {
+          res.status(409).json({ error: e.message });
+          return;
+        }
+        // No observation of the cluster (Prometheus down, …): the server's trouble, for now.
+        if (e instanceof MetricsSourceError) {
+          res.status(503).set('Retry-After', '30').json({ error: e.message });
+          return;
+        }
+        next(e);
+      }
+    });
+  }
 
   if (d.ui) mountUi(app, d.ui);
 

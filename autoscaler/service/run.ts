@@ -246,6 +246,7 @@ export async function startAutoscaler(
       ready: () => service.readiness(Date.now()),
       registry: metrics.registry,
       receiveAlerts: (payload) => service.receiveAlerts(payload),
+      place: (req) => service.place(req),
       maintenance: {
         list: () => service.maintenance.list(),
         set: async (host, on, reason) => {

@@ -19,6 +19,7 @@ import { priorityScore } from '../decision/restart';
 import type { EventLog } from '../journal/event-log';
 import type { Strategy } from '../strategies/strategy';
 import { vmpilotStrategy } from '../strategies/vmpilot';
+import { planPlacement, type Placement, type PlacementRequest } from '../decision/place';
 import { PlausibilityGate } from '../sources/plausibility';
 import {
   MetricsSourceError,
@@ -420,6 +421,35 @@ export class AutoscalerService {
         (a.to === undefined || !finalHeld.has(a.to)),
     );
     return { plan, observation };
+  }
+
+  /**
+   * The best host for a new VM (`vmpilot place`, GET /api/v1/place): observed as a round
+   * is (held hosts, API maintenance, the hypervisors' free memory), placed by the global
+   * planner's destination rule (decision/place.ts). A pause does not keep a host from
+   * taking a new VM: only actions wait for the resume.
+   */
+  async place(req: PlacementRequest, now = this.clock()): Promise<Placement> {
+    const { plan, observation } = await this.planRound('global', now);
+    if (!observation) throw new MetricsSourceError(plan.held[0]?.reason ?? 'no observation of the cluster');
+    const heldBy = new Map(plan.held.map((h) => [h.host, h]));
+    for (const h of observation.snapshot.hosts) if (heldBy.get(h.name)?.code === 'paused') h.up = true;
+    const snapshot = observation.snapshot;
+    const placement = planPlacement(
+      {
+        snapshot,
+        config: this.plannerConfig(snapshot, 'global'),
+        history: historyFromJournal(this.o.journal.events()),
+        now,
+      },
+      req,
+    );
+    // The round's own hold reasons say more than "host down" (source, hypervisor, journal).
+    for (const n of placement.notConsidered) {
+      const held = heldBy.get(n.host);
+      if (held && held.code !== 'paused') n.reason = held.reason;
+    }
+    return placement;
   }
 
   /** Runs one round: observe, plan, apply; never two at once. */

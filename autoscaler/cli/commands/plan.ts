@@ -1,16 +1,8 @@
 // `vmpilot plan --config FILE [--json]`: one round (global + local) on live data, printed
 // with reasons; nothing is applied and nothing is journalled.
 import type { Command } from 'commander';
-import pino from 'pino';
-import { connectHypervisors } from '../../../core/hypervisor/connect';
 import type { ActionKind, Plan } from '../../../core/model/plan';
-import { ConfigError, loadConfig } from '../../config/load';
-import { Journal } from '../../journal/journal';
-import { readEtcdJournal } from '../../leader/ha';
-import { ServiceMetrics } from '../../service/metrics';
-import { sourceFromConfig } from '../../service/run';
-import { AutoscalerService } from '../../service/service';
-import { CliError } from '../errors';
+import { withPlanningService } from '../planning-service';
 
 export interface PlanJson {
   at: string;
@@ -69,47 +61,9 @@ export function register(program: Command): void {
       'print JSON ({"at","held":[{host,reason}],"actions":[{kind,vm,from,to,params,reason}]})',
     )
     .action(async (opts: { config: string; json?: boolean }) => {
-      let cfg;
-      try {
-        cfg = loadConfig(opts.config);
-      } catch (e) {
-        if (e instanceof ConfigError) throw new CliError(e.message, 1, { cause: e });
-        throw e;
-      }
-      const log = pino({ name: 'vmpilot-plan', level: 'error' }, pino.destination(2));
-      const port = await connectHypervisors(cfg.hypervisors, {
-        defaultTimeoutMs: cfg.applier.callTimeoutSeconds * 1000,
-        speed: cfg.simulatorSpeed,
-      });
-      // The journal is read (cooldowns, ping-pong) but never written by `plan`: the file, or
-      // with leader election the journal in etcd.
-      const read = cfg.leader
-        ? await readEtcdJournal(cfg.leader, cfg.baseDir, log).catch(async (e: unknown) => {
-            await port.close();
-            throw new CliError(e instanceof Error ? e.message : String(e), 1, { cause: e });
-          })
-        : fileJournal(cfg.journal);
-      const journal = read.journal;
-      try {
-        const service = new AutoscalerService({
-          config: cfg,
-          port,
-          source: sourceFromConfig(cfg),
-          journal,
-          metrics: new ServiceMetrics({ processMetrics: false }),
-          log,
-        });
-        const { plan } = await service.planRound('both');
-        const out = planToJson(plan);
-        process.stdout.write(opts.json ? `${JSON.stringify(out, null, 2)}\n` : `${formatPlan(out)}\n`);
-      } finally {
-        read.close();
-        await port.close();
-      }
+      const out = await withPlanningService(opts.config, 'vmpilot-plan', async (service) =>
+        planToJson((await service.planRound('both')).plan),
+      );
+      process.stdout.write(opts.json ? `${JSON.stringify(out, null, 2)}\n` : `${formatPlan(out)}\n`);
     });
-}
-
-function fileJournal(file: string): { journal: Journal; close(): void } {
-  const { journal } = Journal.open(file, { readOnly: true });
-  return { journal, close: () => journal.close() };
 }
