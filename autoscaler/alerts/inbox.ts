@@ -11,7 +11,7 @@
 // least every repeat_interval), and at most `maxAlerts` are kept (oldest dropped).
 import { createHash } from 'node:crypto';
 import type { TuningEvent } from '../../core/model/event';
-import type { WebhookAlert, WebhookPayload } from './webhook';
+import { WEBHOOK_SLICE, yieldToEventLoop, type WebhookAlert, type WebhookPayload } from './webhook';
 
 export interface AlertInboxOptions {
   /** Alert names that mark their `host` as a hotspot. */
@@ -63,6 +63,31 @@ export class AlertInbox {
 
   /** Reads one webhook notification: what it changes, and the events to journal before `commit()`. */
   receive(payload: WebhookPayload, nowMs: number): ReceiveResult {
+    const { out, take } = this.reader(nowMs);
+    for (const a of payload.alerts) take(a);
+    return out;
+  }
+
+  /**
+   * receive(), `slice` alerts at a time with the event loop served between slices (a
+   * 10,000-alert notification). Nothing changes before `commit()`; a notification read
+   * meanwhile sees the inbox as it was.
+   */
+  async receiveInSlices(
+    payload: WebhookPayload,
+    nowMs: number,
+    slice = WEBHOOK_SLICE,
+  ): Promise<ReceiveResult> {
+    const { out, take } = this.reader(nowMs);
+    for (let from = 0; from < payload.alerts.length; from += slice) {
+      if (from > 0) await yieldToEventLoop();
+      for (const a of payload.alerts.slice(from, from + slice)) take(a);
+    }
+    return out;
+  }
+
+  /** The result being built and the step that reads one alert into it. */
+  private reader(nowMs: number): { out: ReceiveResult; take: (a: WebhookAlert) => void } {
     this.expire(nowMs);
     const staged: (() => void)[] = [];
     const out: ReceiveResult = {
@@ -80,18 +105,18 @@ export class AlertInbox {
       out.outcomes.push(o);
       out[o]++;
     };
-    for (const a of payload.alerts) {
+    const take = (a: WebhookAlert) => {
       const host = a.labels.host;
       if (!host) {
         count('ignored');
-        continue;
+        return;
       }
       const have = this.firing.get(a.fingerprint);
       if (a.status === 'firing') {
         if (have && have.startsAt === a.startsAt) {
           staged.push(() => (have.lastSeenMs = nowMs));
           count('unchanged');
-          continue;
+          return;
         }
         const alert: FiringAlert = {
           fingerprint: a.fingerprint,
@@ -104,14 +129,14 @@ export class AlertInbox {
       } else {
         if (!have) {
           count('unchanged'); // already resolved here, or never seen (nothing to undo)
-          continue;
+          return;
         }
         staged.push(() => this.firing.delete(a.fingerprint));
       }
       count('accepted');
       out.events.push(this.event(a, host, nowMs));
-    }
-    return out;
+    };
+    return { out, take };
   }
 
   /** Hosts with a firing hotspot alert. */

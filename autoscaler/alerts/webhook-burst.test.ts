@@ -46,6 +46,7 @@ describe('POST /api/v1/alerts: one batched write and one fsync per request', () 
   let server: Server;
   let url: string;
   let journal: Journal;
+  let metrics: ServiceMetrics;
   const counts = { writes: 0, fsyncs: 0, full: false };
 
   beforeAll(async () => {
@@ -74,7 +75,7 @@ describe('POST /api/v1/alerts: one batched write and one fsync per request', () 
       port: new FakePort().addHost('h0'),
       source: new MemorySource((now) => ({ at: now, intervalSeconds: 15, hosts: [], vms: [] })),
       journal,
-      metrics: new ServiceMetrics({ processMetrics: false }),
+      metrics: (metrics = new ServiceMetrics({ processMetrics: false })),
       log: pino({ level: 'silent' }),
       alerts: new AlertInbox({
         hotspotAlerts: ['VmpilotHostOverloaded'],
@@ -90,7 +91,7 @@ describe('POST /api/v1/alerts: one batched write and one fsync per request', () 
       dryRun: () => false,
       ready: () => service.readiness(),
       registry: new ServiceMetrics({ processMetrics: false }).registry,
-      receiveAlerts: (p) => service.receiveAlerts(p),
+      receiveAlerts: (p) => service.receiveAlertsInSlices(p),
       token: TOKEN,
       log: pino({ level: 'silent' }),
     });
@@ -123,6 +124,26 @@ describe('POST /api/v1/alerts: one batched write and one fsync per request', () 
     const lines = journalLines();
     expect(lines).toHaveLength(10_000);
     for (const l of lines) expect(JSON.parse(l)).toMatchObject({ kind: 'alert', result: 'completed' });
+  });
+
+  it('counts the 10,000 alerts per (status, outcome) and names a bad alert by its place in the whole notification', async () => {
+    const counted = async () =>
+      (await metrics.alertsReceived.get()).values.find(
+        (v) => v.labels.status === 'firing' && v.labels.outcome === 'accepted',
+      )?.value ?? 0;
+    expect(await counted()).toBe(10_000);
+    // A retry of the same notification: 10,000 unchanged, nothing more accepted.
+    expect((await post(payload(10_000))).status).toBe(200);
+    expect(await counted()).toBe(10_000);
+    const unchanged = (await metrics.alertsReceived.get()).values.find(
+      (v) => v.labels.outcome === 'unchanged',
+    );
+    expect(unchanged?.value).toBe(10_000);
+    const bad = await post(payload(3000, (i) => (i === 2500 ? { startsAt: 'yesterday' } : {})));
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toMatch(
+      /alerts\.2500\.startsAt: not an RFC 3339 time/,
+    );
   });
 
   it('refuses a 1,000,000-character alert name and a 65-label alert before journalling anything', async () => {

@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { TuningEvent } from '../../core/model/event';
 import type { ReceiveResult } from '../alerts/inbox';
-import { webhookPayloadSchema, type WebhookPayload } from '../alerts/webhook';
+import { parseWebhookInSlices, type WebhookPayload } from '../alerts/webhook';
 import { JournalUnwritableError } from '../journal/journal';
 import type { MaintenanceListing } from '../service/maintenance';
 import {
@@ -37,7 +37,7 @@ export interface ApiDeps {
   ready: () => { ready: boolean; reason: string };
   registry: Registry;
   /** Alertmanager webhook notifications (already validated). */
-  receiveAlerts: (payload: WebhookPayload) => ReceiveResult;
+  receiveAlerts: (payload: WebhookPayload) => ReceiveResult | Promise<ReceiveResult>;
   /** Bearer token for POST endpoints; undefined → they answer 403. A function: re-read on reload. */
   token: string | undefined | (() => string | undefined);
   /** Path of the service's own metrics (`--web.telemetry-path`, default /metrics). */
@@ -216,13 +216,15 @@ export function createApi(d: ApiDeps): express.Express {
   }
   // Alertmanager's webhook receiver. Authenticated first, then the body is read (bounded)
   // and validated; a retried notification is answered 200 again without a second event.
-  app.post('/api/v1/alerts', auth, express.json({ limit: '4mb' }), (req, res) => {
-    const p = webhookPayloadSchema.safeParse(req.body);
+  // Validated and received in slices with the event loop served between them (issue 17 b:
+  // /healthz and the exporter's scrapes wait at most one slice, not the whole notification).
+  app.post('/api/v1/alerts', auth, express.json({ limit: '4mb' }), async (req, res) => {
+    const p = await parseWebhookInSlices(req.body);
     if (!p.success) {
       res.status(400).json({ error: `not an Alertmanager webhook notification: ${issuesText(p.error)}` });
       return;
     }
-    const r = d.receiveAlerts(p.data);
+    const r = await d.receiveAlerts(p.data);
     res.json({
       accepted: r.accepted,
       unchanged: r.unchanged,

@@ -245,7 +245,7 @@ export async function startAutoscaler(
       dryRun: () => service.dryRun,
       ready: () => service.readiness(Date.now()),
       registry: metrics.registry,
-      receiveAlerts: (payload) => service.receiveAlerts(payload),
+      receiveAlerts: (payload) => service.receiveAlertsInSlices(payload),
       place: (req) => service.place(req),
       maintenance: {
         list: () => service.maintenance.list(),
