@@ -4,11 +4,15 @@
 // tz=browser|utc|IANA name, sort=points|priority (VM points), color=points|serviceLevel
 // (cluster).
 import React, { useEffect, useState } from 'react';
-import { css } from '@emotion/css';
+import { css, injectGlobal } from '@emotion/css';
 import { LoadingState, ThemeContext, createTheme, dateTime, type DataFrame, type PanelProps } from '@grafana/data';
 import { DEFAULT_OPTIONS, type VmpilotOptions } from '../src/types';
-import { GlobalStyles } from '@grafana/ui';
 import { readAll } from './data';
+
+// Grafana's element rule that panels rely on (its GlobalStyles, elements.ts): form controls
+// take the surrounding text colour and font — VizLegend's labels are buttons. Only this
+// rule: GlobalStyles would also load Grafana's web fonts, which @grafana/ui does not ship.
+injectGlobal({ 'button, input, select, textarea': { color: 'inherit', font: 'inherit' } });
 
 type Panel = React.ComponentType<PanelProps<VmpilotOptions>>;
 
@@ -107,8 +111,6 @@ export function App({ Panel }: { Panel: Panel }) {
   const data = { series, state: LoadingState.Done, timeRange };
   return (
     <ThemeContext.Provider value={theme}>
-      {/* Grafana's own element styles, as in Grafana (e.g. the legends' buttons inherit the text colour). */}
-      <GlobalStyles />
       <div className={styles.page} data-testid="live-page" data-theme={mode}>
         <div className={styles.bar}>
           <h1 className={styles.title}>vmpilot — live</h1>

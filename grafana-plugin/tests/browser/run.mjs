@@ -43,6 +43,13 @@ try {
   const page = await browser.newPage({ viewport: { width: 700, height: 3000 } });
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  // Failed requests by URL (the console only says "Failed to load resource").
+  page.on('response', (r) => r.status() >= 400 && errors.push(`HTTP ${r.status()} ${new URL(r.url()).pathname}`));
+  page.on(
+    'console',
+    (m) =>
+      m.type() === 'error' && !m.text().startsWith('Failed to load resource') && errors.push(`console: ${m.text()}`)
+  );
   await page.goto(url, { timeout: 120_000 });
   await page.waitForSelector('[data-case="migrations-dark"] [data-testid="vmpilot-panel"]', { timeout: 120_000 });
   const inCase = (id, sel) => page.locator(`[data-case="${id}"] ${sel}`);

@@ -208,12 +208,41 @@ try {
     assert.ok(ev, `event ${id} not in the API`);
     const reason = typeof ev.reason === 'string' ? ev.reason : ev.reason.text;
     await marker.hover({ force: true });
-    const tip = panel('events', '[data-testid="vmpilot-event-tooltip"]');
+    // A @grafana/ui Tooltip: rendered in a portal, outside the panel.
+    const tip = page.locator('[role="tooltip"] [data-testid="vmpilot-event-tooltip"]');
     await tip.waitFor({ timeout: 5000 });
-    assert.equal(await panel('events', '[data-testid="vmpilot-event-reason"]').innerText(), reason);
+    assert.equal(await tip.locator('[data-testid="vmpilot-event-reason"]').innerText(), reason);
     await page.screenshot({ path: path.join(out, 'live-dark-tooltip.png'), fullPage: true });
     await page.mouse.move(0, 0);
   });
+  await check(
+    'each VM’s priority as the autoscaler exports it (vmpilot_vm_priority), in the points view and a cluster tooltip',
+    async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const r = await (await fetch(`${api}/api/v1/ui/range?name=priority&from=${now - 120}&to=${now}`)).json();
+      const expected = Object.fromEntries(
+        r.series.map((s) => {
+          const w = s.values.at(-1);
+          return [s.labels.domain, w === 1 ? s.labels.class : `${s.labels.class} ×${w}`];
+        })
+      );
+      assert.equal(Object.keys(expected).length, 18, JSON.stringify(expected));
+      const shown = await panel('points', '[data-testid="vmpilot-points-row"]').evaluateAll((els) =>
+        Object.fromEntries(
+          els.map((e) => [e.dataset.vm, e.querySelector('[data-testid="vmpilot-points-priority"]')?.textContent])
+        )
+      );
+      assert.deepEqual(shown, expected);
+      const vm = Object.keys(expected).sort()[0];
+      await panel('cluster', `[data-testid="vmpilot-cluster-vm"][data-vm="${vm}"]`).hover({ force: true });
+      const tip = page.locator('[role="tooltip"] [data-testid="vmpilot-cluster-tooltip"]');
+      await tip.waitFor({ timeout: 5000 });
+      const text = await tip.innerText();
+      assert.match(text, new RegExp(`${vm} on `));
+      assert.ok(text.includes(`priority ${expected[vm]}`), text);
+      await page.mouse.move(0, 0);
+    }
+  );
   await check('clicking a VM in the cluster view lists its recent events with reasons', async () => {
     const vm = panel('cluster', `[data-testid="vmpilot-cluster-vm"][data-vm="${migration?.vm}"]`);
     await vm.click({ force: true });
