@@ -1,5 +1,6 @@
 // Global tuning — the ClusterAgent (SPEC §7, seed 000 algorithm 2, seed 004): evacuate
-// maintenance hosts first (in sequence order), then relieve overloaded hosts, most
+// maintenance hosts first (in sequence order), then move VMs outside their pin sets back
+// in (issue 14), then relieve overloaded hosts, most
 // overloaded first, at most `maxMigrationsPerRound` moves. The VM is the one with the best
 // relief per pre-copy cost (CPU/disk-bound preferred, memory-dirtying and network-heavy
 // penalised, Sandpiper VSR as a tie-break); the destination is checked on the forked
@@ -10,6 +11,7 @@ import type { Action, DeclinedMove, Reason } from '../../core/model/plan';
 import type { PreCopyEstimate } from '../../core/model/precopy';
 import { ClusterModel } from './cluster-model';
 import { matchesVm, type PlannerConfig } from './config';
+import type { OperatorConstraints } from './constraints';
 import { classifyVm, type VmTraits } from './contention';
 import { inCooldown, inFlightMigration, isPingPong, type MigrationRecord } from './guards';
 import { classifyHost } from './hotspots';
@@ -30,6 +32,8 @@ export interface GlobalInput {
   usable: ReadonlySet<string>;
   historyByVm: Map<string, MigrationRecord[]>;
   now: number;
+  /** The operator's constraints of the round (decision/constraints.ts): excluded VMs, pin sets. */
+  constraints: OperatorConstraints;
 }
 
 interface Candidate {
@@ -122,6 +126,8 @@ function byScoreThenVsr(a: Candidate, b: Candidate): number {
 /** Why the VM may not move at all this round, or undefined. */
 function immovable(view: VmView, model: ClusterModel, input: GlobalInput): string | undefined {
   if (view.vm.state !== 'running') return `state ${view.vm.state}`;
+  const excluded = input.constraints.excluded(view.vm);
+  if (excluded) return excluded;
   const past = input.historyByVm.get(view.vm.name) ?? [];
   if (inCooldown(view.vm.name, past, input.now, input.cfg.cooldownSeconds)) return 'in cooldown';
   for (const t of model.vm(view.vm.name).tags)
@@ -142,6 +148,7 @@ function chooseDestination(
 ): Destination | undefined {
   const { cfg } = input;
   const v = model.vm(vmName);
+  const snap = input.view.vms.get(vmName)?.vm ?? { name: vmName };
   const source = v.host;
   const past = input.historyByVm.get(vmName) ?? [];
   const pingPongWindow = cfg.pingPongRounds * cfg.t1Seconds;
@@ -163,6 +170,7 @@ function chooseDestination(
       else if (t.startsWith('ns:')) sharesNonSharable = true;
       else if (t.startsWith('group:')) together += there;
     }
+    if (!why) why = input.constraints.outsidePins(snap, h.name);
     if (!why && isPingPong(vmName, h.name, past, input.now, pingPongWindow))
       why = 'ping-pong: the VM left it recently';
     if (why) {
@@ -306,7 +314,34 @@ export function planGlobal(input: GlobalInput, declined: DeclinedMove[] = []): A
     }
   }
 
-  // 2. Relieve overloaded hosts, most overloaded first.
+  // 2. VMs outside their pin sets back in (a maintenance host's were evacuated above).
+  for (const hv of view.hosts.values()) {
+    const name = hv.host.name;
+    if (!input.usable.has(name) || isMaintenance(name, input)) continue;
+    for (const v of view.vmsByHost.get(name) ?? []) {
+      if (actions.length >= budget) return actions;
+      const outside = input.constraints.outsidePins(v.vm, name);
+      if (!outside || moved.has(v.vm.name) || immovable(v, model, input)) continue;
+      const rejected: { candidate: string; rejected: string }[] = [];
+      const dest = chooseDestination(v.vm.name, model, input, rejected);
+      if (!dest) continue;
+      model.move(v.vm.name, dest.host);
+      model.commit();
+      moved.add(v.vm.name);
+      const t = traits.get(v.vm.name) as VmTraits;
+      const c = rankCandidate(v, t, [], { cpu: 0, mem: 0, disk: 0, net: 0 }, cfg);
+      actions.push(
+        migrateAction(c, name, dest, {
+          rule: 'global.pin',
+          text: `${outside}, but runs on ${name}: move it back → ${dest.host}`,
+          scores: {},
+          alternatives: rejected,
+        }),
+      );
+    }
+  }
+
+  // 3. Relieve overloaded hosts, most overloaded first.
   const hotspots = [...view.hosts.values()]
     .filter((hv) => input.usable.has(hv.host.name) && !isMaintenance(hv.host.name, input))
     .map((hv) => ({ hv, verdict: classifyHost(hv.observed, hv.load, cfg, hv.host.alerted === true) }))

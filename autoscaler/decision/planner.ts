@@ -5,6 +5,7 @@
 import type { Action, DeclinedMove, Plan } from '../../core/model/plan';
 import type { ClusterSnapshot } from '../../core/model/snapshot';
 import type { PlannerConfig } from './config';
+import { operatorConstraints, type OperatorConstraints } from './constraints';
 import { planPinning } from './contention';
 import { planGlobal, type GlobalInput } from './global';
 import { holdReason, indexHistory, type MigrationRecord } from './guards';
@@ -28,27 +29,39 @@ export interface PlannerInput {
   now: number;
 }
 
-/** Hosts the round may act on, and the held ones with the reason. */
-function partitionHosts(input: PlannerInput): { usable: Set<string>; held: Plan['held'] } {
+/**
+ * Hosts the round may act on, and the held ones with the reason (an ignored host first: the
+ * operator's reason outlasts a stale sample); excluded VMs in `heldVms`.
+ */
+function partitionHosts(
+  input: PlannerInput,
+  constraints: OperatorConstraints,
+): { usable: Set<string>; held: Plan['held']; heldVms?: Plan['heldVms'] } {
   const usable = new Set<string>();
-  const held: Plan['held'] = [];
+  const held: Plan['held'] = constraints.heldHosts();
+  const ignored = new Set(held.map((h) => h.host));
   for (const h of input.snapshot.hosts) {
+    if (ignored.has(h.name)) continue;
     const why = holdReason(h, input.snapshot, input.config, input.now);
     if (why) held.push({ host: h.name, ...why });
     else usable.add(h.name);
   }
-  return { usable, held };
+  const heldVms = constraints.heldVms();
+  return { usable, held, ...(heldVms.length ? { heldVms } : {}) };
 }
 
 /** Local tuning on every usable host: shares, caps, balloons, I/O limits, vCPUs, pinning. */
 export function planLocalRound(input: PlannerInput): Plan {
   const { snapshot, config } = input;
-  const { usable, held } = partitionHosts(input);
-  const actions: Action[] = [];
+  const constraints = operatorConstraints(snapshot, config, input.now);
+  const { usable, held, heldVms } = partitionHosts(input, constraints);
+  let actions: Action[] = [];
   if (usable.size > 0) {
     const view = buildRoundView(snapshot, config);
     const taken = takenFromHistory(input.history.shortage ?? []);
-    const relievable = config.shortage.enabled ? relievableHosts(input, view, usable) : new Set<string>();
+    const relievable = config.shortage.enabled
+      ? relievableHosts(input, view, usable, constraints)
+      : new Set<string>();
     for (const h of snapshot.hosts) {
       const hv = view.hosts.get(h.name);
       if (!usable.has(h.name) || !hv) continue;
@@ -84,8 +97,11 @@ export function planLocalRound(input: PlannerInput): Plan {
       // After a vCPU change, pin or share by seed 002's rule, unless contention pinning acts here.
       if (pins.length === 0) actions.push(...planVcpuPinning(h, vms, vcpus.changes));
     }
+    // Excluded VMs are never re-tuned (their demand still counts on their host).
+    const excluded = new Set(heldVms?.map((v) => v.vm));
+    if (excluded.size) actions = actions.filter((a) => !excluded.has(a.vm));
   }
-  return { at: input.now, held, actions };
+  return { at: input.now, held, ...(heldVms ? { heldVms } : {}), actions };
 }
 
 /**
@@ -93,23 +109,36 @@ export function planLocalRound(input: PlannerInput): Plan {
  * guards and placement rules included) with no per-round budget: shortage handling leaves
  * these to the next global round instead of stopping VMs.
  */
-function relievableHosts(input: PlannerInput, view: RoundView, usable: Set<string>): Set<string> {
-  if (usable.size < 2) return new Set();
+function relievableHosts(
+  input: PlannerInput,
+  view: RoundView,
+  usable: Set<string>,
+  constraints: OperatorConstraints,
+): Set<string> {
+  // Outside the migration windows no migration relieves anything this round.
+  if (usable.size < 2 || constraints.migrationHold) return new Set();
   const moves = planGlobal({
     view,
     cfg: { ...input.config, maxMigrationsPerRound: input.snapshot.vms.length },
     usable,
     historyByVm: indexHistory(input.history.migrations),
     now: input.now,
+    constraints,
   });
   return new Set(moves.map((a) => a.from));
 }
 
-/** Global tuning: evacuations, then hotspot relief, within the migration budget. */
+/**
+ * Global tuning: evacuations, pinned VMs back into their sets, then hotspot relief, within
+ * the migration budget; nothing outside the migration windows (the plan says why).
+ */
 export function planGlobalRound(input: PlannerInput): Plan {
   const { snapshot, config } = input;
-  const { usable, held } = partitionHosts(input);
-  if (usable.size < 2) return { at: input.now, held, actions: [] };
+  const constraints = operatorConstraints(snapshot, config, input.now);
+  const { usable, held, heldVms } = partitionHosts(input, constraints);
+  const base = { at: input.now, held, ...(heldVms ? { heldVms } : {}) };
+  if (constraints.migrationHold) return { ...base, actions: [], migrationHold: constraints.migrationHold };
+  if (usable.size < 2) return { ...base, actions: [] };
   const view = buildRoundView(snapshot, config);
   const declined: DeclinedMove[] = [];
   const actions = planGlobal(
@@ -119,10 +148,11 @@ export function planGlobalRound(input: PlannerInput): Plan {
       usable,
       historyByVm: indexHistory(input.history.migrations),
       now: input.now,
+      constraints,
     },
     declined,
   );
-  return { at: input.now, held, actions, ...(declined.length ? { declined } : {}) };
+  return { ...base, actions, ...(declined.length ? { declined } : {}) };
 }
 
 /**
@@ -134,7 +164,8 @@ export function placementRound(
   input: PlannerInput,
   standIn: string,
 ): { held: Plan['held']; global: GlobalInput } {
-  const { usable, held } = partitionHosts(input);
+  const constraints = operatorConstraints(input.snapshot, input.config, input.now);
+  const { usable, held } = partitionHosts(input, constraints);
   usable.delete(standIn);
   return {
     held: held.filter((h) => h.host !== standIn),
@@ -144,6 +175,7 @@ export function placementRound(
       usable,
       historyByVm: indexHistory(input.history.migrations),
       now: input.now,
+      constraints,
     },
   };
 }

@@ -2,6 +2,7 @@
 // planner and return the same Plan shape, under the same migration budget.
 import { vmFootprintBytes } from '../../core/model/footprint';
 import type { HeldHost } from '../../core/model/hold';
+import { operatorConstraints, type OperatorConstraints } from '../decision/constraints';
 import { holdReason, inFlightMigration } from '../decision/guards';
 import type {
   Resource,
@@ -22,6 +23,23 @@ export interface BaselineInput<C> {
   now: number;
   /** `planner.staleIntervals`: the baselines hold stale hosts by the planner's own rule. */
   staleIntervals: number;
+  /**
+   * The operator's constraints (decision/constraints.ts, from the planner config; the
+   * registry passes them). Absent: those the snapshot carries (metadata, ignored hosts).
+   */
+  constraints?: OperatorConstraints;
+}
+
+const NO_CONFIGURED_CONSTRAINTS = {
+  exclude: [],
+  pins: [],
+  ignoredHosts: [],
+  migrationWindows: { cron: [], timezone: 'UTC' },
+};
+
+/** The round's operator constraints: excluded VMs, pin sets, ignored hosts, migration windows. */
+export function constraintsOf(input: BaselineInput<unknown>): OperatorConstraints {
+  return input.constraints ?? operatorConstraints(input.snapshot, NO_CONFIGURED_CONSTRAINTS, input.now);
 }
 
 export const LOAD_RESOURCES: readonly Resource[] = ['cpu', 'mem', 'net'];
@@ -36,9 +54,15 @@ export function utilisation(h: HostSnapshot, sample: ResourceVector, r: Resource
   return h.capacity[r] > 0 ? sample[r] / h.capacity[r] : 0;
 }
 
-/** VMs that may move: running, on a fresh host, not in flight. */
-export function movable(snapshot: ClusterSnapshot, host: string): VmSnapshot[] {
-  return snapshot.vms.filter((v) => v.host === host && v.state === 'running');
+/** VMs of the host that may move: running, not excluded by the operator. */
+export function movable(input: BaselineInput<unknown>, host: string): VmSnapshot[] {
+  const c = constraintsOf(input);
+  return input.snapshot.vms.filter((v) => v.host === host && v.state === 'running' && !c.excluded(v));
+}
+
+/** The VM may be placed on `host` (inside its pin set, if it has one). */
+export function mayRunOn(input: BaselineInput<unknown>, v: VmSnapshot, host: string): boolean {
+  return constraintsOf(input).outsidePins(v, host) === undefined;
 }
 
 /** The VM's memory size (balloon, else configured): what pre-copy copies, Sandpiper's "size". */
@@ -60,8 +84,10 @@ export function freeMemory(snapshot: ClusterSnapshot, h: HostSnapshot): number {
   return h.capacity.mem - used;
 }
 
-/** The planner's hold rule (down or stale data, `staleIntervals`), for a baseline's round. */
+/** The planner's hold rules (ignored by the operator, down or stale data), for a baseline's round. */
 function holdOf(h: HostSnapshot, input: BaselineInput<unknown>): Omit<HeldHost, 'host'> | undefined {
+  const ignored = constraintsOf(input).ignored(h.name);
+  if (ignored) return { code: 'ignored', reason: ignored };
   return holdReason(h, input.snapshot, { staleIntervals: input.staleIntervals }, input.now);
 }
 

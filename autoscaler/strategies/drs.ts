@@ -28,6 +28,7 @@ import {
   inFlightReservations,
   latest,
   memoryOf,
+  mayRunOn,
   movable,
   usableHosts,
   type BaselineInput,
@@ -144,7 +145,7 @@ export function drsRound(input: BaselineInput<DrsConfig>): Plan {
   const actions: Action[] = [];
   while (actions.length < c.maxMigrationsPerRound) {
     const evacuating = hosts.filter(
-      (h) => h.maintenance && movable(snapshot, h.name).some((v) => !moved(actions, v)),
+      (h) => h.maintenance && movable(input, h.name).some((v) => !moved(actions, v)),
     );
     const before = imbalance(active, load);
     if (evacuating.length === 0 && before <= c.targetImbalance) break;
@@ -162,11 +163,12 @@ export function drsRound(input: BaselineInput<DrsConfig>): Plan {
       | undefined;
     const sources = evacuating.length > 0 ? evacuating : active;
     for (const from of sources) {
-      for (const v of movable(snapshot, from.name)) {
+      for (const v of movable(input, from.name)) {
         if (moved(actions, v)) continue;
         const d = latest(v.usageHistory);
         for (const to of active) {
           if (to.name === from.name || (free.get(to.name) ?? 0) < footprintOf(v)) continue;
+          if (!mayRunOn(input, v, to.name)) continue;
           const lt = load.get(to.name)!;
           if (DRS_RESOURCES.some((r) => (lt[r] + d[r]) / to.capacity[r] > c.maxHostLoad)) continue;
           const lf = load.get(from.name)!;

@@ -9,7 +9,16 @@
 // budget. No forecast, no hotspot persistence, no migration cost: what operators run today.
 import type { Action, Plan } from '../../core/model/plan';
 import type { HostSnapshot, VmSnapshot } from '../../core/model/snapshot';
-import { freeMemory, footprintOf, heldHosts, latest, usableHosts, type BaselineInput } from './common';
+import {
+  freeMemory,
+  footprintOf,
+  heldHosts,
+  latest,
+  mayRunOn,
+  movable,
+  usableHosts,
+  type BaselineInput,
+} from './common';
 
 export interface ProxLbConfig {
   method: 'memory' | 'cpu';
@@ -46,8 +55,9 @@ export function proxlbRound(input: BaselineInput<ProxLbConfig>): Plan {
   const used = new Map<string, number>();
   const guests = new Map<string, VmSnapshot[]>();
   for (const h of nodes) {
+    // Every running guest counts in the node's usage; only those the operator did not exclude move.
     const vms = snapshot.vms.filter((v) => v.host === h.name && v.state === 'running');
-    guests.set(h.name, vms);
+    guests.set(h.name, movable(input, h.name));
     used.set(
       h.name,
       vms.reduce((a, v) => a + guestAmount(v, c), 0),
@@ -70,7 +80,12 @@ export function proxlbRound(input: BaselineInput<ProxLbConfig>): Plan {
       const amount = guestAmount(v, c);
       const after = (100 * ((used.get(bottom.name) ?? 0) + amount)) / nodeCapacity(bottom, c);
       const topAfter = (100 * ((used.get(top.name) ?? 0) - amount)) / nodeCapacity(top, c);
-      return footprintOf(v) <= (free.get(bottom.name) ?? 0) && after < topAfter + c.balanciness && amount > 0;
+      return (
+        mayRunOn(input, v, bottom.name) &&
+        footprintOf(v) <= (free.get(bottom.name) ?? 0) &&
+        after < topAfter + c.balanciness &&
+        amount > 0
+      );
     });
     if (!pick) break;
     const amount = guestAmount(pick, c);

@@ -2,16 +2,41 @@
 // same service loop and applier; adding a balancer is one entry here. Every baseline plans
 // within the same migration budget as vmpilot's planner (`planner.maxMigrationsPerRound`);
 // the applier's concurrency limit (`applier.maxConcurrentMigrations`) then applies to all.
+import type { Plan } from '../../core/model/plan';
+import { operatorConstraints } from '../decision/constraints';
 import { clairvoyantStrategy, type DemandOracle } from './clairvoyant';
+import type { BaselineInput } from './common';
 import { defaultDrsConfig, drsRound } from './drs';
 import { defaultProxLbConfig, proxlbRound } from './proxlb';
 import { defaultSandpiperConfig, sandpiperRound } from './sandpiper';
-import type { Strategy } from './strategy';
+import type { Strategy, StrategyInput } from './strategy';
 import { vmpilotStrategy } from './vmpilot';
 
 /** What a strategy may be given besides its input: only simulations have an oracle. */
 export interface StrategyContext {
   oracle?: DemandOracle;
+}
+
+/**
+ * A baseline's global round under the service's planner config: its own settings with the
+ * shared migration budget, the planner's staleness rule and the operator's constraints
+ * (decision/constraints.ts); outside the migration windows it plans nothing and says why.
+ */
+function baselineGlobal<C extends { maxMigrationsPerRound: number }>(
+  round: (input: BaselineInput<C>) => Plan,
+  config: C,
+): (input: StrategyInput) => Plan {
+  return (input) => {
+    const constraints = operatorConstraints(input.snapshot, input.config, input.now);
+    const plan = round({
+      ...input,
+      config: { ...config, maxMigrationsPerRound: input.config.maxMigrationsPerRound },
+      staleIntervals: input.config.staleIntervals,
+      constraints,
+    });
+    if (!constraints.migrationHold) return plan;
+    return { ...plan, actions: [], migrationHold: constraints.migrationHold };
+  };
 }
 
 interface StrategyEntry {
@@ -30,49 +55,16 @@ export const STRATEGIES = {
   gl: { describe: "vmpilot's local and global rounds", create: () => vmpilotStrategy('gl') },
   sandpiper: {
     describe: 'Sandpiper-style black-box hotspot migration (Wood et al., NSDI 2007), every T1',
-    create: () => {
-      const config = defaultSandpiperConfig();
-      return {
-        name: 'sandpiper',
-        global: (input) =>
-          sandpiperRound({
-            ...input,
-            config: { ...config, maxMigrationsPerRound: input.config.maxMigrationsPerRound },
-            staleIntervals: input.config.staleIntervals,
-          }),
-      };
-    },
+    create: () => ({ name: 'sandpiper', global: baselineGlobal(sandpiperRound, defaultSandpiperConfig()) }),
   },
   drs: {
     describe: 'DRS-style imbalance-driven migration with a cost/benefit filter, every T1',
-    create: () => {
-      const config = defaultDrsConfig();
-      return {
-        name: 'drs',
-        global: (input) =>
-          drsRound({
-            ...input,
-            config: { ...config, maxMigrationsPerRound: input.config.maxMigrationsPerRound },
-            staleIntervals: input.config.staleIntervals,
-          }),
-      };
-    },
+    create: () => ({ name: 'drs', global: baselineGlobal(drsRound, defaultDrsConfig()) }),
   },
   proxlb: {
     describe:
       'ProxLB-style balancing: memory used per node, balanciness 10 points, biggest guest first, every T1',
-    create: () => {
-      const config = defaultProxLbConfig();
-      return {
-        name: 'proxlb',
-        global: (input) =>
-          proxlbRound({
-            ...input,
-            config: { ...config, maxMigrationsPerRound: input.config.maxMigrationsPerRound },
-            staleIntervals: input.config.staleIntervals,
-          }),
-      };
-    },
+    create: () => ({ name: 'proxlb', global: baselineGlobal(proxlbRound, defaultProxLbConfig()) }),
   },
   clairvoyant: {
     describe:

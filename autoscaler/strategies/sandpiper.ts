@@ -28,6 +28,7 @@ import {
   heldHosts,
   inFlightReservations,
   memoryOf,
+  mayRunOn,
   movable,
   usableHosts,
   utilisation,
@@ -164,7 +165,7 @@ export function sandpiperRound(input: BaselineInput<SandpiperConfig>): Plan {
   for (const src of sources) {
     // §6: keep moving VMs off this host until it is no longer hot.
     while (budgetLeft() > 0 && stillHot(src)) {
-      const candidates = movable(snapshot, src.name)
+      const candidates = movable(input, src.name)
         .filter((v) => !moved.has(v.name))
         .map((v) => ({ v, vsr: vsrOf(v, src) }))
         .sort((a, b) => b.vsr - a.vsr || a.v.name.localeCompare(b.v.name));
@@ -172,6 +173,7 @@ export function sandpiperRound(input: BaselineInput<SandpiperConfig>): Plan {
       for (const { v, vsr } of candidates) {
         const dests = hosts
           .filter((d) => d.name !== src.name && !d.maintenance && (free.get(d.name) ?? 0) >= footprintOf(v))
+          .filter((d) => mayRunOn(input, v, d.name))
           .filter((d) => fits(d, plus(load.get(d.name)!, need(v)), c))
           .map((d) => ({ d, vol: volumeOf(d, load.get(d.name)!) }))
           .sort((a, b) => a.vol - b.vol || a.d.name.localeCompare(b.d.name));
@@ -197,7 +199,7 @@ export function sandpiperRound(input: BaselineInput<SandpiperConfig>): Plan {
   return { at: input.now, held: heldHosts(input), actions };
 
   function swap(src: HostSnapshot): boolean {
-    const hot = movable(snapshot, src.name)
+    const hot = movable(input, src.name)
       .filter((v) => !moved.has(v.name))
       .sort((a, b) => vsrOf(b, src) - vsrOf(a, src) || a.name.localeCompare(b.name));
     const others = hosts
@@ -205,8 +207,11 @@ export function sandpiperRound(input: BaselineInput<SandpiperConfig>): Plan {
       .sort((a, b) => volumeOf(a, load.get(a.name)!) - volumeOf(b, load.get(b.name)!));
     for (const v of hot)
       for (const d of others) {
-        const cold = snapshot.vms
-          .filter((w) => placement.get(w.name) === d.name && w.state === 'running' && !moved.has(w.name))
+        if (!mayRunOn(input, v, d.name)) continue;
+        const cold = movable(input, d.name)
+          .filter(
+            (w) => placement.get(w.name) === d.name && !moved.has(w.name) && mayRunOn(input, w, src.name),
+          )
           .sort((a, b) => vsrOf(a, d) - vsrOf(b, d) || a.name.localeCompare(b.name));
         for (const w of cold) {
           const srcAfter = plus(plus(load.get(src.name)!, need(v), -1), need(w));
