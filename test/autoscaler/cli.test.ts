@@ -71,8 +71,23 @@ describe('vmpilot config / autoscaler / demo (CLI)', () => {
     expect(r.stderr).toMatch(/apt-get install -y --no-install-recommends prometheus/);
   });
 
+  it('place: bad sizes are usage errors (2); no Prometheus is a run-time error (1) naming it', async () => {
+    const file = path.join(dir, 'place.yaml');
+    writeFileSync(
+      file,
+      `hypervisors: ["test:///default"]\nprometheus: { url: "http://127.0.0.1:9", timeoutSeconds: 1 }\njournal: ${path.join(dir, 'place-journal.jsonl')}\n`,
+    );
+    const bad = await vmpilot(['place', '--config', file, '--vcpus', '2', '--memory', 'lots']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--memory "lots": expected a size such as 4GiB/);
+    expect((await vmpilot(['place', '--config', file, '--vcpus', '0', '--memory', '1G'])).code).toBe(2);
+    const down = await vmpilot(['place', '--config', file, '--vcpus', '2', '--memory', '1G']);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(/^vmpilot: metrics source: .*\n$/);
+  });
+
   it('every command has --help', async () => {
-    for (const cmd of [['autoscaler'], ['plan'], ['config', 'check'], ['demo']]) {
+    for (const cmd of [['autoscaler'], ['plan'], ['config', 'check'], ['demo'], ['place'], ['maintenance']]) {
       const r = await vmpilot([...cmd, '--help']);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/Usage: vmpilot /);
