@@ -85,11 +85,26 @@ export function semanticErrors(cfg: Checked): string[] {
     if (api.port !== 0 && api.port === exp.port)
       errors.push(`exporter.listen: port ${exp.port} is also the API's (listen: ${cfg.listen})`);
   }
-  const dummy = { window: '1m', vm: 'vm', host: 'host' };
-  for (const [name, q] of Object.entries(cfg.prometheus.queries)) {
-    const e = promqlError(expandQuery(q, dummy));
-    if (e) errors.push(`prometheus.queries.${name}: ${e}`);
+  for (const [key, q] of configuredQueries(cfg, '1m')) {
+    const e = promqlError(q);
+    if (e) errors.push(`${key}: ${e}`);
   }
+  return errors;
+}
+
+/**
+ * Every PromQL query of the config with its key (`prometheus.queries.vmCpu`,
+ * `vms.web1.sli.query`), `$window` replaced by `window` and `$vm`/`$host` by stand-ins.
+ */
+export function configuredQueries(
+  cfg: Pick<Checked, 'prometheus' | 'vms'>,
+  window: string,
+): [key: string, query: string][] {
+  const vars = { window, vm: 'vm', host: 'host' };
+  const out: [string, string][] = Object.entries(cfg.prometheus.queries).map(([name, q]) => [
+    `prometheus.queries.${name}`,
+    expandQuery(q, vars),
+  ]);
   for (const [vm, o] of Object.entries(cfg.vms)) {
     const per: [string, string | undefined][] = [
       ['sli.query', o.sli?.query],
@@ -97,12 +112,9 @@ export function semanticErrors(cfg: Checked): string[] {
       ['responsesQuery', o.responsesQuery],
       ['responseTimeQuery', o.responseTimeQuery],
     ];
-    for (const [field, q] of per) {
-      const e = q === undefined ? undefined : promqlError(expandQuery(q, dummy));
-      if (e) errors.push(`vms.${vm}.${field}: ${e}`);
-    }
+    for (const [field, q] of per) if (q !== undefined) out.push([`vms.${vm}.${field}`, expandQuery(q, vars)]);
   }
-  return errors;
+  return out;
 }
 
 /**

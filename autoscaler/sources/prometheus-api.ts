@@ -129,6 +129,29 @@ export class PrometheusApi {
     }
   }
 
+  /**
+   * Prometheus' own parse and type check of one query, without running it:
+   * /api/v1/format_query (Prometheus ≥ 2.42, Debian 12's), else /api/v1/parse_query (newer
+   * ones may offer only that). Undefined when the query is valid, else Prometheus' reason.
+   * Rejects (PrometheusApiError) when Prometheus cannot be asked.
+   */
+  async queryError(query: string): Promise<string | undefined> {
+    for (const path of ['format_query', 'parse_query']) {
+      try {
+        await this.client.get<unknown>(path, { params: { query } });
+        return undefined;
+      } catch (e) {
+        if (isAxiosError(e) && e.response?.status === 404) continue;
+        if (isAxiosError(e) && e.response?.status === 400)
+          return describe(e).replace(/^bad_data: invalid parameter "query": /, '');
+        throw new PrometheusApiError(describe(e), { cause: e });
+      }
+    }
+    throw new PrometheusApiError(
+      'it answers neither /api/v1/format_query nor /api/v1/parse_query (Prometheus older than 2.42?)',
+    );
+  }
+
   /** An instant query at `timeMs`; `timeout` is Prometheus' own evaluation limit ("30s"). */
   async instant(query: string, timeMs: number, timeout: string): Promise<InstantSample[]> {
     const data = await this.get('query', { query, time: String(timeMs / 1000), timeout });
