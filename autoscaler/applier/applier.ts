@@ -51,6 +51,12 @@ export interface ApplierOptions {
   newEventId?: () => string;
   /** What restarts after a host failure need (the service's failover); without it they fail. */
   restart?: RestartOptions;
+  /**
+   * Why an action breaks an operator constraint (issue 14: excluded VM, ignored host, pin
+   * set, migration window), or undefined. A safety net behind the planners, which never plan
+   * one: such an action is journalled as failed, `refused: <why>`, and not started.
+   */
+  refuse?: (action: Action) => string | undefined;
 }
 
 export class Applier {
@@ -146,6 +152,19 @@ export class Applier {
       if (fromHeld || (action.to !== undefined && held.has(action.to))) {
         // The planner should never emit these; the guard is here so a held host is never touched.
         skip('action on a held host dropped');
+        continue;
+      }
+      const refused = this.o.refuse?.(action);
+      if (refused !== undefined) {
+        this.o.log.warn(
+          { action: action.kind, vm: action.vm, refused },
+          'action refused: operator constraint',
+        );
+        out.push(
+          this.recorder.record(this.recorder.create(action, kind, null, null), 'failed', {
+            error: `refused: ${refused}`,
+          }),
+        );
         continue;
       }
       if (this.migrations.vms().has(action.vm)) {

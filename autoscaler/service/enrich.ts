@@ -67,7 +67,15 @@ export async function enrichSnapshot(
 
   const where = new Map<
     string,
-    { host: string; vcpus: number; maxVcpus?: number; memoryBytes: number; priority?: VmPriority }
+    {
+      host: string;
+      vcpus: number;
+      maxVcpus?: number;
+      memoryBytes: number;
+      priority?: VmPriority;
+      exclude?: boolean;
+      pinnedHosts?: string[];
+    }
   >();
   readable.forEach((h, i) => {
     const a = answers[i];
@@ -88,6 +96,8 @@ export async function enrichSnapshot(
           vcpus: v.vcpus,
           ...(v.maxVcpus !== undefined ? { maxVcpus: v.maxVcpus } : {}),
           ...(v.priority !== undefined ? { priority: v.priority } : {}),
+          ...(v.exclude !== undefined ? { exclude: v.exclude } : {}),
+          ...(v.pinnedHosts !== undefined ? { pinnedHosts: v.pinnedHosts } : {}),
           memoryBytes: v.memoryBytes,
         });
       }
@@ -109,6 +119,9 @@ export async function enrichSnapshot(
     if (real.maxVcpus !== undefined) vm.maxVcpus = real.maxVcpus;
     // The priority its domain carries (libvirt <metadata>); config may still override it.
     if (real.priority !== undefined) vm.priority = real.priority;
+    // Exclusion and pin set the same element carries (issue 14); config may add to them.
+    if (real.exclude !== undefined) vm.exclude = real.exclude;
+    if (real.pinnedHosts !== undefined) vm.pinnedHosts = real.pinnedHosts;
     vm.allocation.balloonBytes = real.memoryBytes;
     tuned.push(vm);
   }

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { withDeadline } from '../../core/hypervisor/errors';
 import type { HypervisorPort } from '../../core/hypervisor/port';
 import type { TuningEvent } from '../../core/model/event';
+import type { HeldVm } from '../../core/model/hold';
 import type { Plan } from '../../core/model/plan';
 import type { ClusterSnapshot } from '../../core/model/snapshot';
 import type { PlannerConfig } from '../decision/config';
@@ -14,6 +15,7 @@ import { Applier } from '../applier/applier';
 import type { LoadedConfig } from '../config/load';
 import { rateWindowFor } from '../config/schema';
 import { matchesVm } from '../decision/config';
+import { operatorConstraints, type OperatorConstraints } from '../decision/constraints';
 import { buildRoundView } from '../decision/points';
 import { priorityScore } from '../decision/restart';
 import type { EventLog } from '../journal/event-log';
@@ -117,6 +119,7 @@ export class AutoscalerService {
   lastRound: RoundReport | null = null;
   lastSuccessAt: number | null = null;
   private current: Promise<RoundReport> | null = null;
+  private roundConstraints: OperatorConstraints | null = null;
 
   private readonly strategy: Strategy;
   /** Every observation passes it before the planner sees it (autoscaler/sources/plausibility.ts). */
@@ -178,6 +181,7 @@ export class AutoscalerService {
       paused: () => this.pausedFlag || !this.acting(),
       onEvent: o.onEvent,
       ...(o.newEventId ? { newEventId: o.newEventId } : {}),
+      refuse: (a) => this.roundConstraints?.violation(a),
     });
   }
 
@@ -424,12 +428,17 @@ export class AutoscalerService {
     }
     if (loop !== 'local' && this.strategy.global) plans.push(this.strategy.global(input));
     if (loop !== 'global' && this.strategy.local) plans.push(this.strategy.local(input));
-    const heldVms = observation.heldVms ?? [];
+    // The operator's constraints of this round (decision/constraints.ts): the applier refuses
+    // any action that breaks them, whichever strategy planned it.
+    this.roundConstraints = operatorConstraints(input.snapshot, input.config, now);
+    const heldVms = dedupeHeldVms([...(observation.heldVms ?? []), ...plans.flatMap((p) => p.heldVms ?? [])]);
+    const migrationHold = plans.find((p) => p.migrationHold)?.migrationHold;
     const plan: Plan = {
       at: now,
       held: dedupeHeld([...held, ...plans.flatMap((p) => p.held)]),
       ...(heldVms.length ? { heldVms } : {}),
       actions: plans.flatMap((p) => p.actions),
+      ...(migrationHold ? { migrationHold } : {}),
     };
     // Moves the planner considered and declined (issue 12: cost over relief), for plan readers.
     const declined = plans.flatMap((p) => p.declined ?? []);
@@ -667,4 +676,10 @@ function dedupeHeld(held: HeldHost[]): HeldHost[] {
   const m = new Map<string, HeldHost>();
   for (const h of held) if (!m.has(h.host)) m.set(h.host, h);
   return [...m.values()];
+}
+
+/** One entry per VM (the first reason: the source's no-samples hold before the operator's exclusion). */
+function dedupeHeldVms(vms: HeldVm[]): HeldVm[] {
+  const seen = new Set<string>();
+  return vms.filter((v) => !seen.has(v.vm) && seen.add(v.vm));
 }
