@@ -7,6 +7,10 @@ import { withPlanningService } from '../planning-service';
 export interface PlanJson {
   at: string;
   held: { host: string; reason: string }[];
+  /** VMs left alone this round (no samples yet, excluded by the operator), with why. */
+  heldVms?: { vm: string; host: string; code: string; reason: string }[];
+  /** Why no migration may start this round (outside the migration windows). */
+  migrationHold?: { code: string; reason: string };
   actions: {
     kind: ActionKind;
     vm: string;
@@ -23,6 +27,8 @@ export function planToJson(plan: Plan): PlanJson {
   return {
     at: new Date(plan.at).toISOString(),
     held: plan.held,
+    ...(plan.heldVms?.length ? { heldVms: plan.heldVms } : {}),
+    ...(plan.migrationHold ? { migrationHold: plan.migrationHold } : {}),
     actions: plan.actions.map((a) => ({
       kind: a.kind,
       vm: a.vm,
@@ -38,6 +44,8 @@ export function planToJson(plan: Plan): PlanJson {
 export function formatPlan(p: PlanJson): string {
   const lines = [`plan at ${p.at}: ${p.actions.length} action(s), ${p.held.length} held host(s)`];
   for (const h of p.held) lines.push(`  held ${h.host}: ${h.reason}`);
+  for (const v of p.heldVms ?? []) lines.push(`  held VM ${v.vm} on ${v.host}: ${v.reason}`);
+  if (p.migrationHold) lines.push(`  no migrations: ${p.migrationHold.reason}`);
   for (const a of p.actions) {
     const target =
       a.kind === 'migrate' || a.kind === 'restart'
