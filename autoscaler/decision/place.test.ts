@@ -1,7 +1,7 @@
 // Placement of a new VM goes through the global planner's destination rule: the least
-// loaded host that stays under `high`, never a held or maintenance host, free memory
-// respected; nothing fits → no host, with every host's reason.
-import { defaultPlannerConfig } from './config';
+// loaded host that stays under `high`, never a held, ignored or maintenance host, free
+// memory and pins respected; nothing fits → no host, with every host's reason.
+import { defaultPlannerConfig, plannerConfigSchema } from './config';
 import { GiB, hostOf, snapshotOf, vec, vmOf } from './cluster-builder';
 import { planPlacement, type PlacementRequest } from './place';
 import type { ClusterSnapshot } from '../../core/model/snapshot';
@@ -49,6 +49,15 @@ describe('planPlacement', () => {
     const q = place({ vcpus: 2, memoryBytes: 4 * GiB }, stale);
     expect(q.host).toBe('a');
     expect(q.notConsidered.map((h) => h.host)).toEqual(['b']);
+
+    const ignored = plannerConfigSchema.parse({ ignoredHosts: ['b'] });
+    expect(place({ vcpus: 2, memoryBytes: 4 * GiB }, cluster(), ignored).host).toBe('a');
+  });
+
+  it('honours a pin set for a named VM', () => {
+    const cfg = plannerConfigSchema.parse({ pins: [{ vms: ['db-*'], hosts: ['a'] }] });
+    expect(place({ name: 'db-7', vcpus: 2, memoryBytes: 4 * GiB }, cluster(), cfg).host).toBe('a');
+    expect(place({ name: 'web-7', vcpus: 2, memoryBytes: 4 * GiB }, cluster(), cfg).host).toBe('b');
   });
 
   it('says so when nothing fits, naming each host', () => {
