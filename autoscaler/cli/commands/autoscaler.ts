@@ -58,7 +58,7 @@ export function register(program: Command): void {
   const cmd = program
     .command('autoscaler')
     .description(
-      'run the autoscaler service: T2 local / T1 global rounds, applier, journal, HTTP API on 127.0.0.1:9178',
+      'run the autoscaler service: T2 local / T1 global rounds, applier, journal, HTTP API on 127.0.0.1:9178; one per journal (JOURNAL.lock: a second one exits 1 naming the holder)',
     )
     .option(
       '--config <file>',
