@@ -79,6 +79,7 @@ export function semanticErrors(cfg: Checked): string[] {
     }
   });
   errors.push(...exporterMapErrors(cfg));
+  errors.push(...unknownHostErrors(cfg));
   if (cfg.exporter) {
     const api = splitListen(cfg.listen);
     const exp = splitListen(cfg.exporter.listen);
@@ -89,6 +90,26 @@ export function semanticErrors(cfg: Checked): string[] {
     const e = promqlError(q);
     if (e) errors.push(`${key}: ${e}`);
   }
+  return errors;
+}
+
+/**
+ * Host names in the operator constraints (issue 14: planner.pins, planner.ignoredHosts) the
+ * cluster cannot have: checkable only when the config lists every host, i.e. one exporter per
+ * host (`prometheus.exporters`); otherwise hosts are discovered at run time.
+ */
+function unknownHostErrors(cfg: Checked): string[] {
+  const known = cfg.prometheus.exporters;
+  if (!known) return [];
+  const errors: string[] = [];
+  const check = (key: string, host: string) => {
+    if (!Object.hasOwn(known, host))
+      errors.push(
+        `${key}: unknown host "${host}" (prometheus.exporters lists ${Object.keys(known).join(', ')})`,
+      );
+  };
+  cfg.planner.pins.forEach((p, i) => p.hosts.forEach((h, j) => check(`planner.pins.${i}.hosts.${j}`, h)));
+  cfg.planner.ignoredHosts.forEach((h, i) => check(`planner.ignoredHosts.${i}`, h));
   return errors;
 }
 
