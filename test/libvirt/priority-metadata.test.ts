@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describeHypervisorContract } from '../../core/hypervisor/testing/contract';
 import { openLibvirt } from '../../core/libvirt/adapter';
-import { priorityMetadataXml } from '../../core/model/vm-metadata';
+import { priorityMetadataXml, vmMetadataXml } from '../../core/model/vm-metadata';
 
 const domain = (name: string, n: number, metadata: string) => `
   <domain type='test'>
@@ -31,6 +31,10 @@ const HOST_XML = `<?xml version='1.0'?>
   ${domain('batch', 2, priorityMetadataXml({ class: 'low', weight: 0.5 }))}
   ${domain('plain', 3, '')}
   ${domain('odd', 4, '<vmpilot:priority xmlns:vmpilot="https://vmpilot.dev/xmlns/priority/1" class="urgent"/>')}
+  ${domain('kept', 5, vmMetadataXml({ exclude: true }))}
+  ${domain('pinned', 6, vmMetadataXml({ priority: { class: 'high' }, pinnedHosts: ['kvm-a', 'kvm-b'] }))}
+  ${domain('spaced', 7, '<vp:priority xmlns:vp="https://vmpilot.dev/xmlns/priority/1" exclude="false" hosts="kvm-c kvm-d"/>')}
+  ${domain('badpin', 8, '<vmpilot:priority xmlns:vmpilot="https://vmpilot.dev/xmlns/priority/1" class="low" hosts="kvm a!"/>')}
 </node>
 `;
 
@@ -57,6 +61,29 @@ describe('VM priority from libvirt <metadata>', () => {
         class: 'low',
         weight: 0.5,
       });
+    } finally {
+      await port.close();
+    }
+  });
+});
+
+describe('VM exclusion and pin set from the same <metadata> element (issue 14)', () => {
+  it('reads exclude and hosts beside (or without) a priority; a malformed element gives nothing', async () => {
+    const port = await openLibvirt(`test://${file}`, { hostName: 'prio' });
+    try {
+      const byName = new Map((await port.listVms('prio')).map((v) => [v.name, v]));
+      expect(byName.get('kept')).toMatchObject({ exclude: true });
+      expect(byName.get('kept')?.priority).toBeUndefined();
+      expect(byName.get('pinned')).toMatchObject({
+        priority: { class: 'high' },
+        pinnedHosts: ['kvm-a', 'kvm-b'],
+      });
+      expect(byName.get('pinned')?.exclude).toBeUndefined();
+      expect(byName.get('spaced')).toMatchObject({ exclude: false, pinnedHosts: ['kvm-c', 'kvm-d'] });
+      const bad = byName.get('badpin');
+      expect([bad?.priority, bad?.exclude, bad?.pinnedHosts]).toEqual([undefined, undefined, undefined]);
+      expect(byName.get('plain')).not.toHaveProperty('exclude');
+      expect((await port.getVm({ host: 'prio', name: 'kept' })).exclude).toBe(true);
     } finally {
       await port.close();
     }
