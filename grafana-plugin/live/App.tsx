@@ -4,15 +4,11 @@
 // tz=browser|utc|IANA name, sort=points|priority (VM points), color=points|serviceLevel
 // (cluster).
 import React, { useEffect, useState } from 'react';
-import { css, injectGlobal } from '@emotion/css';
+import { css } from '@emotion/css';
 import { LoadingState, ThemeContext, createTheme, dateTime, type DataFrame, type PanelProps } from '@grafana/data';
 import { DEFAULT_OPTIONS, type VmpilotOptions } from '../src/types';
 import { readAll } from './data';
-
-// Grafana's element rule that panels rely on (its GlobalStyles, elements.ts): form controls
-// take the surrounding text colour and font — VizLegend's labels are buttons. Only this
-// rule: GlobalStyles would also load Grafana's web fonts, which @grafana/ui does not ship.
-injectGlobal({ 'button, input, select, textarea': { color: 'inherit', font: 'inherit' } });
+import './element-styles';
 
 type Panel = React.ComponentType<PanelProps<VmpilotOptions>>;
 

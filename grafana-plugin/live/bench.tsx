@@ -3,6 +3,7 @@
 // the panel afresh and times it until the browser has laid out and painted (two animation
 // frames); results land in window.__bench.
 import './boot';
+import './element-styles';
 import React from 'react';
 import { flushSync } from 'react-dom';
 import { createRoot } from 'react-dom/client';

@@ -2,19 +2,14 @@
 // fixed data frames, one container per case (no Grafana server exists on this machine).
 // Grafana's boot data stub, as the live page has it (before @grafana/runtime reads it).
 import '../../live/boot';
+import '../../live/element-styles';
 import React from 'react';
-import { injectGlobal } from '@emotion/css';
 import { createRoot } from 'react-dom/client';
 import { LoadingState, ThemeContext, createTheme, type DataFrame } from '@grafana/data';
 import { VmpilotPanel } from '../../src/components/VmpilotPanel';
 import { DEFAULT_OPTIONS, type VmpilotOptions } from '../../src/types';
 import { ThresholdsMode } from '@grafana/data';
 import { eventsFrames, pointsFrames, pointsWith, timeRange, vmFrames } from './fixtures';
-
-// Grafana's element rule that panels rely on (its GlobalStyles, elements.ts): form controls
-// take the surrounding text colour and font — VizLegend's labels are buttons. Only this
-// rule: GlobalStyles would also load Grafana's web fonts, which @grafana/ui does not ship.
-injectGlobal({ 'button, input, select, textarea': { color: 'inherit', font: 'inherit' } });
 
 (window as unknown as { __grafana_public_path__: string }).__grafana_public_path__ = '/';
 
