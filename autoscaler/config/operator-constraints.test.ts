@@ -1,6 +1,7 @@
 // Issue 14 item 5: bad operator-constraint config gets one clear line per problem —
 // cron expression, time zone, host names (unknown ones when the config lists every host).
-import { validateConfig } from './load';
+import path from 'node:path';
+import { loadConfig, validateConfig } from './load';
 
 const base = { hypervisors: ['test:///default'] };
 
@@ -27,6 +28,13 @@ describe('operator constraint config', () => {
     });
     expect(cfg.planner.migrationWindows.timezone).toBe('Europe/Berlin');
     expect(cfg.capacity.hosts['kvm-c'].ignored).toBe(true);
+  });
+
+  it('the example config documents them and loads', () => {
+    const cfg = loadConfig(path.join(__dirname, '../examples/vmpilot.yaml'));
+    expect(cfg.planner.exclude).toEqual(['license-server']);
+    expect(cfg.planner.pins[0].hosts).toEqual(['rack1', 'rack2']);
+    expect(cfg.planner.migrationWindows.cron).toEqual(['* 22-23,0-5 * * *']);
   });
 
   it('names a bad cron expression, field count and time zone on one line each', () => {
