@@ -167,7 +167,7 @@ describe('live view behind the API authentication (basic auth, bearer token)', (
             .evaluateAll((els) =>
               Object.fromEntries(
                 els.map((e) => [
-                  (e as HTMLElement).dataset.vm,
+                  e.getAttribute('data-vm'),
                   e.querySelector('[data-testid="vmpilot-points-priority"]')?.textContent,
                 ]),
               ),
