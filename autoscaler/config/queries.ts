@@ -11,8 +11,13 @@
 export const DEFAULT_QUERIES = {
   /** One series per VM the exporter sees; labels host, domain, uuid, state. */
   vmInfo: 'vmpilot_domain_info',
-  /** CPU demand in cores. */
+  /** CPU use in cores. */
   vmCpu: 'sum by (instance, host, domain) (rate(vmpilot_domain_cpu_time_seconds_total[$window]))',
+  /**
+   * Run-queue wait of the VM's vCPUs in cores (host contention, a cap): with use, what the VM
+   * wanted. Absent (an older exporter, a hypervisor without vcpu.N.delay) → use alone.
+   */
+  vmCpuWait: 'sum by (instance, host, domain) (rate(vmpilot_domain_vcpu_delay_seconds_total[$window]))',
   /** Memory demand in bytes: what the guest uses of its balloon. */
   vmMemory:
     'sum by (instance, host, domain) (vmpilot_domain_memory_balloon_current_bytes - vmpilot_domain_memory_balloon_unused_bytes)' +

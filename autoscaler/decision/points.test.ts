@@ -84,3 +84,49 @@ describe('buildRoundView', () => {
     expect(view.vms.get('a')?.points.cpu).toBeCloseTo(75);
   });
 });
+
+describe('run-queue wait (vcpu delay)', () => {
+  const host = (name: string) => ({
+    name,
+    cpus: 4,
+    capacity: vec(4, 1000, 100, 100),
+    usageHistory: [vec(3, 500, 0, 0)],
+    up: true,
+    ageSeconds: 0,
+  });
+
+  it('is unserved CPU: raises the host load, not the VM demand or points', () => {
+    const waiting = vm('a', vec(1.5, 200, 0, 0), { cpuWaitCores: 1 });
+    expect(vmDemand(waiting, cfg)).toEqual({ demand: vec(1.5, 200, 0, 0), observedCpu: 1.5, unservedCpu: 1 });
+    const snapshot: ClusterSnapshot = {
+      at: 0,
+      intervalSeconds: 10,
+      hosts: [host('h1')],
+      vms: [waiting, vm('b', vec(1.5, 300, 0, 0))],
+    };
+    const view = buildRoundView(snapshot, cfg);
+    // 3 cores used + 1 core waited for → 4/4.
+    expect(view.hosts.get('h1')?.load.cpu).toBeCloseTo(1);
+    // The VM's share of points is what it used: wait does not buy it shares.
+    expect(view.vms.get('a')?.points.cpu).toBeCloseTo(37.5);
+    const without = buildRoundView(
+      { ...snapshot, vms: [vm('a', vec(1.5, 200, 0, 0)), snapshot.vms[1]] },
+      cfg,
+    );
+    expect(without.hosts.get('h1')?.load.cpu).toBeCloseTo(0.75);
+  });
+
+  it('and the web backlog count once: the larger of the two', () => {
+    const web = { requestsPerSecond: 40, throughputPerSecond: 20 };
+    // Backlog doubles 1 core → 1 unserved; a wait of 0.4 adds nothing more.
+    expect(
+      vmDemand(vm('w', vec(1, 10, 0, 0), { workload: 'web', web, cpuWaitCores: 0.4 }), cfg).unservedCpu,
+    ).toBeCloseTo(1);
+    // A wait of 1.6 is more than the backlog says.
+    expect(
+      vmDemand(vm('w', vec(1, 10, 0, 0), { workload: 'web', web, cpuWaitCores: 1.6 }), cfg).unservedCpu,
+    ).toBeCloseTo(1.6);
+    // Absent or negative wait: nothing.
+    expect(vmDemand(vm('c', vec(1, 10, 0, 0), { cpuWaitCores: -2 }), cfg).unservedCpu).toBe(0);
+  });
+});

@@ -17,9 +17,9 @@ export type Weights = Record<Resource, number>;
 
 export interface VmView {
   vm: VmSnapshot;
-  /** Forecast demand per resource in base units (CPU raised by the web backlog). */
+  /** Forecast demand per resource in base units (CPU raised by run-queue wait or the web backlog). */
   demand: ResourceVector;
-  /** Forecast CPU demand before the backlog boost. */
+  /** Forecast CPU use: what the VM got, before wait or backlog. */
   observedCpu: number;
   points: ResourceVector;
   /** Weighted total points P[v]. */
@@ -93,15 +93,20 @@ export function loadOf(demand: ResourceVector, capacity: ResourceVector): Resour
   };
 }
 
-/** A VM's forecast demand, with the web backlog applied to CPU. */
+/**
+ * A VM's forecast demand, with the web backlog applied to CPU; and its CPU wait, the run-queue
+ * wait of its vCPUs beyond that (what it wanted and the host did not give).
+ */
 export function vmDemand(
   vm: VmSnapshot,
   cfg: PlannerConfig,
-): { demand: ResourceVector; observedCpu: number } {
+): { demand: ResourceVector; observedCpu: number; unservedCpu: number } {
   const demand = forecastVector(vm.usageHistory, cfg.forecast);
   const observedCpu = demand.cpu;
   if (vm.workload === 'web' || vm.web) demand.cpu *= backlogFactor(vm.web, cfg.backlogBoostMax);
-  return { demand, observedCpu };
+  // The web backlog and the run-queue wait measure the same unserved demand: the larger.
+  const wait = vm.cpuWaitCores !== undefined && vm.cpuWaitCores > 0 ? vm.cpuWaitCores : 0;
+  return { demand, observedCpu, unservedCpu: Math.max(demand.cpu - observedCpu, wait) };
 }
 
 /** Builds the round's view: forecasts, points and host loads, VMs indexed by host. */
@@ -123,7 +128,7 @@ export function buildRoundView(snapshot: ClusterSnapshot, cfg: PlannerConfig): R
   for (const vm of snapshot.vms) {
     const hv = hosts.get(vm.host);
     if (!hv) continue;
-    const { demand, observedCpu } = vmDemand(vm, cfg);
+    const { demand, observedCpu, unservedCpu } = vmDemand(vm, cfg);
     const { points, total } = pointsOf(demand, hv.host.capacity, cfg.weights);
     const view: VmView = { vm, demand, observedCpu, points, total };
     vms.set(vm.name, view);
@@ -134,8 +139,8 @@ export function buildRoundView(snapshot: ClusterSnapshot, cfg: PlannerConfig): R
     sum.mem += demand.mem;
     sum.disk += demand.disk;
     sum.net += demand.net;
-    // The part of a starved web VM's demand the host did not serve is demand on the host too.
-    hv.demand.cpu += demand.cpu - observedCpu;
+    // What a VM wanted and the host did not serve (run-queue wait, web backlog) is host demand too.
+    hv.demand.cpu += unservedCpu;
   }
   for (const hv of hosts.values()) {
     // No host history (e.g. a fresh source): the host's demand is the sum of its VMs'.

@@ -141,3 +141,13 @@ describe('buildSnapshot: memory readings of the footprint rule (core/model/footp
     expect(db1.memoryRssBytes).toBeUndefined();
   });
 });
+
+describe('buildSnapshot: vCPU run-queue wait', () => {
+  it('carries the rate of vcpu delay per VM as cpuWaitCores, when scraped', () => {
+    const { snapshot } = buildSnapshot(
+      input({ vmCpuWait: [{ labels: vmL('a', 'web1'), value: 0.75, timeMs: NOW }] }),
+    );
+    expect(snapshot.vms.find((v) => v.name === 'web1')!.cpuWaitCores).toBe(0.75);
+    expect(snapshot.vms.find((v) => v.name === 'db1')!.cpuWaitCores).toBeUndefined();
+  });
+});

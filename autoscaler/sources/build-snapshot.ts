@@ -38,6 +38,7 @@ export type InstantName =
   | 'vmMemoryUnused'
   | 'vmMemoryRss'
   | 'vmVcpus'
+  | 'vmCpuWait'
   | 'vmDirtyRate'
   | 'vmCacheMpki'
   | 'vmRequests'
@@ -149,6 +150,7 @@ export function buildSnapshot(input: BuildInput): Observation {
   const unused = byVm(input.instant.vmMemoryUnused);
   const rss = byVm(input.instant.vmMemoryRss);
   const vcpus = byVm(input.instant.vmVcpus);
+  const cpuWait = byVm(input.instant.vmCpuWait);
   const dirty = byVm(input.instant.vmDirtyRate);
   const mpki = byVm(input.instant.vmCacheMpki);
   const req = byVm(input.instant.vmRequests);
@@ -216,6 +218,7 @@ export function buildSnapshot(input: BuildInput): Observation {
       },
     };
     if (info.labels.uuid) vm.uuid = info.labels.uuid;
+    if (cpuWait.has(k)) vm.cpuWaitCores = cpuWait.get(k);
     if (dirty.has(k)) vm.dirtyRateBytesPerSecond = dirty.get(k);
     if (unused.has(k)) vm.memoryUnusedBytes = unused.get(k);
     if (rss.has(k)) vm.memoryRssBytes = rss.get(k);

@@ -56,6 +56,7 @@ export const INSTANT: readonly InstantName[] = [
   'vmMemoryUnused',
   'vmMemoryRss',
   'vmVcpus',
+  'vmCpuWait',
   'vmDirtyRate',
   'vmCacheMpki',
   'vmRequests',

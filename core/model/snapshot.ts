@@ -64,6 +64,12 @@ export interface VmSnapshot {
   workload: WorkloadKind;
   /** Demand per observation, oldest first, last = latest. */
   usageHistory: ResourceVector[];
+  /**
+   * CPU time per second its vCPUs waited for a host CPU (run-queue wait, including throttling
+   * by a cap: libvirt `vcpu.N.delay`), latest, when known. Use alone never shows more than a
+   * VM was given; use + wait is what it wanted.
+   */
+  cpuWaitCores?: number;
   /** Memory dirty rate in bytes/second, when known. */
   dirtyRateBytesPerSecond?: number;
   /** Guest memory the balloon driver reports unused (bytes), when known (core/model/footprint.ts). */

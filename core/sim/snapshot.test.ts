@@ -51,3 +51,21 @@ describe('sim snapshot: no oracle inputs (issue 12 item 2)', () => {
     await port.close();
   });
 });
+
+describe('sim snapshot: vCPU run-queue wait, as production reads vcpu.N.delay', () => {
+  it('carries each VM’s wait; on a contended cluster it is there, and use + wait never exceeds its vCPUs', async () => {
+    let now = 1_700_000_000_000;
+    const port = await openSim('sim://seed-experiment-heavy', { clock: () => now });
+    now += 600_000;
+    const snap = await port.snapshot();
+    const running = snap.vms.filter((v) => v.state === 'running');
+    expect(running.length).toBeGreaterThan(0);
+    for (const vm of running) {
+      expect(vm.cpuWaitCores).toBeGreaterThanOrEqual(0);
+      const use = vm.usageHistory[vm.usageHistory.length - 1].cpu;
+      expect(use + vm.cpuWaitCores!).toBeLessThanOrEqual(vm.vcpus + 1e-6);
+    }
+    expect(running.reduce((a, v) => a + (v.cpuWaitCores ?? 0), 0)).toBeGreaterThan(0.1);
+    await port.close();
+  });
+});

@@ -8,6 +8,8 @@ import { balloonReading, reportedFreeMemory } from './readings';
 
 interface VmSample {
   usage: ResourceVector;
+  /** Run-queue wait of all its vCPUs, cores (production: rate of vcpu.N.delay). */
+  cpuWait: number;
   requestsPerSecond: number;
   throughputPerSecond: number;
   responseTimeSeconds?: number;
@@ -20,6 +22,8 @@ interface VmSample {
 interface VmMark {
   host: string;
   cpu: number;
+  /** Run-queue wait of all its vCPUs (s). */
+  wait: number;
   ws: number;
   disk: number;
   rx: number;
@@ -81,6 +85,7 @@ export class ObservationRecorder {
           disk: (now.disk - was.disk) / dt,
           net: (now.rx - was.rx + now.tx - was.tx) / dt,
         },
+        cpuWait: (now.wait - was.wait) / dt,
         requestsPerSecond: (now.req - was.req) / dt,
         throughputPerSecond: resp / dt,
         responseTimeSeconds: v.web ? (resp > 0 ? (now.rtSum - was.rtSum) / resp : undefined) : undefined,
@@ -159,6 +164,7 @@ function vmSnapshot(v: SimVm, history: VmSample[]): VmSnapshot {
     // other 'unknown' (its traits are classified from dirty rate, I/O and perf counters).
     workload: v.web ? 'web' : 'unknown',
     usageHistory: history.map((s) => ({ ...s.usage })),
+    cpuWaitCores: last?.cpuWait,
     dirtyRateBytesPerSecond: last?.dirtyRate,
     memoryUnusedBytes: balloon.unusedBytes,
     memoryRssBytes: balloon.rssBytes,
@@ -199,6 +205,7 @@ function markVm(v: SimVm): VmMark {
   return {
     host: v.host,
     cpu: c.cpuSeconds,
+    wait: c.vcpuDelaySeconds.reduce((a, b) => a + b, 0),
     // Memory as production sees it (balloon/RSS statistics): what the guest holds in RAM,
     // not its true working set — a guest that swaps shows no more than its balloon.
     ws: c.residentByteSeconds,
