@@ -8,6 +8,7 @@
 //            (decision/restart.ts) on the UUIDs resident on reachable hosts now.
 // The restart itself is an action like any other: the applier runs its handler
 // (applier/handlers/restart.ts), which fences and checks every host by UUID again.
+import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import type { HypervisorPort } from '../../core/hypervisor/port';
 import type { HeldHost } from '../../core/model/hold';
@@ -19,6 +20,7 @@ import type { RestartAction } from '../../core/model/plan';
 import type { DefinitionStore } from './definitions';
 import { FailureDetector } from './detector';
 import { runFence } from './fence';
+import { HYPERVISOR_READ_CONCURRENCY } from '../service/enrich';
 
 /** Held codes by which the exporter says a host is down (not "Prometheus is unreachable"). */
 const EXPORTER_DOWN: ReadonlySet<string> = new Set(['host_down', 'stale', 'no_data']);
@@ -76,15 +78,20 @@ export class Failover {
     this.hosts = [...new Set([...this.hosts, ...hosts])];
     const exporterDown = new Set(held.filter((h) => EXPORTER_DOWN.has(h.code)).map((h) => h.host));
     const answered = new Set<string>();
+    // Bounded like the round's read-back (enrich.ts): 500 hosts at once would queue behind
+    // libuv's thread pool anyway, and each call's deadline starts when it is sent.
+    const limit = pLimit(HYPERVISOR_READ_CONCURRENCY);
     await Promise.all(
-      this.hosts.map(async (h) => {
-        try {
-          await this.o.port.getHostInfo(h, { timeoutMs: this.heartbeatTimeoutMs });
-          answered.add(h);
-        } catch {
-          // silent: counted below
-        }
-      }),
+      this.hosts.map((h) =>
+        limit(async () => {
+          try {
+            await this.o.port.getHostInfo(h, { timeoutMs: this.heartbeatTimeoutMs });
+            answered.add(h);
+          } catch {
+            // silent: counted below
+          }
+        }),
+      ),
     );
     this.detector.record(
       this.hosts.map((h) => ({ host: h, exporterDown: exporterDown.has(h), libvirtDown: !answered.has(h) })),
