@@ -22,8 +22,10 @@ import path from 'node:path';
 import { defaultPlannerConfig } from '../autoscaler/decision/config';
 import { connectHypervisors } from '../core/hypervisor/connect';
 import type { HypervisorPort, MigrationResult } from '../core/hypervisor/port';
+import { residentMemoryBytes } from '../core/model/footprint';
 import { MiB, preCopy, type PreCopyEstimate } from '../core/model/precopy';
 import { readProgress } from '../lab/guests';
+import type { GuestProgress } from '../lab/progress';
 import { labDown, labUp } from '../lab/lab';
 import type { LabState } from '../lab/state';
 import { virsh } from '../lab/virsh';
@@ -34,18 +36,26 @@ interface Case {
   workload: Workload;
 }
 
-type DirtySource = 'stats' | 'job' | 'workload';
+type DirtySource = 'guest' | 'stats' | 'job' | 'workload';
 
 interface Row {
   vm: string;
   memoryMiB: number;
   workload: string;
-  /** Memory the model copies in round 0 (the balloon, as the planner's estimate). */
+  /** The guest's memory (balloon), the model's M. */
   modelMemoryBytes: number;
+  /** Touched memory the model copies in round 0: the footprint rule (core/model/footprint.ts). */
+  touchedBytes: number;
+  /** The balloon readings the footprint came from. */
+  balloon: { currentBytes?: number; unusedBytes?: number; rssBytes?: number };
   dirtyRateBytesPerSecond: number;
   dirtySource: DirtySource;
-  /** Every dirty rate seen, bytes/second: stats measurement, migration job, workload. */
-  dirtyRates: { stats?: number; job?: number; workload: number };
+  /**
+   * Every dirty rate seen, bytes/second: the guest's own count of MiB rewritten (progress
+   * line dirtied=, over the seconds before the migration), libvirt's page-sampling
+   * measurement, the migration job's, the rate the workload was told.
+   */
+  dirtyRates: { guest?: number; stats?: number; job?: number; workload: number };
   measured: { seconds: number; downtimeMs?: number; transferredBytes?: number; iterations?: number };
   predicted: { seconds: number; downtimeMs: number; transferredBytes: number; rounds: number };
   /** Bandwidth achieved: transferred bytes / measured duration. */
@@ -97,7 +107,7 @@ async function measuredDirtyRate(
   uri: string,
   host: string,
   name: string,
-): Promise<{ dirty?: number; balloon?: number }> {
+): Promise<{ dirty?: number; balloon?: { currentBytes?: number; unusedBytes?: number; rssBytes?: number } }> {
   let calcOk = true;
   await virsh(uri, 'domdirtyrate-calc', name, '--seconds', '3').catch(() => {
     calcOk = false;
@@ -105,24 +115,51 @@ async function measuredDirtyRate(
   if (calcOk) await pause(4500);
   const stats = await port.getStats(host, { groups: ['balloon', 'dirtyrate'] });
   const vm = stats.vms.find((v) => v.name === name);
-  return { dirty: vm?.dirtyRateBytesPerSecond, balloon: vm?.balloon?.currentBytes };
+  const bal = vm?.balloon;
+  return {
+    dirty: vm?.dirtyRateBytesPerSecond,
+    balloon: bal && { currentBytes: bal.currentBytes, unusedBytes: bal.unusedBytes, rssBytes: bal.rssBytes },
+  };
 }
 
-function estimate(memoryBytes: number, dirty: number, bandwidth?: number): PreCopyEstimate {
+/** The rate the guest itself reports rewriting (dirtied= MiB over uptime), bytes/second. */
+function guestDirtyRate(before: GuestProgress[], after: GuestProgress[]): number | undefined {
+  const a = before[before.length - 1];
+  const b = after[after.length - 1];
+  if (a?.dirtiedMiB === undefined || b?.dirtiedMiB === undefined) return undefined;
+  const dt = b.uptimeSeconds - a.uptimeSeconds;
+  return dt > 0 ? ((b.dirtiedMiB - a.dirtiedMiB) * MiB) / dt : undefined;
+}
+
+function estimate(
+  memoryBytes: number,
+  touchedBytes: number,
+  dirty: number,
+  bandwidth?: number,
+): PreCopyEstimate {
   const engine = defaultPlannerConfig().migration;
   return preCopy({
     bandwidthBytesPerSecond: bandwidth ?? engine.bandwidthBytesPerSecond,
     stopBytes: engine.stopBytes,
     maxRounds: engine.maxRounds,
     memoryBytes,
+    touchedBytes,
     dirtyRateBytesPerSecond: dirty,
     competingBytesPerSecond: 0, // lab guests send nothing on the migration link
   });
 }
 
-async function migrateOne(port: HypervisorPort, state: LabState, name: string, c: Case): Promise<Row> {
+async function migrateOne(
+  port: HypervisorPort,
+  state: LabState,
+  guest: { name: string; serialLog: string },
+  c: Case,
+): Promise<Row> {
   const [a, b] = state.hosts;
+  const name = guest.name;
+  const before = readProgress(guest.serialLog);
   const observed = await measuredDirtyRate(port, a.uri, a.name, name);
+  const guestDirty = guestDirtyRate(before, readProgress(guest.serialLog));
   let jobDirty: number | undefined;
   const result: MigrationResult = await port.migrate(
     { host: a.name, name },
@@ -135,23 +172,33 @@ async function migrateOne(port: HypervisorPort, state: LabState, name: string, c
       },
     },
   );
-  const dirtyRates = { stats: observed.dirty, job: jobDirty, workload: c.workload.dirty * MiB };
-  const candidates: [number | undefined, DirtySource][] = [
+  const dirtyRates = {
+    guest: guestDirty,
+    stats: observed.dirty,
+    job: jobDirty,
+    workload: c.workload.dirty * MiB,
+  };
+  // The guest's own count first: it is what the workload really did (a rate of 0 is a real 0).
+  // Without it, the first positive one of the others.
+  const others: [number | undefined, DirtySource][] = [
     [dirtyRates.stats, 'stats'],
     [dirtyRates.job, 'job'],
     [dirtyRates.workload, 'workload'],
   ];
-  const [dirty, dirtySource] = (candidates.find(([r]) => r !== undefined && r > 0) ?? [0, 'workload']) as [
-    number,
-    DirtySource,
-  ];
-  const memoryBytes = observed.balloon ?? c.memoryMiB * MiB;
-  const p = estimate(memoryBytes, dirty);
+  const [dirty, dirtySource]: [number, DirtySource] =
+    dirtyRates.guest !== undefined
+      ? [dirtyRates.guest, 'guest']
+      : ((others.find(([r]) => r !== undefined && r > 0) ?? [0, 'workload']) as [number, DirtySource]);
+  const memoryBytes = observed.balloon?.currentBytes ?? c.memoryMiB * MiB;
+  const touchedBytes = residentMemoryBytes({ ...observed.balloon, balloonBytes: memoryBytes });
+  const p = estimate(memoryBytes, touchedBytes, dirty);
   const row: Row = {
     vm: name,
     memoryMiB: c.memoryMiB,
     workload: formatWorkload(c.workload),
     modelMemoryBytes: memoryBytes,
+    touchedBytes,
+    balloon: observed.balloon ?? {},
     dirtyRateBytesPerSecond: dirty,
     dirtySource,
     dirtyRates,
@@ -170,7 +217,7 @@ async function migrateOne(port: HypervisorPort, state: LabState, name: string, c
   };
   if (result.transferredBytes && result.durationSeconds > 0) {
     row.achievedBytesPerSecond = result.transferredBytes / result.durationSeconds;
-    const q = estimate(memoryBytes, dirty, row.achievedBytesPerSecond);
+    const q = estimate(memoryBytes, touchedBytes, dirty, row.achievedBytesPerSecond);
     row.atAchieved = { seconds: q.migrationSeconds, downtimeMs: q.downtimeSeconds * 1000, rounds: q.rounds };
   }
   // done with it: power it off on lab-b (it stays defined there, so lab up does not restart it)
@@ -194,7 +241,8 @@ function printTable(rows: Row[]): void {
     'vm',
     'MiB',
     'workload',
-    'dirty MiB/s stats/job/told',
+    'dirty MiB/s guest/stats/job/told',
+    'touched MiB',
     'used (src)',
     'meas s',
     'meas dt ms',
@@ -211,9 +259,10 @@ function printTable(rows: Row[]): void {
     r.vm,
     String(r.memoryMiB),
     r.workload,
-    [r.dirtyRates.stats, r.dirtyRates.job, r.dirtyRates.workload]
+    [r.dirtyRates.guest, r.dirtyRates.stats, r.dirtyRates.job, r.dirtyRates.workload]
       .map((x) => (x === undefined ? '-' : fmt(mib(x))))
       .join('/'),
+    fmt(mib(r.touchedBytes), 0),
     `${fmt(mib(r.dirtyRateBytesPerSecond))} (${r.dirtySource})`,
     fmt(r.measured.seconds, 2),
     fmt(r.measured.downtimeMs, 0),
@@ -259,7 +308,7 @@ async function main(): Promise<void> {
         const guest = state.guests.find((g) => g.name === `lab-vm-${index}`);
         if (!guest) throw new Error(`lab-vm-${index} missing from the lab state`);
         await waitWorkload(guest.serialLog, c.workload, 300_000);
-        const row = await migrateOne(port, state, guest.name, c);
+        const row = await migrateOne(port, state, guest, c);
         rows.push(row);
         process.stdout.write(
           `${row.vm} (${row.memoryMiB} MiB, ${row.workload}): ${row.measured.seconds.toFixed(2)} s, ` +

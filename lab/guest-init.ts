@@ -5,7 +5,8 @@
 //
 // Kernel command line: vmpilot.cpu=N (CPU burners, default 1), vmpilot.mem=MiB (one
 // buffer of non-zero data held by `dd`, default 0) and vmpilot.dirty=MiB/s (how fast that
-// buffer is rewritten, default 0 = written once and kept). Workers are reniced to 19 so
+// buffer is rewritten, default 0 = written once and kept; the MiB really rewritten since
+// boot are in the progress line's dirtied=). Workers are reniced to 19 so
 // the reporter stays on time; /init has oom_score_adj -1000 and the memory toucher +1000,
 // so a balloon squeezed below the working set kills the toucher, not the guest.
 
@@ -37,12 +38,17 @@ while [ "$k" -lt "$CPU" ]; do
 done
 
 # Memory toucher: dd holds one MEM MiB buffer; the producer refills it at DIRTY MiB/s
-# with random (incompressible, non-zero) data, or once when DIRTY is 0.
+# with random (incompressible, non-zero) data, or once when DIRTY is 0. The producer
+# writes DIRTY MiB with ONE cat a second (a fork per MiB cannot keep up under TCG) and
+# counts the MiB it wrote in /run/dirtied: the progress line's dirtied= (the rate the
+# guest really achieved, whatever it was told).
+echo 0 > /run/dirtied
 if [ "$MEM" -gt 0 ]; then
   dd if=/dev/urandom of=/run/rand1m bs=1M count=1 2>/dev/null
   ( echo 1000 > /proc/self/oom_score_adj
     if [ "$DIRTY" -gt 0 ]; then
-      while :; do n=0; while [ "$n" -lt "$DIRTY" ]; do cat /run/rand1m; n=$((n + 1)); done; sleep 1; done
+      n=0; while [ "$n" -lt "$DIRTY" ]; do cat /run/rand1m; n=$((n + 1)); done > /run/randd
+      t=0; while :; do cat /run/randd; t=$((t + DIRTY)); echo "$t" > /run/.dirtied && mv /run/.dirtied /run/dirtied; sleep 1; done
     else
       n=0; while [ "$n" -lt "$MEM" ]; do cat /run/rand1m; n=$((n + 1)); done; exec sleep 2147483647
     fi | dd of=/dev/null bs=\${MEM}M iflag=fullblock 2>/dev/null ) &
@@ -63,7 +69,7 @@ while :; do
   for f in /run/cpu.*; do [ -f "$f" ] && total=$((total + $(cat "$f"))); done
   mt=$(sed -n 's/^MemTotal: *\\([0-9]*\\).*/\\1/p' /proc/meminfo)
   ma=$(sed -n 's/^MemAvailable: *\\([0-9]*\\).*/\\1/p' /proc/meminfo)
-  line="up=$(cut -d ' ' -f 1 /proc/uptime) cpu=$total MemTotal=$mt MemAvailable=$ma ncpu=$(nproc)"
+  line="up=$(cut -d ' ' -f 1 /proc/uptime) cpu=$total MemTotal=$mt MemAvailable=$ma ncpu=$(nproc) dirtied=$(cat /run/dirtied)"
   echo "$line" > /dev/ttyS0
   [ -n "$PORT" ] && echo "$line" > "$PORT"
   sleep 1

@@ -1,10 +1,11 @@
 // The lab guest's progress line, written once a second by its /init to ttyS0 and to the
 // virtio-serial port org.vmpilot.0, and its parser (a pure function).
 //
-//   up=12.34 cpu=123456 MemTotal=231992 MemAvailable=180120 ncpu=1
+//   up=12.34 cpu=123456 MemTotal=231992 MemAvailable=180120 ncpu=1 dirtied=96
 //
 // up: guest uptime (s); cpu: iterations done by all CPU burners since boot; MemTotal and
-// MemAvailable: the guest's /proc/meminfo (KiB); ncpu: online CPUs.
+// MemAvailable: the guest's /proc/meminfo (KiB); ncpu: online CPUs; dirtied: MiB the memory
+// toucher has rewritten since boot (absent in images built before it was added).
 
 export interface GuestProgress {
   uptimeSeconds: number;
@@ -12,6 +13,8 @@ export interface GuestProgress {
   memTotalKiB: number;
   memAvailableKiB: number;
   onlineCpus: number;
+  /** MiB the memory toucher rewrote since boot, when the image reports it. */
+  dirtiedMiB?: number;
 }
 
 const FIELDS = {
@@ -35,6 +38,8 @@ export function parseProgressLine(line: string): GuestProgress | null {
     if (v === undefined) return null;
     out[field] = v;
   }
+  const dirtied = values.get('dirtied');
+  if (dirtied !== undefined) out.dirtiedMiB = dirtied;
   return out as GuestProgress;
 }
 

@@ -6,7 +6,9 @@
 // `stopAndCopyNext`). With constant inputs both give the same rounds, time and downtime
 // (core/sim/migration.test.ts checks it).
 //
-// Round 0 sends the whole memory M. Round i sends the pages dirtied while round i−1 was
+// Round 0 sends the guest's touched memory R ≤ M (QEMU sends a never-written, zero page as a
+// flag, not as 4 KiB, so a guest that touched 150 MiB of 384 costs 150 MiB; R defaults to M
+// when unknown). Round i sends the pages dirtied while round i−1 was
 // sent: V_i = min(D·t_{i−1}, W, M) with t_{i−1} = V_{i−1}/B, i.e. V_i = min(V_{i−1}·D/B, W, M)
 // (W: writable working set, default M — a guest cannot dirty more than its memory). B is
 // the link's bandwidth minus the guest's own outbound traffic on it (never below 1 MiB/s).
@@ -47,6 +49,11 @@ export interface PreCopyParams extends PreCopyEngine {
   competingBytesPerSecond?: number;
   /** Writable working set bound on one round's volume (default: memoryBytes). */
   wwsBytes?: number;
+  /**
+   * Memory the guest has touched (non-zero pages), what round 0 copies (default and upper
+   * bound: memoryBytes). The planner passes the VM's footprint (core/model/footprint.ts).
+   */
+  touchedBytes?: number;
 }
 
 export interface PreCopyEstimate {
@@ -92,12 +99,17 @@ export function stopAndCopyNext(
   return { stop: converged || round >= engine.maxRounds, converged };
 }
 
+/** Round 0's volume: the touched memory, bounded by the memory (all of it when unknown). */
+export function roundZeroBytes(memoryBytes: number, touchedBytes?: number): number {
+  return touchedBytes === undefined ? memoryBytes : Math.max(0, Math.min(touchedBytes, memoryBytes));
+}
+
 /** The whole migration, round by round, with constant dirty rate and bandwidth. */
 export function preCopy(p: PreCopyParams): PreCopyEstimate {
   if (!(p.bandwidthBytesPerSecond > 0)) throw new RangeError('pre-copy needs a positive bandwidth');
   const bw = streamBandwidth(p.bandwidthBytesPerSecond, p.competingBytesPerSecond);
   const bound = Math.min(p.wwsBytes ?? p.memoryBytes, p.memoryBytes);
-  const roundBytes = [p.memoryBytes];
+  const roundBytes = [roundZeroBytes(p.memoryBytes, p.touchedBytes)];
   let last: { stop: boolean; converged: boolean };
   do {
     const next = dirtiedBytes(p.dirtyRateBytesPerSecond, roundBytes[roundBytes.length - 1] / bw, bound);

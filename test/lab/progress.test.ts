@@ -12,6 +12,12 @@ describe('parseProgressLine', () => {
     });
   });
 
+  it("reads the memory toucher's dirtied= MiB when the image reports it", () => {
+    const line = 'up=30.50 cpu=9 MemTotal=231992 MemAvailable=180120 ncpu=1 dirtied=224';
+    expect(parseProgressLine(line)?.dirtiedMiB).toBe(224);
+    expect(parseProgressLine(line.replace(' dirtied=224', ''))).not.toHaveProperty('dirtiedMiB');
+  });
+
   it('ignores a carriage return and extra fields', () => {
     expect(parseProgressLine('up=1.00 cpu=0 MemTotal=1 MemAvailable=1 ncpu=1 seq=4\r')?.cpuIterations).toBe(
       0,
