@@ -31,7 +31,7 @@ export interface ApiDeps {
   events: () => readonly TuningEvent[];
   /** The last computed plan and when it was computed (plan-cache.ts). */
   plan: () => Promise<CachedPlan>;
-  setPaused: (p: boolean) => void;
+  setPaused: (p: boolean) => void | Promise<void>;
   paused: () => boolean;
   dryRun: () => boolean;
   ready: () => { ready: boolean; reason: string };
@@ -161,11 +161,12 @@ export function createApi(d: ApiDeps): express.Express {
       next(e);
     }
   });
-  // The pause is kept on disk before it takes effect: a full disk is the server's
-  // temporary trouble (503, nothing changed), not an internal error.
-  const pauseRoute = (paused: boolean) => (_req: Request, res: Response) => {
+  // The pause is kept (on disk, or in etcd by the leader) before it takes effect: a full disk
+  // or a refused etcd write is the server's temporary trouble (503, nothing changed), not an
+  // internal error.
+  const pauseRoute = (paused: boolean) => async (_req: Request, res: Response) => {
     try {
-      d.setPaused(paused);
+      await d.setPaused(paused);
     } catch (e) {
       res
         .status(503)

@@ -3,12 +3,15 @@
 // process reads the journal and reconciles the previous leader's in-flight actions against
 // the hypervisors (the same reconcile as a restart) before its service may act; on standby
 // it re-reads the journal now and then so its read-only API shows the leader's events.
+// The operator's pause and API maintenance hosts live in etcd too (etcd-operator-state.ts):
+// a new leader reads them before acting, so it honours what the previous leader was told.
 import type { Logger } from 'pino';
 import type { HypervisorPort } from '../../core/hypervisor/port';
 import { EtcdJournal } from '../journal/etcd-journal';
 import { reconcileJournal, type ReconcileOutcome } from '../journal/reconcile';
 import type { LeaderConfig } from './config';
 import { etcdClient } from './etcd-client';
+import { EtcdOperatorState } from './etcd-operator-state';
 import { EtcdLeadership, type ActingGate } from './leadership';
 
 export interface HaOptions {
@@ -25,6 +28,13 @@ export interface HaOptions {
 
 export interface HaRuntime {
   journal: EtcdJournal;
+  /** The pause and the API maintenance hosts, kept in etcd (the service's stores). */
+  operatorState: EtcdOperatorState;
+  /**
+   * Called after each read of the operator state (before acting when elected; on standby
+   * with each refresh): the service takes it (AutoscalerService.adoptKeptState).
+   */
+  onOperatorState(adopt: () => void): void;
   /** What the service asks before acting: elected, lease within its deadline, taken over. */
   gate: ActingGate;
   leadership: EtcdLeadership;
@@ -55,12 +65,24 @@ export async function openHa(o: HaOptions): Promise<HaRuntime> {
       log: o.log,
       occasion: 'takeover',
     });
+    // The previous leader's pause and maintenance hosts, before this one may act; a read
+    // that fails throws, and the election steps down (acting without them would ignore the
+    // operator).
+    await operatorState.load();
     if (gen !== generation || !leadership.acting()) return;
+    adopt();
     takenOver = true;
     o.onReconciled?.(reconciled);
     o.log.info({ id: leadership.id, reconciled: reconciled.length }, 'leader: journal taken over, acting');
   });
   const journal = new EtcdJournal(client, cfg, leadership, o.log, o.keepDays);
+  const operatorState = new EtcdOperatorState(client, cfg, leadership);
+  let adopt: () => void = () => undefined;
+  await operatorState
+    .load()
+    .catch((e: unknown) =>
+      o.log.warn({ err: text(e) }, 'etcd operator state: cannot read it yet (read again when elected)'),
+    );
   await journal
     .load()
     .catch((e: unknown) =>
@@ -76,13 +98,23 @@ export async function openHa(o: HaOptions): Promise<HaRuntime> {
   let refresh: NodeJS.Timeout | null = null;
   return {
     journal,
+    operatorState,
+    onOperatorState(fn) {
+      adopt = fn;
+    },
     gate,
     leadership,
     start() {
       leadership.start();
       refresh = setInterval(() => {
-        if (!leadership.acting())
-          journal.load().catch((e: unknown) => o.log.debug({ err: text(e) }, 'etcd journal: refresh failed'));
+        if (leadership.acting()) return;
+        journal.load().catch((e: unknown) => o.log.debug({ err: text(e) }, 'etcd journal: refresh failed'));
+        operatorState
+          .load()
+          .then(() => {
+            if (!leadership.acting()) adopt();
+          })
+          .catch((e: unknown) => o.log.debug({ err: text(e) }, 'etcd operator state: refresh failed'));
       }, cfg.leaseSeconds * 1000);
       refresh.unref();
     },

@@ -20,8 +20,30 @@ export type MaintenanceEntry = z.infer<typeof entrySchema>;
 
 export interface MaintenanceStore {
   load(): MaintenanceEntry[];
-  save(entries: readonly MaintenanceEntry[]): void;
+  /** Kept before it resolves (etcd: a write guarded by the leader's lease; file: at once). */
+  save(entries: readonly MaintenanceEntry[]): void | Promise<void>;
+  /** Where it is kept (a file, or an etcd key), for messages. */
   readonly file: string;
+}
+
+/** The kept text as maintenance entries (one definition for the file and for etcd). */
+export function parseMaintenanceState(text: string, where: string): MaintenanceEntry[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`maintenance state ${where} is not JSON (fix or delete it: no host in API maintenance)`, {
+      cause: e,
+    });
+  }
+  const r = stateSchema.safeParse(parsed);
+  if (!r.success)
+    throw new Error(`maintenance state ${where} is malformed (fix or delete it: no host in API maintenance)`);
+  return r.data.hosts;
+}
+
+export function maintenanceStateText(entries: readonly MaintenanceEntry[]): string {
+  return `${JSON.stringify({ hosts: entries }, null, 1)}\n`;
 }
 
 export function maintenanceStateFileFor(journal: string): string {
@@ -39,26 +61,10 @@ export function fileMaintenanceStore(file: string): MaintenanceStore {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
         throw new Error(`maintenance state ${file}: ${(e as Error).message}`, { cause: e });
       }
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch (e) {
-        throw new Error(
-          `maintenance state ${file} is not JSON (fix or delete it: no host in API maintenance)`,
-          {
-            cause: e,
-          },
-        );
-      }
-      const r = stateSchema.safeParse(parsed);
-      if (!r.success)
-        throw new Error(
-          `maintenance state ${file} is malformed (fix or delete it: no host in API maintenance)`,
-        );
-      return r.data.hosts;
+      return parseMaintenanceState(text, file);
     },
     save(entries) {
-      writeFileAtomic(file, `${JSON.stringify({ hosts: entries }, null, 1)}\n`);
+      writeFileAtomic(file, maintenanceStateText(entries));
     },
   };
 }

@@ -44,7 +44,7 @@ export interface MaintenanceChange {
   /** Makes the change take effect (after the event is journalled). */
   commit(): void;
   /** Puts the kept state back (the event could not be journalled). */
-  undo(): void;
+  undo(): void | Promise<void>;
 }
 
 export class HostMaintenance {
@@ -70,16 +70,21 @@ export class HostMaintenance {
     return [...config, ...api];
   }
 
+  /** Reads the kept API hosts again (with etcd: a new leader takes over the previous one's). */
+  reload(): void {
+    this.api = new Map(this.store.load().map((e) => [e.host, e]));
+  }
+
   apiHosts(): string[] {
     return [...this.api.keys()];
   }
 
   /**
-   * Prepares turning API maintenance of `host` on or off. The new state is written to the
-   * state file here (a write error changes nothing); `commit()` after the event is
+   * Prepares turning API maintenance of `host` on or off. The new state is kept (state file
+   * or etcd) here (a write error changes nothing); `commit()` after the event is
    * journalled, `undo()` if that fails.
    */
-  change(host: string, on: boolean, at: Date, reason?: string): MaintenanceChange {
+  async change(host: string, on: boolean, at: Date, reason?: string): Promise<MaintenanceChange> {
     const before = this.api.get(host);
     const noop = { changed: false, commit: () => undefined, undo: () => undefined };
     if (on && before) return noop;
@@ -95,7 +100,7 @@ export class HostMaintenance {
     if (on) next.set(host, entry);
     else next.delete(host);
     const previous = [...this.api.values()];
-    this.store.save([...next.values()]);
+    await this.store.save([...next.values()]);
     const stillByConfig = !on && this.fromConfig.has(host) ? ' (still in maintenance by the config)' : '';
     const event: TuningEvent = {
       id: `maintenance-${randomUUID()}`,

@@ -8,11 +8,32 @@ import { writeFileAtomic } from './atomic-file';
 
 const stateSchema = z.object({ paused: z.boolean(), at: z.string() });
 
+export type PauseState = z.infer<typeof stateSchema>;
+
 export interface PauseStore {
   /** The last pause/resume the operator asked for, if any. */
-  load(): { paused: boolean; at: string } | undefined;
-  save(paused: boolean, at: Date): void;
+  load(): PauseState | undefined;
+  /** Kept before it resolves (etcd: a write guarded by the leader's lease; file: at once). */
+  save(paused: boolean, at: Date): void | Promise<void>;
+  /** Where it is kept (a file, or an etcd key), for messages. */
   readonly file: string;
+}
+
+/** The kept text as a pause state (one definition for the file and for etcd). */
+export function parsePauseState(text: string, where: string): PauseState {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`pause state ${where} is not JSON (delete it to start unpaused)`, { cause: e });
+  }
+  const r = stateSchema.safeParse(parsed);
+  if (!r.success) throw new Error(`pause state ${where} is malformed (delete it to start unpaused)`);
+  return r.data;
+}
+
+export function pauseStateText(paused: boolean, at: Date): string {
+  return `${JSON.stringify({ paused, at: at.toISOString() })}\n`;
 }
 
 /** `<journal>.state.json`: the pause state of the service writing that journal. */
@@ -31,18 +52,10 @@ export function filePauseStore(file: string): PauseStore {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
         throw new Error(`pause state ${file}: ${(e as Error).message}`, { cause: e });
       }
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch (e) {
-        throw new Error(`pause state ${file} is not JSON (delete it to start unpaused)`, { cause: e });
-      }
-      const r = stateSchema.safeParse(parsed);
-      if (!r.success) throw new Error(`pause state ${file} is malformed (delete it to start unpaused)`);
-      return r.data;
+      return parsePauseState(text, file);
     },
     save(paused, at) {
-      writeFileAtomic(file, `${JSON.stringify({ paused, at: at.toISOString() })}\n`);
+      writeFileAtomic(file, pauseStateText(paused, at));
     },
   };
 }

@@ -215,8 +215,11 @@ export async function startAutoscaler(
       log,
       onEvent: opts.onEvent,
       onRound: opts.onRound,
-      pauseStore: filePauseStore(pauseStateFileFor(cfg.journal)),
-      maintenanceStore: fileMaintenanceStore(maintenanceStateFileFor(cfg.journal)),
+      // With etcd, in etcd: a new leader honours the previous one's pause and maintenance.
+      pauseStore: ha ? ha.operatorState.pauseStore : filePauseStore(pauseStateFileFor(cfg.journal)),
+      maintenanceStore: ha
+        ? ha.operatorState.maintenanceStore
+        : fileMaintenanceStore(maintenanceStateFileFor(cfg.journal)),
       profiles: new ProfileStore(profilesFileFor(cfg.journal)),
       // Definitions kept for restarts after a host failure, beside the journal (issue 13).
       definitions: new FileDefinitionStore(
@@ -230,6 +233,7 @@ export async function startAutoscaler(
       }),
       ...(ha ? { gate: ha.gate } : {}),
     });
+    ha?.onOperatorState(() => service.adoptKeptState());
     for (const ev of journal.events()) metrics.tuningEvents.inc({ kind: ev.kind, result: ev.result }, 0);
     // GET /api/v1/plan: one observe-and-plan per T2 at most, whatever the request rate.
     const planCache = new PlanCache(

@@ -196,17 +196,41 @@ export class AutoscalerService {
   private mustAct(): void {
     if (!this.acting()) throw new NotLeaderError(this.o.gate?.standbyReason() ?? 'standby');
   }
-  setPaused(p: boolean): void {
+  /** Synchronous with a file store; with etcd it resolves once the leader's write is accepted. */
+  setPaused(p: boolean): void | Promise<void> {
     this.mustAct();
     // Kept first: if it cannot be written, the operator gets an error, not a pause that a
-    // restart would silently undo.
-    this.o.pauseStore?.save(p, new Date(this.clock()));
+    // restart (or a takeover by another autoscaler) would silently undo.
+    const kept = this.o.pauseStore?.save(p, new Date(this.clock()));
+    if (kept) return kept.then(() => this.takePause(p));
+    this.takePause(p);
+  }
+  private takePause(p: boolean): void {
     this.pausedFlag = p;
     this.o.metrics.paused.set(p ? 1 : 0);
     this.o.log.info(
       { paused: p },
       p ? 'paused by operator: no actions until resumed' : 'resumed by operator',
     );
+  }
+  /**
+   * Takes the kept operator state again — the pause and the API maintenance hosts — as a new
+   * leader does before acting (with etcd the previous leader kept them there), and as a
+   * standby does for its read-only API.
+   */
+  adoptKeptState(): void {
+    const kept = this.o.pauseStore?.load();
+    const paused = this.o.config.paused || this.o.config.planner.paused || kept?.paused === true;
+    if (paused !== this.pausedFlag)
+      this.o.log.warn(
+        { paused, ...(kept ? { since: kept.at } : {}), stateFile: this.o.pauseStore?.file },
+        paused
+          ? 'kept state: paused by operator (POST /api/v1/resume to resume)'
+          : 'kept state: resumed by operator',
+      );
+    this.pausedFlag = paused;
+    this.o.metrics.paused.set(paused ? 1 : 0);
+    this.maintenance.reload();
   }
   get dryRun(): boolean {
     return this.dryRunFlag;
@@ -231,12 +255,12 @@ export class AutoscalerService {
     const known = await this.hypervisorHosts();
     if (known.length > 0 && !known.includes(host))
       throw new UnknownHostError(`unknown host "${host}" (the hypervisors know: ${known.join(', ')})`);
-    const change = this.maintenance.change(host, on, new Date(this.clock()), reason);
+    const change = await this.maintenance.change(host, on, new Date(this.clock()), reason);
     if (change.event) {
       try {
         this.o.journal.append(change.event);
       } catch (e) {
-        change.undo();
+        await change.undo();
         throw e;
       }
       change.commit();
