@@ -5,6 +5,9 @@
 //              destination → completed; on the source → failed; on neither → failed.
 //   local:     read the value back; it matches what was asked → completed, else failed.
 //   restart:   the UUID resident on the destination → completed, else failed (re-planned).
+// A host that does not answer (unreachable, timeout, busy) leaves its event open: its outcome
+// is unknown, and "failed" would be a guess (the action may have taken effect). Such events
+// are checked again (`only`) until the host answers; until then they stay in-flight.
 import pino, { type Logger } from 'pino';
 import { isHypervisorError } from '../../core/hypervisor/errors';
 import type { HypervisorPort } from '../../core/hypervisor/port';
@@ -22,6 +25,8 @@ export interface ReconcileOptions {
   callTimeoutMs: number;
   /** How long to wait for a migration job that is still running. */
   jobWaitMs: number;
+  /** Check only these events (ids left open by an earlier pass); default: every in-flight one. */
+  only?: ReadonlySet<string>;
   pollMs?: number;
   log?: Logger;
 }
@@ -30,8 +35,18 @@ export interface ReconcileOutcome {
   id: string;
   vm: string;
   action: string;
-  result: 'completed' | 'failed';
+  /** 'open': a host did not answer, the event stays in-flight (outcome unknown). */
+  result: 'completed' | 'failed' | 'open';
   note: string;
+}
+
+type Verdict = Omit<ReconcileOutcome, 'id' | 'vm' | 'action'>;
+
+/** A call failed because the host did not answer (now): the outcome is unknown, not failed. */
+function unanswered(e: unknown, what: string): Verdict | undefined {
+  return isHypervisorError(e) && e.retryable
+    ? { result: 'open', note: `outcome unknown, left open until the host answers (${what}: ${text(e)})` }
+    : undefined;
 }
 
 const SILENT = pino({ level: 'silent' });
@@ -41,12 +56,18 @@ const text = (e: unknown) => (e instanceof Error ? e.message : String(e));
 export async function reconcileJournal(o: ReconcileOptions): Promise<ReconcileOutcome[]> {
   const out: ReconcileOutcome[] = [];
   for (const ev of o.journal.inFlight()) {
+    if (o.only && !o.only.has(ev.id)) continue;
     const r =
       ev.action === 'migrate'
         ? await reconcileMigration(o, ev)
         : ev.action === 'restart'
           ? await reconcileRestart(o, ev)
           : await reconcileLocal(o, ev);
+    if (r.result === 'open') {
+      o.log?.warn({ id: ev.id, vm: ev.vm, action: ev.action }, `reconcile: ${r.note}`);
+      out.push({ id: ev.id, vm: ev.vm, action: ev.action, ...r });
+      continue;
+    }
     const iso = new Date(o.clock()).toISOString();
     const note = `reconciled at ${o.occasion ?? 'start-up'}: ${r.note}`;
     const closed: TuningEvent = {
@@ -67,10 +88,7 @@ export async function reconcileJournal(o: ReconcileOptions): Promise<ReconcileOu
   return out;
 }
 
-async function reconcileMigration(
-  o: ReconcileOptions,
-  ev: TuningEvent,
-): Promise<Omit<ReconcileOutcome, 'id' | 'vm' | 'action'>> {
+async function reconcileMigration(o: ReconcileOptions, ev: TuningEvent): Promise<Verdict> {
   const from = ev.host;
   const to = ev.to ?? (typeof ev.after?.host === 'string' ? ev.after.host : undefined);
   if (ev.result === 'planned')
@@ -102,7 +120,9 @@ async function reconcileMigration(
       return { result: 'failed', note: `${ev.vm} is still on ${from}; no migration job running` };
     return { result: 'failed', note: `${ev.vm} is on neither ${from} nor ${to}` };
   } catch (e) {
-    return { result: 'failed', note: `cannot locate ${ev.vm}: ${text(e)}` };
+    return (
+      unanswered(e, `locating ${ev.vm}`) ?? { result: 'failed', note: `cannot locate ${ev.vm}: ${text(e)}` }
+    );
   }
 }
 
@@ -111,10 +131,7 @@ async function reconcileMigration(
  * destination. Resident there → completed; else failed — nothing is started here: the next
  * global round plans it again if its host is still failed, with every check of the handler.
  */
-async function reconcileRestart(
-  o: ReconcileOptions,
-  ev: TuningEvent,
-): Promise<Omit<ReconcileOutcome, 'id' | 'vm' | 'action'>> {
+async function reconcileRestart(o: ReconcileOptions, ev: TuningEvent): Promise<Verdict> {
   if (ev.result === 'planned') return { result: 'failed', note: 'never started' };
   const uuid = ev.params?.uuid;
   if (typeof uuid !== 'string' || ev.to === undefined)
@@ -126,19 +143,25 @@ async function reconcileRestart(
       return { result: 'completed', note: `${vm.name} runs on ${ev.to}` };
     return { result: 'failed', note: `UUID ${uuid} is not running on ${ev.to}${vm ? ` (${vm.state})` : ''}` };
   } catch (e) {
-    return { result: 'failed', note: `cannot check ${ev.to}: ${text(e)}` };
+    return (
+      unanswered(e, `listing ${ev.to}`) ?? { result: 'failed', note: `cannot check ${ev.to}: ${text(e)}` }
+    );
   }
 }
 
 const RESTARTED_STATES: ReadonlySet<string> = new Set(['running', 'blocked', 'paused']);
 
-async function reconcileLocal(
-  o: ReconcileOptions,
-  ev: TuningEvent,
-): Promise<Omit<ReconcileOutcome, 'id' | 'vm' | 'action'>> {
+async function reconcileLocal(o: ReconcileOptions, ev: TuningEvent): Promise<Verdict> {
   if (ev.result === 'planned') return { result: 'failed', note: 'never started' };
   if (!(ev.action in TUNE_HANDLERS) || !ev.params)
     return { result: 'failed', note: `unknown action ${ev.action}; outcome not verifiable` };
+  // The read-back below folds a call's error into text; ask the host first whether it answers.
+  try {
+    await o.port.getHostInfo(ev.host, { timeoutMs: o.callTimeoutMs });
+  } catch (e) {
+    const open = unanswered(e, `host ${ev.host}`);
+    if (open) return open;
+  }
   try {
     // The record is checked by its kind's schema, as the applier checks a plan's action.
     const post = await tunePostcondition(
@@ -157,6 +180,37 @@ async function reconcileLocal(
       ? { result: 'completed', note: `read back ${JSON.stringify(post.after)}` }
       : { result: 'failed', note: `interrupted; ${post.error}` };
   } catch (e) {
-    return { result: 'failed', note: `cannot read back: ${text(e)}` };
+    return unanswered(e, 'reading back') ?? { result: 'failed', note: `cannot read back: ${text(e)}` };
   }
+}
+
+/**
+ * Checks the events a reconciliation left open again every `intervalMs` until each host has
+ * answered and every one is closed; returns the stop function. Only those ids: events the
+ * applier journals as started after start-up are its own, not this reconciliation's.
+ */
+export function reconcileOpenUntilAnswered(
+  o: ReconcileOptions,
+  outcomes: readonly ReconcileOutcome[],
+  intervalMs: number,
+): () => void {
+  const open = new Set(outcomes.filter((r) => r.result === 'open').map((r) => r.id));
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const pass = async () => {
+    const again = await reconcileJournal({ ...o, only: open }).catch((e: unknown) => {
+      o.log?.warn({ err: text(e) }, 'reconcile: retry of open events failed');
+      return null;
+    });
+    for (const r of again ?? []) if (r.result !== 'open') open.delete(r.id);
+    // An id no longer in-flight (closed some other way) is not checked again.
+    const inFlight = new Set(o.journal.inFlight().map((e) => e.id));
+    for (const id of open) if (!inFlight.has(id)) open.delete(id);
+    if (!stopped && open.size > 0) timer = setTimeout(() => void pass(), intervalMs);
+  };
+  if (open.size > 0) timer = setTimeout(() => void pass(), intervalMs);
+  return () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+  };
 }

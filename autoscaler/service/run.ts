@@ -27,7 +27,7 @@ import { Journal } from '../journal/journal';
 import { ProfileStore, profilesFileFor } from './profile-store';
 import { openHa, type HaRuntime } from '../leader/ha';
 import { quarantineFileOf } from '../journal/segments';
-import { reconcileJournal, type ReconcileOutcome } from '../journal/reconcile';
+import { reconcileJournal, reconcileOpenUntilAnswered, type ReconcileOutcome } from '../journal/reconcile';
 import { definitionsDirFor, FileDefinitionStore } from '../failover/definitions';
 import path from 'node:path';
 import { PrometheusSource } from '../sources/prometheus';
@@ -180,16 +180,22 @@ export async function startAutoscaler(
       : undefined;
     if (ha) cleanups.push(() => ha.stop());
     const journal: DurableJournal = ha ? ha.journal : (fileJournal as Journal);
-    const reconciled = ha
-      ? []
-      : await reconcileJournal({
-          port,
-          journal,
-          clock: Date.now,
-          callTimeoutMs,
-          jobWaitMs: cfg.applier.migrationTimeoutSeconds * 1000,
-          log,
-        });
+    const reconcileOpts = {
+      port,
+      journal,
+      clock: Date.now,
+      callTimeoutMs,
+      jobWaitMs: cfg.applier.migrationTimeoutSeconds * 1000,
+      log,
+    };
+    const reconciled = ha ? [] : await reconcileJournal(reconcileOpts);
+    // Events on hosts that did not answer stay open; checked again each T2 until they do.
+    const stopReconciling = reconcileOpenUntilAnswered(
+      reconcileOpts,
+      reconciled,
+      cfg.planner.t2Seconds * 1000,
+    );
+    cleanups.push(async () => stopReconciling());
     if (ha) metrics.leaderNow = () => ha.leadership.acting();
     let exporterUrl: string | undefined;
     const reloadWeb: (() => void)[] = [];
@@ -260,6 +266,7 @@ export async function startAutoscaler(
         },
       },
       token: () => token,
+      authUsers: () => current.authUsers,
       // The start-up config's list, as the Prometheus source maps instances with it.
       sd: () => sdTargetGroups(cfg.prometheus.exporters),
       ...(web.telemetryPath ? { telemetryPath: web.telemetryPath } : {}),
