@@ -1,8 +1,9 @@
 // The autoscaler's HTTP API (express): events, the next plan, pause/resume, host
 // maintenance, placement of a new VM, /metrics, /healthz, /readyz, and Alertmanager's
 // webhook (POST /api/v1/alerts). Query strings and
-// bodies are validated; bad input → 400 {error}. POST endpoints need the bearer token from
-// the configured token file (compared in constant time).
+// bodies are validated; bad input → 400 {error}. POST endpoints need the token from the
+// configured token file (compared in constant time) as `Authorization: Bearer` or, when basic
+// auth holds that header, `X-Vmpilot-Token`; a basic-auth user listed in authUsers needs none.
 import { timingSafeEqual } from 'node:crypto';
 import type { Server } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -22,6 +23,7 @@ import {
 } from '../decision/place';
 import { MetricsSourceError } from '../sources/source';
 import { parseSize } from '../../core/cli/size';
+import { authenticatedUser } from '../../core/web/basic-auth';
 import { eventsQuerySchema, issuesText, pageEvents } from './queries';
 import type { CachedPlan } from './plan-cache';
 import type { TargetGroup } from './sd';
@@ -40,6 +42,8 @@ export interface ApiDeps {
   receiveAlerts: (payload: WebhookPayload) => ReceiveResult | Promise<ReceiveResult>;
   /** Bearer token for POST endpoints; undefined → they answer 403. A function: re-read on reload. */
   token: string | undefined | (() => string | undefined);
+  /** Basic-auth users (of the web config) who pass the token check without the token (config authUsers). */
+  authUsers?: () => readonly string[];
   /** Path of the service's own metrics (`--web.telemetry-path`, default /metrics). */
   telemetryPath?: string;
   /** Hosts in maintenance (config and API) and the operator's changes (service/maintenance.ts). */
@@ -83,10 +87,22 @@ const placeQuerySchema = z
 /** Optional body of POST/DELETE /api/v1/hosts/HOST/maintenance. */
 const maintenanceBodySchema = z.object({ reason: z.string().min(1).max(500).optional() }).strict();
 
-function tokenMatches(header: string | undefined, token: string): boolean {
-  const m = /^Bearer\s+(.+)$/i.exec(header ?? '');
-  if (!m) return false;
-  const a = Buffer.from(m[1].trim());
+/**
+ * The header carrying the API token when `Authorization` already carries basic auth (a web
+ * config with basic_auth_users): `X-Vmpilot-Token: TOKEN`.
+ */
+export const TOKEN_HEADER = 'X-Vmpilot-Token';
+
+/** The token a request offers: `X-Vmpilot-Token`, else `Authorization: Bearer`. */
+function offeredToken(req: Request): string | undefined {
+  const own = req.get(TOKEN_HEADER);
+  if (own !== undefined) return own.trim();
+  return /^Bearer\s+(.+)$/i.exec(req.get('authorization') ?? '')?.[1].trim();
+}
+
+function tokenMatches(offered: string | undefined, token: string): boolean {
+  if (offered === undefined) return false;
+  const a = Buffer.from(offered);
   const b = Buffer.from(token);
   return a.length === b.length && timingSafeEqual(a, b);
 }
@@ -128,13 +144,27 @@ export function createApi(d: ApiDeps): express.Express {
   });
 
   const auth = (req: Request, res: Response, next: NextFunction) => {
+    // A request the web server verified as one of the config's authUsers needs no token.
+    const user = authenticatedUser(req);
+    if (user !== undefined && (d.authUsers?.() ?? []).includes(user)) {
+      next();
+      return;
+    }
     const token = typeof d.token === 'function' ? d.token() : d.token;
     if (token === undefined) {
       res.status(403).json({ error: 'no auth token configured (set authTokenFile in the config)' });
       return;
     }
-    if (!tokenMatches(req.get('authorization'), token)) {
-      res.status(401).set('WWW-Authenticate', 'Bearer').json({ error: 'missing or wrong bearer token' });
+    if (!tokenMatches(offeredToken(req), token)) {
+      res
+        .status(401)
+        .set('WWW-Authenticate', 'Bearer')
+        .json({
+          error:
+            user === undefined
+              ? 'missing or wrong bearer token'
+              : `missing or wrong token in ${TOKEN_HEADER} (basic-auth user "${user}" is not in authUsers)`,
+        });
       return;
     }
     next();

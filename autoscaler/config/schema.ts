@@ -188,6 +188,13 @@ export const serviceConfigSchema = z
       .prefault({}),
     /** File holding the bearer token for POST /api/v1/pause|resume|alerts; without it those are refused. */
     authTokenFile: z.string().min(1).optional(),
+    /**
+     * Users of --web.config.file's basic_auth_users who may call the token-protected endpoints
+     * without the token (basic auth takes the Authorization header the bearer token would use;
+     * e.g. Alertmanager's http_config.basic_auth). Other users still need the token, sent as
+     * `X-Vmpilot-Token: TOKEN`.
+     */
+    authUsers: z.array(z.string().min(1)).default([]),
     /** Append-only JSON-lines journal of tuning events. */
     journal: z.string().min(1).default('vmpilot-journal.jsonl'),
     /** Journal segments: rotate past segmentBytes, keep keepSegments rotated ones for keepDays. */

@@ -1,11 +1,11 @@
 // What a config reload (SIGHUP) changes in a running service. Applied at once: `dryRun`,
-// the bearer token file (re-read even when its path is unchanged) and the web config file
+// the bearer token file (re-read even when its path is unchanged), `authUsers` and the web config file
 // (TLS certificates, basic auth users, headers). Every other setting is read at start-up
 // (connections, loops, planner, journal): a change there is named in the log as needing a
 // restart, never half-applied.
 import type { LoadedConfig } from '../config/load';
 
-export const RELOADABLE = ['dryRun', 'authTokenFile'] as const;
+export const RELOADABLE = ['dryRun', 'authTokenFile', 'authUsers'] as const;
 
 export interface ReloadOutcome {
   /** Top-level settings that changed and took effect. */

@@ -20,6 +20,18 @@ export function credentialsOf(req: IncomingMessage): { user: string; password: s
   return { user: text.slice(0, i), password: text.slice(i + 1) };
 }
 
+/** The user each request passed basic auth as (set by web/server.ts, read by the apps behind it). */
+const authenticated = new WeakMap<IncomingMessage, string>();
+
+export function markAuthenticated(req: IncomingMessage, user: string): void {
+  authenticated.set(req, user);
+}
+
+/** The configured basic-auth user this request was verified as; undefined without basic auth. */
+export function authenticatedUser(req: IncomingMessage): string | undefined {
+  return authenticated.get(req);
+}
+
 export class BasicAuth {
   private readonly verified = new Map<string, Buffer>();
 
@@ -29,20 +41,27 @@ export class BasicAuth {
     return Object.keys(this.users).length > 0;
   }
 
-  /** Whether the request carries a configured user's password. */
+  /** Whether the request carries a configured user's password; if so, marks it as that user. */
   async allows(req: IncomingMessage): Promise<boolean> {
+    const user = await this.verify(req);
+    if (user !== undefined) markAuthenticated(req, user);
+    return user !== undefined;
+  }
+
+  /** The configured user whose password the request carries. */
+  private async verify(req: IncomingMessage): Promise<string | undefined> {
     const c = credentialsOf(req);
-    if (!c) return false;
+    if (!c) return undefined;
     const hash = Object.hasOwn(this.users, c.user) ? this.users[c.user] : undefined;
     const digest = createHash('sha256')
       .update(`${hash ?? ''}\0${c.password}`)
       .digest();
     const known = this.verified.get(c.user);
-    if (hash !== undefined && known && timingSafeEqual(known, digest)) return true;
+    if (hash !== undefined && known && timingSafeEqual(known, digest)) return c.user;
     const ok = await bcrypt.compare(c.password, hash ?? DUMMY_HASH).catch(() => false);
-    if (!ok || hash === undefined) return false;
+    if (!ok || hash === undefined) return undefined;
     if (this.verified.size >= CACHE_LIMIT) this.verified.clear();
     this.verified.set(c.user, digest);
-    return true;
+    return c.user;
   }
 }

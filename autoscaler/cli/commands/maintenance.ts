@@ -2,8 +2,12 @@
 // running autoscaler through its API (POST/DELETE /api/v1/hosts/HOST/maintenance, GET
 // /api/v1/maintenance), with the bearer token of its config's authTokenFile. The API's
 // address is the config's `listen` unless --api names another (https:// with a private CA:
-// NODE_EXTRA_CA_CERTS).
+// NODE_EXTRA_CA_CERTS). Behind basic auth (--web.config.file with basic_auth_users),
+// --basic-auth-user/--basic-auth-password-file fill `Authorization` and the token goes in
+// X-Vmpilot-Token.
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { TOKEN_HEADER } from '../../api/server';
 import { ConfigError, loadConfig } from '../../config/load';
 import { readToken } from '../../service/run';
 import { DEFAULT_CONFIG_FILE } from './autoscaler';
@@ -13,11 +17,32 @@ interface Flags {
   config: string;
   api?: string;
   tokenFile?: string;
+  basicAuthUser?: string;
+  basicAuthPasswordFile?: string;
   reason?: string;
   json?: boolean;
 }
 
 const TIMEOUT_MS = 30_000;
+
+/** The request headers proving who calls: the token, and basic-auth credentials if given. */
+function credentials(opts: Flags, token: string | undefined): Record<string, string> {
+  if (opts.basicAuthUser === undefined) {
+    if (opts.basicAuthPasswordFile !== undefined)
+      throw new CliError('--basic-auth-password-file needs --basic-auth-user', 2);
+    return token ? { authorization: `Bearer ${token}` } : {};
+  }
+  if (opts.basicAuthPasswordFile === undefined)
+    throw new CliError('--basic-auth-user needs --basic-auth-password-file', 2);
+  let password: string;
+  try {
+    password = readFileSync(opts.basicAuthPasswordFile, 'utf8').replace(/\r?\n$/, '');
+  } catch (e) {
+    throw new CliError(`${opts.basicAuthPasswordFile}: ${e instanceof Error ? e.message : String(e)}`, 1);
+  }
+  const basic = Buffer.from(`${opts.basicAuthUser}:${password}`).toString('base64');
+  return { authorization: `Basic ${basic}`, ...(token ? { [TOKEN_HEADER]: token } : {}) };
+}
 
 function target(opts: Flags): { api: string; token: string | undefined } {
   let cfg;
@@ -36,7 +61,7 @@ function target(opts: Flags): { api: string; token: string | undefined } {
 async function call(
   method: string,
   url: string,
-  token: string | undefined,
+  auth: Record<string, string>,
   body?: unknown,
 ): Promise<unknown> {
   let res: Response;
@@ -44,7 +69,7 @@ async function call(
     res = await fetch(url, {
       method,
       headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...auth,
         ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
       },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
@@ -98,6 +123,8 @@ export function register(program: Command): void {
     )
     .option('--api <url>', "the autoscaler's API (default: http://<listen of the config>)")
     .option('--token-file <file>', 'bearer token file (default: authTokenFile of the config)')
+    .option('--basic-auth-user <user>', 'basic-auth user of the API (its --web.config.file basic_auth_users)')
+    .option('--basic-auth-password-file <file>', "that user's password (the file's first line)")
     .option('--reason <text>', 'why (kept with the host and in the journal)')
     .option('--json', 'print the API answer as JSON');
   cmd.action(async (action: string, host: string | undefined, opts: Flags) => {
@@ -106,8 +133,9 @@ export function register(program: Command): void {
     if (action !== 'list' && !host) throw new CliError(`maintenance ${action} needs a host`, 2);
     if (action === 'list' && host) throw new CliError('maintenance list takes no host', 2);
     const { api, token } = target(opts);
+    const auth = credentials(opts, token);
     if (action === 'list') {
-      const r = (await call('GET', `${api}/api/v1/maintenance`, token)) as { hosts: Listing[] };
+      const r = (await call('GET', `${api}/api/v1/maintenance`, auth)) as { hosts: Listing[] };
       process.stdout.write(
         opts.json
           ? `${JSON.stringify(r, null, 2)}\n`
@@ -121,7 +149,7 @@ export function register(program: Command): void {
     const r = (await call(
       action === 'on' ? 'POST' : 'DELETE',
       url,
-      token,
+      auth,
       opts.reason ? { reason: opts.reason } : undefined,
     )) as {
       host: string;
