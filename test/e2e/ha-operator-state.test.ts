@@ -4,7 +4,8 @@
 // in ha-etcd.test.ts). The operator pauses the leader and puts a host in maintenance through
 // its API; the leader is killed (-9); the other, once elected, reports both — paused, the
 // host in API maintenance with its reason — and makes no call that changes the cluster until
-// resumed through its own API, after which it acts.
+// resumed through its own API, after which it acts. And a stale leader (its key deleted and
+// won by another) has its pause/maintenance writes refused by etcd itself and steps down.
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,6 +15,11 @@ import { serveHypervisor, type HypervisorServer, type RpcCall } from '../../core
 import { startPrometheus, type RunningPrometheus } from '../../core/procs/prometheus';
 import { openSim } from '../../core/sim/adapter';
 import { startExporter, type RunningExporter } from '../../exporter/server';
+import pino from 'pino';
+import { leaderConfigSchema } from '../../autoscaler/leader/config';
+import { etcdClient } from '../../autoscaler/leader/etcd-client';
+import { EtcdOperatorState } from '../../autoscaler/leader/etcd-operator-state';
+import { EtcdLeadership } from '../../autoscaler/leader/leadership';
 import { startEtcdCluster, type EtcdCluster } from '../helpers/etcd';
 import { pollUntil, GiveUp } from '../helpers/poll';
 import { requireTool } from '../helpers/require-tool';
@@ -203,4 +209,50 @@ it('a new leader honours the pause and the API maintenance the operator gave the
     intervalMs: 200,
   });
   expect(await apiMaintenance(other)).toEqual([]);
+});
+
+it('a leader whose key another holds now has its pause and maintenance writes refused by etcd, and steps down', async () => {
+  // A long lease, so the local deadline alone would still let the first one act: only the
+  // transaction's compare on the leader key's create revision stops it.
+  const cfg = leaderConfigSchema.parse({
+    etcd: {
+      endpoints: etcd.endpoints,
+      leaseSeconds: 60,
+      prefix: '/vmpilot-ops-fence',
+      callTimeoutSeconds: 2,
+    },
+  }).etcd;
+  const log = pino({ level: 'silent' });
+  const [c1, c2] = [etcdClient(cfg, workdir), etcdClient(cfg, workdir)];
+  const first = new EtcdLeadership(c1, cfg, log);
+  const second = new EtcdLeadership(c2, cfg, log);
+  try {
+    first.start();
+    await pollUntil(() => first.acting(), { what: 'the first elected', timeoutMs: 30_000 });
+    const state = new EtcdOperatorState(c1, cfg, first);
+    await state.pauseStore.save(true, new Date('2026-01-02T03:04:05Z'));
+    await state.maintenanceStore.save([{ host: 'big', since: '2026-01-02T03:04:05.000Z' }]);
+    const other = new EtcdOperatorState(c2, cfg, second);
+    await other.load(); // what a new leader reads
+    expect(other.pauseStore.load()).toEqual({ paused: true, at: '2026-01-02T03:04:05.000Z' });
+    expect(other.maintenanceStore.load()).toEqual([{ host: 'big', since: '2026-01-02T03:04:05.000Z' }]);
+
+    // The key goes (as when etcd expires a lease) and the second wins it.
+    await c2.delete().key(first.key);
+    second.start();
+    await pollUntil(() => second.acting(), { what: 'the second elected', timeoutMs: 30_000 });
+    expect(first.acting()).toBe(true); // its own deadline is far away
+
+    await expect(state.pauseStore.save(false, new Date())).rejects.toThrow(/not written: leader key/);
+    expect(first.acting()).toBe(false);
+    await expect(state.maintenanceStore.save([])).rejects.toThrow(/not the leader/);
+    await other.load();
+    expect(other.pauseStore.load()?.paused).toBe(true);
+    expect(other.maintenanceStore.load()).toHaveLength(1);
+  } finally {
+    await first.stop();
+    await second.stop();
+    c1.close();
+    c2.close();
+  }
 });
