@@ -2,8 +2,10 @@
 // tuning events, migration timelines) over the autoscaler's live data, refreshed every
 // few seconds. URL parameters: theme=dark|light, range=MINUTES (15), refresh=SECONDS (5),
 // tz=browser|utc|IANA name, sort=points|priority (VM points), color=points|serviceLevel
-// (cluster).
+// (cluster). Sort and colour also have on-screen controls (Grafana's RadioButtonGroup)
+// that write the choice back into the URL, so a reload or a shared link keeps it.
 import React, { useEffect, useState } from 'react';
+import { RadioButtonGroup } from '@grafana/ui';
 import { css } from '@emotion/css';
 import { LoadingState, ThemeContext, createTheme, dateTime, type DataFrame, type PanelProps } from '@grafana/data';
 import { DEFAULT_OPTIONS, type VmpilotOptions } from '../src/types';
@@ -17,8 +19,23 @@ const mode = params.get('theme') === 'light' ? 'light' : 'dark';
 const rangeMs = Math.max(1, Number(params.get('range') ?? 15)) * 60_000;
 const refreshMs = Math.max(1, Number(params.get('refresh') ?? 5)) * 1000;
 const timeZone = params.get('tz') ?? 'browser';
-const sortBy: VmpilotOptions['sortBy'] = params.get('sort') === 'priority' ? 'priority' : 'points';
-const clusterColor: VmpilotOptions['clusterColor'] = params.get('color') === 'serviceLevel' ? 'serviceLevel' : 'points';
+const initialSort: VmpilotOptions['sortBy'] = params.get('sort') === 'priority' ? 'priority' : 'points';
+const initialColor: VmpilotOptions['clusterColor'] = params.get('color') === 'serviceLevel' ? 'serviceLevel' : 'points';
+const SORT_OPTIONS: Array<{ label: string; value: VmpilotOptions['sortBy'] }> = [
+  { label: 'Points', value: 'points' },
+  { label: 'Priority', value: 'priority' },
+];
+const COLOR_OPTIONS: Array<{ label: string; value: VmpilotOptions['clusterColor'] }> = [
+  { label: 'Points', value: 'points' },
+  { label: 'Service level', value: 'serviceLevel' },
+];
+
+/** Writes one URL parameter in place (no new history entry, no reload). */
+function setParam(name: string, value: string) {
+  const url = new URL(window.location.href);
+  url.searchParams.set(name, value);
+  window.history.replaceState(null, '', url);
+}
 const theme = createTheme({ colors: { mode } });
 
 const styles = {
@@ -32,6 +49,13 @@ const styles = {
   }),
   bar: css({ display: 'flex', gap: theme.spacing(2), alignItems: 'baseline', marginBottom: theme.spacing(1) }),
   title: css({ fontSize: theme.typography.h4.fontSize, margin: 0 }),
+  control: css({
+    display: 'flex',
+    gap: theme.spacing(0.5),
+    alignItems: 'center',
+    fontSize: theme.typography.bodySmall.fontSize,
+    color: theme.colors.text.secondary,
+  }),
   status: css({ color: theme.colors.text.secondary, fontSize: theme.typography.bodySmall.fontSize }),
   error: css({ color: theme.colors.error.text }),
   grid: css({ display: 'flex', flexWrap: 'wrap', gap: theme.spacing(1) }),
@@ -70,6 +94,8 @@ export function App({ Panel }: { Panel: Panel }) {
   const [series, setSeries] = useState<DataFrame[]>([]);
   const [range, setRange] = useState(() => ({ from: Date.now() - rangeMs, to: Date.now() }));
   const [status, setStatus] = useState<{ at?: number; error?: string }>({});
+  const [sortBy, setSortBy] = useState(initialSort);
+  const [clusterColor, setClusterColor] = useState(initialColor);
   useEffect(() => {
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -115,6 +141,30 @@ export function App({ Panel }: { Panel: Panel }) {
               ? `updated ${new Date(status.at).toLocaleTimeString()}, every ${refreshMs / 1000} s, last ${rangeMs / 60_000} min`
               : 'loading…'}
           </span>
+          <div className={styles.control} data-testid="live-sort">
+            VM points by
+            <RadioButtonGroup
+              size="sm"
+              options={SORT_OPTIONS}
+              value={sortBy}
+              onChange={(v) => {
+                setSortBy(v);
+                setParam('sort', v);
+              }}
+            />
+          </div>
+          <div className={styles.control} data-testid="live-color">
+            Cluster coloured by
+            <RadioButtonGroup
+              size="sm"
+              options={COLOR_OPTIONS}
+              value={clusterColor}
+              onChange={(v) => {
+                setClusterColor(v);
+                setParam('color', v);
+              }}
+            />
+          </div>
           {status.error && (
             <span className={styles.error} data-testid="live-error">
               {status.error}

@@ -9,7 +9,7 @@ import { css } from '@emotion/css';
 import { dateTimeFormat, formattedValueToString, getValueFormat, type GrafanaTheme2 } from '@grafana/data';
 import { LegendDisplayMode, Tooltip, VizLegend, useStyles2, useTheme2 } from '@grafana/ui';
 import type { ClusterColor, ColorScheme } from '../types';
-import { vmEvents, type ClusterModel, type ClusterVm } from '../data/cluster';
+import { vmEvents, type ClusterModel, type ClusterMove, type ClusterVm } from '../data/cluster';
 import type { PanelEvent } from '../data/events';
 import { levelBand, levelColor, resultColor, thresholdColor } from '../data/colors';
 import { formatPoints, thresholdLabels, thresholdStep, type PointsDisplay } from '../data/points-display';
@@ -76,6 +76,64 @@ function VmTip({ v, extras, display }: { v: ClusterVm; extras?: VmExtras; displa
   );
 }
 
+/** What the pointer is on: a VM, a host's header or a move's arrow (by name or id), and where. */
+interface Hover {
+  on: 'vm' | 'host' | 'move';
+  key: string;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+function HostTip({ host }: { host: ClusterModel['hosts'][number] }) {
+  const styles = useStyles2(getStyles);
+  const hot = host.hot.length > 0;
+  return (
+    <div className={styles.tip} data-testid="vmpilot-cluster-host-tooltip">
+      <div>
+        <strong>{host.name}</strong>
+        {hot ? ` — hotspot (${host.hot.join(', ')})` : ''}
+      </div>
+      <div>
+        {(['cpu', 'mem', 'disk', 'net'] as const).map((r) => `${r} ${host.load[r].toFixed(0)}`).join(', ')} points
+      </div>
+    </div>
+  );
+}
+
+function MoveTip({ m }: { m: ClusterMove }) {
+  const styles = useStyles2(getStyles);
+  return (
+    <div className={styles.tip} data-testid="vmpilot-cluster-move-tooltip">
+      <div>
+        <strong>{m.vm}</strong>: {m.from} → {m.to}, {m.state}
+        {m.progress !== undefined ? ` (${Math.round(m.progress * 100)} %)` : ''}
+      </div>
+      <div className={styles.reason}>{m.reason}</div>
+    </div>
+  );
+}
+
+function tipContent(
+  hover: Hover,
+  model: ClusterModel,
+  vmsByName: ReadonlyMap<string, ClusterVm>,
+  extras: ReadonlyMap<string, VmExtras>,
+  display: PointsDisplay
+): React.ReactElement | undefined {
+  if (hover.on === 'host') {
+    const host = model.hosts.find((h) => h.name === hover.key);
+    return host && <HostTip host={host} />;
+  }
+  if (hover.on === 'move') {
+    const m = model.moves.find((mv) => mv.id === hover.key);
+    return m && <MoveTip m={m} />;
+  }
+  const v = vmsByName.get(hover.key);
+  return v && <VmTip v={v} extras={extras.get(v.vm)} display={display} />;
+}
+
 export function ClusterView({
   model,
   events,
@@ -91,13 +149,13 @@ export function ClusterView({
   const theme = useTheme2();
   const styles = useStyles2(getStyles);
   const [selected, setSelected] = useState<string | null>(null);
-  const [hover, setHover] = useState<{ vm: string; x: number; y: number; w: number; h: number } | null>(null);
+  const [hover, setHover] = useState<Hover | null>(null);
   const svgHeight = height - LEGEND_HEIGHT - (selected ? LIST_HEIGHT : 0);
   const layout = useMemo(() => clusterLayout(model, width, svgHeight), [model, width, svgHeight]);
   const vmsByName = new Map(model.hosts.flatMap((h) => h.vms.map((v) => [v.vm, v] as const)));
   const textSize = Math.min(11, Math.max(8, layout.columns[0]?.w / 6 || 11));
   const selectedEvents = selected ? vmEvents(events, selected) : [];
-  const hovered = hover ? vmsByName.get(hover.vm) : undefined;
+  const tip = hover ? tipContent(hover, model, vmsByName, extras, display) : undefined;
   const steps = display.thresholds.steps;
   /** The VM's colour and the legend entry it belongs to. */
   const colorOf = (vm: string): { color: string; band: string } => {
@@ -162,7 +220,20 @@ export function ClusterView({
                   fill={hot ? theme.colors.error.transparent : theme.colors.background.secondary}
                   stroke={hot ? theme.colors.error.main : theme.colors.border.weak}
                 />
+                <rect
+                  data-testid="vmpilot-cluster-host-header"
+                  x={c.x}
+                  y={ARROW_BAND}
+                  width={c.w}
+                  height={HEADER - 2}
+                  fill="transparent"
+                  onMouseEnter={() =>
+                    setHover({ on: 'host', key: c.host, x: c.x, y: ARROW_BAND, w: c.w, h: HEADER - 2 })
+                  }
+                  onMouseLeave={() => setHover(null)}
+                />
                 <text
+                  pointerEvents="none"
                   x={c.x + c.w / 2}
                   y={ARROW_BAND + 13}
                   fontSize={Math.min(textSize, (1.7 * c.w) / (c.host.length + (hot ? 2 : 0)))}
@@ -171,9 +242,9 @@ export function ClusterView({
                 >
                   {hot ? '▲ ' : ''}
                   {c.host}
-                  <title>{c.host}</title>
                 </text>
                 <text
+                  pointerEvents="none"
                   x={c.x + c.w / 2}
                   y={ARROW_BAND + HEADER - 8}
                   fontSize={Math.max(8, textSize - 1)}
@@ -181,9 +252,6 @@ export function ClusterView({
                   fill={hot ? theme.colors.error.text : theme.colors.text.secondary}
                 >
                   {`cpu ${Math.round(h.load.cpu)}`}
-                  <title>{`${c.host}: ${(['cpu', 'mem', 'disk', 'net'] as const)
-                    .map((r) => `${r} ${h.load[r].toFixed(0)}`)
-                    .join(', ')} points${hot ? ` — hotspot (${h.hot.join(', ')})` : ''}`}</title>
                 </text>
                 {c.vms.map((b) => (
                   <rect
@@ -200,7 +268,7 @@ export function ClusterView({
                     height={Math.max(1, b.h - 1)}
                     fill={colors.get(b.vm)?.color}
                     onClick={() => setSelected(selected === b.vm ? null : b.vm)}
-                    onMouseEnter={() => setHover({ vm: b.vm, x: c.x + 2, y: b.y, w: c.w - 4, h: b.h - 1 })}
+                    onMouseEnter={() => setHover({ on: 'vm', key: b.vm, x: c.x + 2, y: b.y, w: c.w - 4, h: b.h - 1 })}
                     onMouseLeave={() => setHover(null)}
                   />
                 ))}
@@ -238,13 +306,38 @@ export function ClusterView({
                   strokeWidth={m.state === 'running' ? 3 : 2}
                   strokeDasharray={m.state === 'failed' ? '4 3' : undefined}
                   markerEnd="url(#vmpilot-arrowhead)"
-                >
-                  <title>{`${m.vm}: ${m.from} → ${m.to}, ${m.state}${
-                    m.progress !== undefined ? ` (${Math.round(m.progress * 100)} %)` : ''
-                  }\n${m.reason}`}</title>
-                </path>
-                {dot && <circle data-testid="vmpilot-cluster-progress" cx={dot.x} cy={dot.y} r={4} fill={color} />}
+                />
+                {/* A wider invisible stroke along the arrow: the hover target of its tooltip. */}
+                <path
+                  data-testid="vmpilot-cluster-move-target"
+                  d={a.d}
+                  fill="none"
+                  stroke="transparent"
+                  strokeWidth={10}
+                  onMouseEnter={() =>
+                    setHover({
+                      on: 'move',
+                      key: m.id,
+                      x: Math.min(a.x0, a.x1),
+                      y: a.y - 20,
+                      w: Math.abs(a.x1 - a.x0),
+                      h: 20,
+                    })
+                  }
+                  onMouseLeave={() => setHover(null)}
+                />
+                {dot && (
+                  <circle
+                    data-testid="vmpilot-cluster-progress"
+                    pointerEvents="none"
+                    cx={dot.x}
+                    cy={dot.y}
+                    r={4}
+                    fill={color}
+                  />
+                )}
                 <text
+                  pointerEvents="none"
                   x={(a.x0 + a.x1) / 2}
                   y={10 + (i % 3) * 11}
                   fontSize={10}
@@ -257,14 +350,10 @@ export function ClusterView({
               </g>
             );
           })}
-          {hovered && hover && (
-            // One @grafana/ui tooltip for the whole view, anchored on the hovered VM (a
-            // tooltip per VM costs its hooks 1,000 times over at 100 hosts).
-            <Tooltip
-              content={<VmTip v={hovered} extras={extras.get(hovered.vm)} display={display} />}
-              placement="top"
-              show
-            >
+          {hover && tip && (
+            // One @grafana/ui tooltip for the whole view, anchored on the hovered VM, host
+            // header or arrow (a tooltip per element costs its hooks 1,000 times over at 100 hosts).
+            <Tooltip content={tip} placement="top" show>
               <rect x={hover.x} y={hover.y} width={hover.w} height={hover.h} fill="none" pointerEvents="none" />
             </Tooltip>
           )}

@@ -1,13 +1,13 @@
 // Tuning events on the panel's time axis: one lane per kind (local, global, alert, operator), a
 // marker per event coloured by kind; hovering a marker shows a @grafana/ui Tooltip with
-// the reason and before/after.
+// the reason and before/after. The kinds' colours have Grafana's VizLegend above the lanes.
 import React, { useState } from 'react';
 import { css } from '@emotion/css';
 import { dateTimeFormat, type GrafanaTheme2 } from '@grafana/data';
-import { Tooltip, useStyles2, useTheme2 } from '@grafana/ui';
+import { LegendDisplayMode, Tooltip, VizLegend, useStyles2, useTheme2 } from '@grafana/ui';
 import type { ColorScheme } from '../types';
 import type { PanelEvent } from '../data/events';
-import { kindColor } from '../data/colors';
+import { EVENT_KINDS, kindColor } from '../data/colors';
 import { timeScale } from './time-axis';
 import { TimeTicks } from './TimeTicks';
 
@@ -22,12 +22,14 @@ interface Props {
   colorScheme: ColorScheme;
 }
 
-const KINDS = ['local', 'global', 'alert', 'operator'];
+const KINDS: readonly string[] = EVENT_KINDS;
 const LEFT = 70;
 const AXIS = 20;
+const LEGEND_HEIGHT = 26;
 
 const getStyles = (theme: GrafanaTheme2) => ({
-  root: css({ position: 'relative' }),
+  root: css({ position: 'relative', display: 'flex', flexDirection: 'column' }),
+  legend: css({ height: LEGEND_HEIGHT, overflow: 'hidden', display: 'flex', alignItems: 'center' }),
   tip: css({ fontSize: theme.typography.bodySmall.fontSize, lineHeight: 1.5, maxWidth: 320 }),
 });
 
@@ -54,12 +56,17 @@ export function EventsView({ events, width, height, fromMs, toMs, timeZone, colo
   const theme = useTheme2();
   const styles = useStyles2(getStyles);
   const [hover, setHover] = useState<{ e: PanelEvent; x: number; y: number } | null>(null);
+  const legendItems = KINDS.map((k) => ({ label: k, color: kindColor(theme, colorScheme, k), yAxis: 1 }));
+  const svgHeight = height - LEGEND_HEIGHT;
   const scale = timeScale(fromMs, toMs, LEFT, width - 10, timeZone);
-  const lane = Math.max(14, (height - AXIS) / KINDS.length);
+  const lane = Math.max(14, (svgHeight - AXIS) / KINDS.length);
   const inRange = events.filter((e) => e.timeMs >= fromMs && e.timeMs <= toMs);
   return (
     <div className={styles.root} style={{ width, height }}>
-      <svg width={width} height={height} data-testid="vmpilot-events" role="img" aria-label="Tuning events">
+      <div className={styles.legend} data-testid="vmpilot-events-legend">
+        <VizLegend items={legendItems} displayMode={LegendDisplayMode.List} placement="bottom" readonly />
+      </div>
+      <svg width={width} height={svgHeight} data-testid="vmpilot-events" role="img" aria-label="Tuning events">
         {KINDS.map((k, i) => (
           <g key={k}>
             <line
@@ -80,7 +87,7 @@ export function EventsView({ events, width, height, fromMs, toMs, timeZone, colo
             </text>
           </g>
         ))}
-        <TimeTicks scale={scale} y={height - 4} />
+        <TimeTicks scale={scale} y={svgHeight - 4} />
         {inRange.map((e) => {
           const lane_i = Math.max(0, KINDS.indexOf(e.kind));
           const x = scale.x(e.timeMs);

@@ -1,9 +1,11 @@
 // Migration timelines: one lane per VM, a bar per migration from its start to its end
 // (still growing while it runs), labelled source → destination, coloured by result; a
-// tick at the end marks the downtime when the hypervisor reported it.
-import React from 'react';
-import { formattedValueToString, getValueFormat } from '@grafana/data';
-import { useTheme2 } from '@grafana/ui';
+// tick at the end marks the downtime when the hypervisor reported it. Hovering a bar shows a
+// @grafana/ui Tooltip with the result, duration, downtime and reason.
+import React, { useState } from 'react';
+import { css } from '@emotion/css';
+import { formattedValueToString, getValueFormat, type GrafanaTheme2 } from '@grafana/data';
+import { Tooltip, useStyles2, useTheme2 } from '@grafana/ui';
 import type { MigrationBar } from '../data/events';
 import { resultColor } from '../data/colors';
 import { timeScale } from './time-axis';
@@ -27,8 +29,27 @@ const ms = getValueFormat('ms');
 const duration = (v: number) => formattedValueToString(ms(v));
 const AXIS = 20;
 
+const getStyles = (theme: GrafanaTheme2) => ({
+  tip: css({ fontSize: theme.typography.bodySmall.fontSize, lineHeight: 1.5, maxWidth: 320 }),
+});
+
+function MigrationTip({ b }: { b: MigrationBar }) {
+  const styles = useStyles2(getStyles);
+  return (
+    <div className={styles.tip} data-testid="vmpilot-migration-tooltip">
+      <div>
+        <strong>{b.vm}</strong>: {b.from} → {b.to} ({b.result})
+      </div>
+      {b.endMs !== undefined && <div>took {duration(b.endMs - b.startMs)}</div>}
+      {b.downtimeMs !== undefined && <div>downtime {duration(b.downtimeMs)}</div>}
+      {b.reason && <div data-testid="vmpilot-migration-reason">{b.reason}</div>}
+    </div>
+  );
+}
+
 export function MigrationsView({ bars, width, height, fromMs, toMs, nowMs, timeZone }: Props) {
   const theme = useTheme2();
+  const [hover, setHover] = useState<{ b: MigrationBar; x: number; y: number; w: number; h: number } | null>(null);
   const vms = [...new Set(bars.map((b) => b.vm))];
   const lane = Math.max(12, Math.min(28, (height - AXIS) / Math.max(1, vms.length)));
   const scale = timeScale(fromMs, toMs, LEFT, width - 10, timeZone);
@@ -55,14 +76,18 @@ export function MigrationsView({ bars, width, height, fromMs, toMs, nowMs, timeZ
         const inside = x1 - x0 > label.length * 6.5 + 8;
         return (
           <g key={b.id} data-testid="vmpilot-migration" data-result={b.result} data-vm={b.vm}>
-            <rect x={x0} y={y} width={x1 - x0} height={h} rx={2} fill={resultColor(theme, b.result)} opacity={0.85}>
-              <title>
-                {`${b.vm}: ${label}, ${b.result}` +
-                  (b.endMs ? `, ${duration(b.endMs - b.startMs)}` : '') +
-                  (b.downtimeMs !== undefined ? `, downtime ${duration(b.downtimeMs)}` : '') +
-                  (b.reason ? `\n${b.reason}` : '')}
-              </title>
-            </rect>
+            <rect
+              data-testid="vmpilot-migration-bar"
+              x={x0}
+              y={y}
+              width={x1 - x0}
+              height={h}
+              rx={2}
+              fill={resultColor(theme, b.result)}
+              opacity={0.85}
+              onMouseEnter={() => setHover({ b, x: x0, y, w: x1 - x0, h })}
+              onMouseLeave={() => setHover(null)}
+            />
             {b.downtimeMs !== undefined && (
               <rect
                 data-testid="vmpilot-downtime"
@@ -75,6 +100,7 @@ export function MigrationsView({ bars, width, height, fromMs, toMs, nowMs, timeZ
             )}
             <text
               data-testid="vmpilot-migration-label"
+              pointerEvents="none"
               x={inside ? x0 + 4 : x1 + 4}
               y={y + h * 0.75}
               fontSize={Math.min(11, h)}
@@ -85,6 +111,12 @@ export function MigrationsView({ bars, width, height, fromMs, toMs, nowMs, timeZ
           </g>
         );
       })}
+      {hover && (
+        // One @grafana/ui tooltip for the view, anchored on the hovered bar.
+        <Tooltip content={<MigrationTip b={hover.b} />} placement="top" show>
+          <rect x={hover.x} y={hover.y} width={hover.w} height={hover.h} fill="none" pointerEvents="none" />
+        </Tooltip>
+      )}
     </svg>
   );
 }

@@ -8,7 +8,9 @@ import type { ColorScheme, Resource } from '../types';
 const OKABE_ITO = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#999999'];
 
 const CLASSIC_RESOURCE: Record<Resource, string> = { cpu: 'blue', mem: 'orange', disk: 'green', net: 'purple' };
-const CLASSIC_KIND: Record<string, string> = { local: 'blue', global: 'orange', alert: 'red' };
+/** The event kinds, in the order of the events view's lanes and legend. */
+export const EVENT_KINDS = ['local', 'global', 'alert', 'operator'] as const;
+const CLASSIC_KIND: Record<string, string> = { local: 'blue', global: 'orange', alert: 'red', operator: 'purple' };
 
 export function resourceColor(theme: GrafanaTheme2, scheme: ColorScheme, r: Resource): string {
   if (scheme === 'colorblind') {
@@ -19,7 +21,8 @@ export function resourceColor(theme: GrafanaTheme2, scheme: ColorScheme, r: Reso
 
 export function kindColor(theme: GrafanaTheme2, scheme: ColorScheme, kind: string): string {
   if (scheme === 'colorblind') {
-    return OKABE_ITO[Math.max(0, ['local', 'global', 'alert'].indexOf(kind)) + 4];
+    // Sky blue, vermillion, yellow, reddish purple (the first three not used by resources).
+    return OKABE_ITO[[4, 5, 6, 3][Math.max(0, EVENT_KINDS.indexOf(kind as (typeof EVENT_KINDS)[number]))]];
   }
   return theme.visualization.getColorByName(CLASSIC_KIND[kind] ?? 'text');
 }

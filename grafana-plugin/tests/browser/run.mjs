@@ -252,10 +252,47 @@ try {
       ['db1', 'completed', 'kvm-b → kvm-a'],
     ]);
     assert.equal(await inCase('migrations-dark', '[data-testid="vmpilot-downtime"]').count(), 1);
-    const fills = await inCase('migrations-dark', '[data-testid="vmpilot-migration"] > rect').evaluateAll((els) =>
+    const fills = await inCase('migrations-dark', '[data-testid="vmpilot-migration-bar"]').evaluateAll((els) =>
       els.map((e) => e.getAttribute('fill'))
     );
     assert.notEqual(fills[0], fills[1]);
+  });
+  await check(
+    'migrations: hovering a bar shows a Grafana tooltip (no SVG <title>) with result, downtime and reason',
+    async () => {
+      assert.equal(await page.locator('[data-testid="vmpilot-migrations"] title').count(), 0);
+      await inCase(
+        'migrations-dark',
+        '[data-testid="vmpilot-migration"][data-vm="db1"] [data-testid="vmpilot-migration-bar"]'
+      ).hover();
+      const tip = tooltip('vmpilot-migration-tooltip');
+      await tip.waitFor({ timeout: 5000 });
+      const text = await tip.innerText();
+      assert.match(text, /db1: kvm-b → kvm-a \(completed\)/);
+      assert.match(text, /took 39 s/);
+      assert.match(text, /downtime 108 ms/);
+      assert.match(text, /kvm-b overloaded on cpu \(95 %\): move db1 → kvm-a/);
+      await page.mouse.move(0, 0);
+    }
+  );
+  await check('events: a VizLegend of the kinds in the markers’ colours', async () => {
+    const legend = Object.fromEntries(await legendOf('events-light', 'vmpilot-events-legend'));
+    assert.deepEqual(Object.keys(legend), ['local', 'global', 'alert', 'operator']);
+    assert.equal(new Set(Object.values(legend)).size, 4);
+    const markers = await inCase('events-light', '[data-testid="vmpilot-event"]').evaluateAll((els) =>
+      els.map((e) => [e.dataset.kind, getComputedStyle(e).fill])
+    );
+    for (const [kind, fill] of markers) {
+      assert.equal(fill, legend[kind], `${kind} marker`);
+    }
+  });
+  await check('cluster: host headers have a Grafana tooltip (load per resource), no SVG <title>', async () => {
+    assert.equal(await page.locator('[data-testid="vmpilot-cluster"] title').count(), 0);
+    await inCase('cluster-points', '[data-testid="vmpilot-cluster-host-header"]').first().hover();
+    const tip = tooltip('vmpilot-cluster-host-tooltip');
+    await tip.waitFor({ timeout: 5000 });
+    assert.match(await tip.innerText(), /^kvm-\w+[\s\S]*cpu \d+, mem \d+, disk \d+, net \d+ points/);
+    await page.mouse.move(0, 0);
   });
   await check('no data: says what to query', async () => {
     assert.match(await inCase('empty', '[data-testid="vmpilot-empty"]').innerText(), /vmpilot_vm_points/);

@@ -199,6 +199,54 @@ try {
       `the events API has no migration of ${migration.vm}`
     );
   });
+  await check(
+    'a move arrow and a timeline bar have Grafana tooltips with the migration’s hosts and reason',
+    async () => {
+      const tipOf = async (target, testid) => {
+        await target.hover({ force: true });
+        const tip = page.locator(`[role="tooltip"] [data-testid="${testid}"]`);
+        await tip.waitFor({ timeout: 10_000 });
+        const text = await tip.innerText();
+        await page.mouse.move(0, 0);
+        return text;
+      };
+      const bar = panel(
+        'migrations',
+        `[data-testid="vmpilot-migration"][data-vm="${migration.vm}"] [data-testid="vmpilot-migration-bar"]`
+      ).first();
+      assert.match(
+        await tipOf(bar, 'vmpilot-migration-tooltip'),
+        new RegExp(`${migration.vm}: \\S+ → \\S+ \\((running|completed|failed)\\)`)
+      );
+      // Moves fade out: hover whichever arrow is drawn now (polled, a new one comes every few rounds).
+      const vm = await pollUntil(
+        'a move arrow in the cluster view',
+        async () =>
+          (
+            await panel('cluster', '[data-testid="vmpilot-cluster-move"]').evaluateAll((els) =>
+              els.map((e) => e.getAttribute('data-vm'))
+            )
+          )[0] ?? false,
+        240_000,
+        2000
+      );
+      const arrow = panel(
+        'cluster',
+        `[data-testid="vmpilot-cluster-move"][data-vm="${vm}"] [data-testid="vmpilot-cluster-move-target"]`
+      ).first();
+      const text = await tipOf(arrow, 'vmpilot-cluster-move-tooltip');
+      assert.match(text, new RegExp(`${vm}: \\S+ → \\S+, (running|completed|failed)`));
+      assert.ok(
+        text.split('\n').length >= 2 && text.split('\n')[1].trim().length > 0,
+        `no reason in ${JSON.stringify(text)}`
+      );
+      assert.equal(
+        await page.locator('[data-testid="live-panel"] svg title').count(),
+        0,
+        'an SVG <title> tooltip is left'
+      );
+    }
+  );
   await check("an event's tooltip shows its reason (as the events API has it)", async () => {
     const marker = panel('events', '[data-testid="vmpilot-event"][data-kind="global"]').last();
     await marker.waitFor({ timeout: 30_000 });
@@ -254,6 +302,64 @@ try {
     await page.screenshot({ path: path.join(out, 'live-dark-cluster-vm.png'), fullPage: true });
     await page.mouse.move(0, 0);
     await viewShots(page, 'dark');
+  });
+  await check('on-screen controls switch sort and colour, and keep the URL in sync', async () => {
+    const p = await browser.newPage({ viewport: { width: 1280, height: 1250 } });
+    p.on('pageerror', (e) => errors.push(e.message));
+    await p.goto(`${api}/ui/?tz=utc`, { timeout: 60_000 });
+    const vmsIn = (view, sel) => p.locator(`[data-testid="live-panel"][data-view="${view}"] ${sel}`);
+    await pollUntil(
+      '18 VMs',
+      async () => (await vmsIn('cluster', '[data-testid="vmpilot-cluster-vm"]').count()) === 18,
+      60_000
+    );
+    await p.locator('[data-testid="live-sort"] label', { hasText: 'Priority' }).click();
+    await p.locator('[data-testid="live-color"] label', { hasText: 'Service level' }).click();
+    const url = new URL(p.url());
+    assert.equal(url.searchParams.get('sort'), 'priority');
+    assert.equal(url.searchParams.get('color'), 'serviceLevel');
+    /** Rank of a priority class as the points view shows it ("critical", "high ×2", ...). */
+    const RANK = { critical: 0, high: 1, normal: 2, low: 3 };
+    const ranks = async () =>
+      (await vmsIn('points', '[data-testid="vmpilot-points-priority"]').allTextContents()).map(
+        (t) => RANK[t.split(' ')[0]]
+      );
+    const colorBy = async () =>
+      new Set(
+        await vmsIn('cluster', '[data-testid="vmpilot-cluster-vm"]').evaluateAll((els) =>
+          els.map((e) => e.getAttribute('data-color-by'))
+        )
+      );
+    const checkShown = async () => {
+      const r = await ranks();
+      assert.equal(r.length, 18);
+      assert.ok(
+        r.every((x) => x !== undefined),
+        `unknown priority class in ${JSON.stringify(r)}`
+      );
+      assert.deepEqual(
+        r,
+        [...r].sort((a, b) => a - b),
+        'rows not in priority order'
+      );
+      assert.deepEqual([...(await colorBy())], ['serviceLevel']);
+    };
+    await checkShown();
+    // A reload keeps the choice (from the URL) and the controls show it.
+    await p.reload({ timeout: 60_000 });
+    await pollUntil(
+      '18 VMs after reload',
+      async () => (await vmsIn('cluster', '[data-testid="vmpilot-cluster-vm"]').count()) === 18,
+      60_000
+    );
+    await checkShown();
+    assert.equal((await p.locator('[data-testid="live-sort"] input:checked + label').innerText()).trim(), 'Priority');
+    assert.equal(
+      (await p.locator('[data-testid="live-color"] input:checked + label').innerText()).trim(),
+      'Service level'
+    );
+    await p.screenshot({ path: path.join(out, 'live-controls.png') });
+    await p.close();
   });
   await check('the light theme renders the same data', async () => {
     const light = await browser.newPage({ viewport: { width: 1280, height: 1250 } });
