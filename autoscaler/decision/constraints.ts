@@ -95,9 +95,14 @@ export function operatorConstraints(
         return why ? [{ vm: v.name, host: v.host, code: 'excluded' as const, reason: why }] : [];
       }),
     violation: (a) => {
-      // A restart after a host failure is failover's (issue 13), not a migration or a tune.
-      if (a.kind === 'restart') return undefined;
       const vm = vmRef(a.vm);
+      // A restart after a host failure (issue 13) recovers an excluded VM too, and its source
+      // is the failed host: only its destination is bound (ignored hosts, pins).
+      if (a.kind === 'restart') {
+        if (a.to === undefined) return undefined;
+        const dest = ignored(a.to);
+        return dest ? `${a.to} ${dest}` : outsidePins(vm, a.to);
+      }
       const ex = excluded(vm);
       if (ex) return `${a.vm} ${ex}`;
       const source = ignored(a.from);

@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { GiB, hostOf, snapshotOf, vec } from './cluster-builder';
+import { defaultPlannerConfig, type PlannerConfigInput } from './config';
+import { operatorConstraints } from './constraints';
 import { planRestarts, type KeptVm, type RestartInput } from './restart';
 
 const kept = (name: string, host: string, extra: Partial<KeptVm> = {}): KeptVm => ({
@@ -24,8 +26,15 @@ function input(over: Partial<RestartInput> = {}): RestartInput {
     sharedStorage: [{ name: 'nfs', hosts: ['a', 'b', 'c'] }],
     priorityOf: () => undefined,
     configOrderOf: () => undefined,
+    constraints: operatorConstraints(snapshot, defaultPlannerConfig({}), 0),
     ...over,
   };
+}
+
+/** The input with the operator's constraints of `cfg` (decision/constraints.ts). */
+function constrained(cfg: PlannerConfigInput, over: Partial<RestartInput> = {}): RestartInput {
+  const i = input(over);
+  return { ...i, constraints: operatorConstraints(i.snapshot, defaultPlannerConfig(cfg), 0) };
 }
 
 describe('restart planning', () => {
@@ -41,6 +50,45 @@ describe('restart planning', () => {
     }
     // Least loaded after: the two VMs go to different hosts.
     expect(new Set(actions.map((a) => a.to)).size).toBe(2);
+  });
+
+  it('never restarts onto an ignored host, and a pinned VM only inside its pin set', () => {
+    // Reference: unconstrained, the two VMs spread over b and c.
+    expect(new Set(planRestarts(input()).actions.map((a) => a.to))).toEqual(new Set(['b', 'c']));
+
+    const ignoredC = planRestarts(constrained({ ignoredHosts: ['c'] }));
+    expect(ignoredC.actions.map((a) => a.to)).toEqual(['b', 'b']);
+    expect(ignoredC.actions[0].reason.alternatives).toEqual([
+      { candidate: 'c', rejected: expect.stringMatching(/^ignored by operator \(planner.ignoredHosts\)/) },
+    ]);
+
+    // Config pins (planner.pins) and the domain's metadata pins (kept with the definition).
+    const pinned = planRestarts(
+      constrained(
+        { pins: [{ vms: ['v1'], hosts: ['c'] }] },
+        { kept: [kept('v1', 'a'), kept('v2', 'a', { pinnedHosts: ['b'] }), kept('v3', 'a')] },
+      ),
+    );
+    const to = Object.fromEntries(pinned.actions.map((a) => [a.vm, a.to]));
+    expect(to.v1).toBe('c');
+    expect(to.v2).toBe('b');
+    expect(['b', 'c']).toContain(to.v3);
+
+    // Pinned only to an ignored host: left where it is, with both reasons.
+    const stuck = planRestarts(
+      constrained(
+        { ignoredHosts: ['c'], pins: [{ vms: ['v1'], hosts: ['c'] }] },
+        { kept: [kept('v1', 'a')] },
+      ),
+    );
+    expect(stuck.actions).toEqual([]);
+    expect(stuck.unplaced).toEqual([
+      {
+        vm: 'v1',
+        from: 'a',
+        reason: expect.stringMatching(/b \(v1 is pinned to c \(planner.pins\)\), c \(ignored by operator/),
+      },
+    ]);
   });
 
   it('restarts nothing without a shared-storage group, and only onto the group', () => {
@@ -138,6 +186,7 @@ describe('restart planning', () => {
             sharedStorage: [{ name: 'all', hosts: ['a', 'b', 'c'] }],
             priorityOf: (vm) => prio.get(vm),
             configOrderOf: () => undefined,
+            constraints: operatorConstraints(snapshot, defaultPlannerConfig({}), 0),
           });
           const uuids = actions.map((a) => a.params.uuid);
           expect(new Set(uuids).size).toBe(uuids.length);

@@ -7,6 +7,10 @@
 //     is restarted; without a group nothing is;
 //   - a UUID running anywhere is never restarted (the VM already came back, or another
 //     round restarted it), and a VM is planned at most once;
+//   - the operator's constraints (constraints.ts, the one definition): an ignored host is
+//     never a destination, and a pinned VM (planner.pins or its domain's metadata) restarts
+//     only inside its pin set (an excluded VM is still restarted: exclusion stops migrations
+//     and tuning, not recovery);
 //   - room: the destination's free memory must hold the VM's memory and its CPU load after
 //     the restart stay ≤ 1 (whole host); among those, the least loaded after the restart;
 //   - order: priority (class, then service-provider weight; higher first), then the
@@ -14,6 +18,7 @@
 import type { RestartAction } from '../../core/model/plan';
 import { priorityRank, type VmPriority } from '../../core/model/priority';
 import type { ClusterSnapshot, HostSnapshot } from '../../core/model/snapshot';
+import type { OperatorConstraints } from './constraints';
 
 /** A VM of a failed host, as kept while the host was alive. */
 export interface KeptVm {
@@ -28,6 +33,8 @@ export interface KeptVm {
   wasRunning: boolean;
   /** Its priority as its domain carried it (libvirt <metadata>), when it had one. */
   priority?: VmPriority;
+  /** The hosts its domain's metadata pinned it to, when it had any. */
+  pinnedHosts?: string[];
 }
 
 export interface RestartInput {
@@ -44,6 +51,8 @@ export interface RestartInput {
   priorityOf: (vm: string) => number | undefined;
   /** Position of a VM in the configuration (earlier first); undefined = after every configured one. */
   configOrderOf: (vm: string) => number | undefined;
+  /** The round's operator constraints: ignored hosts and pin sets bound the destinations. */
+  constraints: Pick<OperatorConstraints, 'ignored' | 'outsidePins'>;
 }
 
 export interface Unplaced {
@@ -116,6 +125,11 @@ export function planRestarts(i: RestartInput): { actions: RestartAction[]; unpla
     let best: { room: Room; score: number } | undefined;
     const rejected: { candidate: string; rejected: string }[] = [];
     for (const peer of [...peers].sort()) {
+      const operator = i.constraints.ignored(peer) ?? i.constraints.outsidePins(v, peer);
+      if (operator) {
+        rejected.push({ candidate: peer, rejected: operator });
+        continue;
+      }
       const room = rooms.get(peer);
       if (!room) {
         rejected.push({ candidate: peer, rejected: 'not usable (held, failed or in maintenance)' });
@@ -139,7 +153,7 @@ export function planRestarts(i: RestartInput): { actions: RestartAction[]; unpla
       unplaced.push({
         vm: v.name,
         from: v.host,
-        reason: `no shared-storage host has room: ${rejected.map((r) => `${r.candidate} (${r.rejected})`).join(', ')}`,
+        reason: `no shared-storage host has room or is allowed: ${rejected.map((r) => `${r.candidate} (${r.rejected})`).join(', ')}`,
       });
       continue;
     }

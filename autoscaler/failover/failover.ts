@@ -15,7 +15,7 @@ import type { HeldHost } from '../../core/model/hold';
 import type { ClusterSnapshot } from '../../core/model/snapshot';
 import type { RestartOptions } from '../applier/handlers/restart';
 import type { FailoverConfig } from '../config/failover';
-import { planRestarts, type Unplaced } from '../decision/restart';
+import { planRestarts, type RestartInput, type Unplaced } from '../decision/restart';
 import type { RestartAction } from '../../core/model/plan';
 import type { DefinitionStore } from './definitions';
 import { FailureDetector } from './detector';
@@ -135,6 +135,7 @@ export class Failover {
             cpuCores: Math.min(cpuOf.get(vm.name) ?? 0, vm.vcpus),
             wasRunning: running,
             ...(vm.priority ? { priority: vm.priority } : {}),
+            ...(vm.pinnedHosts?.length ? { pinnedHosts: [...vm.pinnedHosts] } : {}),
             definition,
             savedAtMs: this.o.clock(),
           });
@@ -146,7 +147,11 @@ export class Failover {
   }
 
   /** Restart actions for the failed hosts' VMs (global rounds). */
-  async plan(snapshot: ClusterSnapshot, usable: ReadonlySet<string>): Promise<RestartAction[]> {
+  async plan(
+    snapshot: ClusterSnapshot,
+    usable: ReadonlySet<string>,
+    constraints: RestartInput['constraints'],
+  ): Promise<RestartAction[]> {
     if (this.failed.size === 0) return [];
     const resident = new Set<string>();
     for (const h of this.hosts) {
@@ -168,6 +173,7 @@ export class Failover {
       sharedStorage: this.o.config.sharedStorage,
       priorityOf: this.o.priorityOf,
       configOrderOf: this.o.configOrderOf,
+      constraints,
     });
     this.logUnplaced(unplaced);
     return actions;

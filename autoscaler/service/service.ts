@@ -436,17 +436,17 @@ export class AutoscalerService {
       history: historyFromJournal(this.o.journal.events()),
       now,
     };
+    // The operator's constraints of this round (decision/constraints.ts): restarts honour
+    // them, and the applier refuses any action that breaks them, whichever strategy planned it.
+    this.roundConstraints = operatorConstraints(input.snapshot, input.config, now);
     const plans: Plan[] = [];
     if (loop !== 'local' && this.failover.failedHosts().size > 0) {
       const usable = new Set(observation.snapshot.hosts.map((h) => h.name).filter((h) => !heldSet.has(h)));
-      const restarts = await this.failover.plan(observation.snapshot, usable);
+      const restarts = await this.failover.plan(observation.snapshot, usable, this.roundConstraints);
       if (restarts.length) plans.push({ at: now, held: [], actions: restarts });
     }
     if (loop !== 'local' && this.strategy.global) plans.push(this.strategy.global(input));
     if (loop !== 'global' && this.strategy.local) plans.push(this.strategy.local(input));
-    // The operator's constraints of this round (decision/constraints.ts): the applier refuses
-    // any action that breaks them, whichever strategy planned it.
-    this.roundConstraints = operatorConstraints(input.snapshot, input.config, now);
     const heldVms = dedupeHeldVms([...(observation.heldVms ?? []), ...plans.flatMap((p) => p.heldVms ?? [])]);
     const migrationHold = plans.find((p) => p.migrationHold)?.migrationHold;
     const plan: Plan = {
