@@ -34,6 +34,15 @@ describe('migrationEstimate', () => {
     );
   });
 
+  it('copies in round 0 only the memory the VM touched (its footprint), not its whole balloon', () => {
+    const v = vm({ dirtyRateBytesPerSecond: 10 * MiB, memoryUnusedBytes: 700 * MiB });
+    const e = migrationEstimate(v, engine);
+    expect(e.roundBytes[0]).toBe(324 * MiB);
+    expect(e.migrationSeconds).toBeLessThan(
+      migrationEstimate(vm({ dirtyRateBytesPerSecond: 10 * MiB }), engine).migrationSeconds,
+    );
+  });
+
   it('copies the configured memory when the balloon is unknown, and a quiet VM costs less', () => {
     const noBalloon = migrationEstimate(vm({ allocation: {} }), engine);
     expect(noBalloon.roundBytes[0]).toBe(2048 * MiB);

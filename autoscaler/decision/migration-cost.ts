@@ -1,8 +1,11 @@
 // The planner's migration cost estimate: the one pre-copy model (core/model/precopy.ts,
 // calibrated on seed 004 Table 1, also the simulator's physics) applied to a VM of the
 // snapshot with the planner's engine parameters (`planner.migration`, whose defaults are
-// the model's calibrated ones). Round 0 copies the VM's balloon (its current memory); the
+// the model's calibrated ones). Round 0 copies the memory the VM has touched — its footprint
+// (core/model/footprint.ts: balloon − unused, else host RSS, else the balloon), since QEMU
+// does not send never-written zero pages; later rounds may dirty any of its balloon. The
 // VM's own outbound traffic competes with the migration stream.
+import { vmFootprintBytes } from '../../core/model/footprint';
 import { preCopy, streamBandwidth, type PreCopyEstimate } from '../../core/model/precopy';
 import type { VmSnapshot } from '../../core/model/snapshot';
 import type { PlannerConfig } from './config';
@@ -13,6 +16,7 @@ export function migrationEstimate(vm: VmSnapshot, engine: PlannerConfig['migrati
     stopBytes: engine.stopBytes,
     maxRounds: engine.maxRounds,
     memoryBytes: vm.allocation.balloonBytes ?? vm.memoryBytes,
+    touchedBytes: vmFootprintBytes(vm),
     dirtyRateBytesPerSecond: vm.dirtyRateBytesPerSecond ?? 0,
     competingBytesPerSecond: vm.netTxBytesPerSecond ?? 0,
   });

@@ -20,6 +20,7 @@
 import type { Action, Plan } from '../../core/model/plan';
 import type { ClusterSnapshot, HostSnapshot, Resource, VmSnapshot } from '../../core/model/snapshot';
 import { MIGRATION_CPU_COST, migrationSlowdown } from '../../core/model/migration-overhead';
+import { vmFootprintBytes } from '../../core/model/footprint';
 import { preCopy, PRECOPY_DEFAULTS, streamBandwidth } from '../../core/model/precopy';
 import {
   footprintOf,
@@ -92,6 +93,7 @@ function migrationOf(v: VmSnapshot): { seconds: number; streamBytesPerSecond: nu
     seconds: preCopy({
       ...PRECOPY_DEFAULTS,
       memoryBytes: memoryOf(v),
+      touchedBytes: vmFootprintBytes(v),
       dirtyRateBytesPerSecond: v.dirtyRateBytesPerSecond ?? 0,
       competingBytesPerSecond: competing,
     }).migrationSeconds,

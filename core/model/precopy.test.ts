@@ -14,6 +14,14 @@ describe('pre-copy model (SPEC §7)', () => {
     expect(r.transferredBytes).toBeCloseTo(1937.5);
   });
 
+  it('copies the touched memory in round 0 (never more than the memory); later rounds may dirty any of it', () => {
+    const r = preCopy({ ...engine, memoryBytes: 1000, touchedBytes: 400, dirtyRateBytesPerSecond: 50 });
+    expect(r.roundBytes).toEqual([400, 200, 100, 50]);
+    expect(r.migrationSeconds).toBeCloseTo(7.5);
+    const over = preCopy({ ...engine, memoryBytes: 1000, touchedBytes: 5000, dirtyRateBytesPerSecond: 50 });
+    expect(over.roundBytes[0]).toBe(1000);
+  });
+
   it('stops after max rounds when it does not converge, each round bounded by memory', () => {
     const r = preCopy({
       ...engine,

@@ -10,7 +10,7 @@ import type { BlockIoTune, CpuCap, NetBandwidth, VmState } from '../hypervisor/p
 import type { VmPriority } from '../model/priority';
 import { cpuLimitCores, proportionalShare } from './cpu';
 import { MIGRATION_CALIBRATION, type MigrationProfile } from '../model/precopy-calibration';
-import { dirtiedBytes, stopAndCopyNext, streamBandwidth } from '../model/precopy';
+import { dirtiedBytes, roundZeroBytes, stopAndCopyNext, streamBandwidth } from '../model/precopy';
 import { MIGRATION_CPU_COST, migrationSlowdown } from '../model/migration-overhead';
 import { deriveSeed, mulberry32 } from './prng';
 import type { HostSpec, Scenario, SimWorkload, VmSpec, WebSpec } from './scenario';
@@ -514,7 +514,10 @@ export class SimCluster {
       to,
       startedAtMs: this.nowMs,
       round: 0,
-      roundBytes: vm.balloonBytes,
+      // Round 0 copies what the guest has touched (its working set within its balloon), as
+      // the planner's estimate copies the VM's footprint (core/model/precopy.ts); before the
+      // first step no working set is known (0), so the whole balloon.
+      roundBytes: roundZeroBytes(vm.balloonBytes, vm.last.workingSetBytes || undefined),
       roundSent: 0,
       roundElapsed: 0,
       stopAndCopy: false,
