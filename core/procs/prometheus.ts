@@ -29,9 +29,15 @@ export interface PrometheusOptions {
   queryLogFile?: string;
   /** Headers of the readiness probe (Prometheus behind its own --web.config.file). */
   readyHeaders?: Record<string, string>;
+  /**
+   * `--web.route-prefix` (e.g. `/prom`): Prometheus serves everything under it, as behind a
+   * path-routing proxy; `url` and the readiness probe include it.
+   */
+  routePrefix?: string;
 }
 
 export interface RunningPrometheus {
+  /** Base URL of its HTTP API, with the route prefix if any. */
   url: string;
   port: number;
   dataDir: string;
@@ -93,7 +99,10 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningP
   mkdirSync(dataDir, { recursive: true });
   const configFile = path.join(dataDir, 'prometheus.yml');
   writeFileSync(configFile, prometheusConfig(opts));
-  const url = `http://127.0.0.1:${port}`;
+  const prefix = (opts.routePrefix ?? '').replace(/\/+$/, '');
+  if (prefix && !prefix.startsWith('/'))
+    throw new Error(`routePrefix must start with "/": ${opts.routePrefix}`);
+  const url = `http://127.0.0.1:${port}${prefix}`;
   const { stop } = await startDaemon({
     name: 'prometheus',
     binary,
@@ -102,6 +111,7 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningP
       `--storage.tsdb.path=${path.join(dataDir, 'tsdb')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--web.enable-lifecycle',
+      ...(prefix ? [`--web.route-prefix=${prefix}`] : []),
       ...(opts.extraArgs ?? []),
     ],
     url,
