@@ -2,7 +2,8 @@
 // token-protected calls. Basic auth holds the `Authorization` header the bearer token used, so
 // the token goes in `X-Vmpilot-Token`, or the basic-auth user is one of the config's
 // `authUsers` (what Alertmanager's http_config.basic_auth can send). A real `vmpilot
-// autoscaler` process (compiled CLI) and the `vmpilot maintenance` CLI.
+// autoscaler` process (compiled CLI), the `vmpilot maintenance` CLI, and Debian's
+// Alertmanager delivering to the webhook with basic_auth only.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,8 @@ import bcrypt from 'bcryptjs';
 import { stringify } from 'yaml';
 import { BIN, ROOT, ensureBuilt, freePort, spawnVmpilot, type Spawned } from './helpers';
 import { stopService } from './service-setup';
+import type { TuningEvent } from '../../core/model/event';
+import { startAlertmanager } from '../../core/procs/alertmanager';
 import { GiveUp, pollUntil } from '../helpers/poll';
 
 const run = promisify(execFile);
@@ -175,5 +178,61 @@ describe('API token checks behind basic auth', () => {
 
     const off = await vmpilot(['maintenance', 'off', 'rack', '--config', configFile, ...creds]);
     expect(off).toMatchObject({ code: 0, stdout: 'rack: not in maintenance\n' });
+  });
+
+  it("Debian's Alertmanager delivers to the webhook with http_config.basic_auth as an authUsers user", async () => {
+    writeFileSync(path.join(dir, 'am-password'), 'am-secret\n');
+    const alertmanager = await startAlertmanager({
+      config: stringify({
+        route: {
+          receiver: 'vmpilot',
+          group_by: ['alertname', 'host'],
+          group_wait: '1s',
+          group_interval: '2s',
+        },
+        receivers: [
+          {
+            name: 'vmpilot',
+            webhook_configs: [
+              {
+                url: `${api}/api/v1/alerts`,
+                send_resolved: true,
+                http_config: {
+                  basic_auth: { username: 'alertmanager', password_file: path.join(dir, 'am-password') },
+                },
+              },
+            ],
+          },
+        ],
+      }),
+    });
+    try {
+      const pushed = await fetch(`${alertmanager.url}/api/v2/alerts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify([
+          {
+            labels: { alertname: 'VmpilotHostOverloaded', host: 'rack', resource: 'cpu' },
+            startsAt: new Date().toISOString(),
+          },
+        ]),
+        signal: AbortSignal.timeout(10_000),
+      });
+      expect(pushed.status).toBe(200);
+      const events = await pollUntil(
+        async () => {
+          const r = await fetch(`${api}/api/v1/events?kind=alert`, {
+            headers: { authorization: basic('operator', 'op-secret') },
+            signal: AbortSignal.timeout(10_000),
+          });
+          const evs = ((await r.json()) as { events: TuningEvent[] }).events;
+          return evs.length > 0 && evs;
+        },
+        { what: "the alert journalled from Alertmanager's webhook", timeoutMs: 30_000 },
+      );
+      expect(events[0]).toMatchObject({ kind: 'alert', host: 'rack', action: 'VmpilotHostOverloaded' });
+    } finally {
+      await alertmanager.stop();
+    }
   });
 });
