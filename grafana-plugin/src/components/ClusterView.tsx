@@ -3,18 +3,29 @@
 // migration in flight as an arrow with a progress marker, the last moves as arrows fading
 // out. Clicking a VM lists its recent events with their reasons and its priority. The
 // colours' legend is Grafana's VizLegend, the hovered VM's numbers a @grafana/ui Tooltip.
-// At 100 hosts the columns keep a minimum width and the view scrolls.
+// When the hosts do not fit at a readable column width (100 hosts), a zoom control
+// (RadioButtonGroup) switches between "fit" (every host in the panel's width: an overview
+// whose narrow columns drop their text but keep colours, hotspot marks and tooltips; the
+// default) and "detail" (a minimum column width, the view scrolls sideways).
 import React, { useMemo, useState } from 'react';
 import { css } from '@emotion/css';
 import { dateTimeFormat, formattedValueToString, getValueFormat, type GrafanaTheme2 } from '@grafana/data';
-import { LegendDisplayMode, Tooltip, VizLegend, useStyles2, useTheme2 } from '@grafana/ui';
+import { LegendDisplayMode, RadioButtonGroup, Tooltip, VizLegend, useStyles2, useTheme2 } from '@grafana/ui';
 import type { ClusterColor, ColorScheme } from '../types';
 import { vmEvents, type ClusterModel, type ClusterMove, type ClusterVm } from '../data/cluster';
 import type { PanelEvent } from '../data/events';
 import { levelBand, levelColor, resultColor, thresholdColor } from '../data/colors';
 import { formatPoints, thresholdLabels, thresholdStep, type PointsDisplay } from '../data/points-display';
 import { priorityText, type VmExtras } from '../data/vm-series';
-import { ARROW_BAND, HEADER, alongArrow, arrowPath, clusterLayout } from './cluster-layout';
+import {
+  ARROW_BAND,
+  HEADER,
+  alongArrow,
+  arrowPath,
+  clusterLayout,
+  fitsInDetail,
+  type ClusterZoom,
+} from './cluster-layout';
 
 interface Props {
   model: ClusterModel;
@@ -32,6 +43,12 @@ interface Props {
 
 const LIST_HEIGHT = 120;
 const LEGEND_HEIGHT = 26;
+/** Below this column width the host name, its cpu line and the VM names are left out. */
+const TEXT_COLUMN = 24;
+const ZOOM_OPTIONS: Array<{ label: string; value: ClusterZoom; description: string }> = [
+  { label: 'Fit', value: 'fit', description: 'Every host in the panel’s width' },
+  { label: 'Detail', value: 'detail', description: 'Wider columns with names; scroll sideways' },
+];
 const bytes = getValueFormat('bytes');
 
 const getStyles = (theme: GrafanaTheme2) => ({
@@ -150,8 +167,11 @@ export function ClusterView({
   const styles = useStyles2(getStyles);
   const [selected, setSelected] = useState<string | null>(null);
   const [hover, setHover] = useState<Hover | null>(null);
+  const [zoomChoice, setZoom] = useState<ClusterZoom>('fit');
+  const zoomable = !fitsInDetail(model.hosts.length, width);
+  const zoom: ClusterZoom = zoomable ? zoomChoice : 'detail';
   const svgHeight = height - LEGEND_HEIGHT - (selected ? LIST_HEIGHT : 0);
-  const layout = useMemo(() => clusterLayout(model, width, svgHeight), [model, width, svgHeight]);
+  const layout = useMemo(() => clusterLayout(model, width, svgHeight, zoom), [model, width, svgHeight, zoom]);
   const vmsByName = new Map(model.hosts.flatMap((h) => h.vms.map((v) => [v.vm, v] as const)));
   const textSize = Math.min(11, Math.max(8, layout.columns[0]?.w / 6 || 11));
   const selectedEvents = selected ? vmEvents(events, selected) : [];
@@ -185,8 +205,13 @@ export function ClusterView({
       <div className={styles.legend} data-testid="vmpilot-cluster-legend">
         <VizLegend items={legendItems} displayMode={LegendDisplayMode.List} placement="bottom" readonly />
         <span>▲ hotspot · arrow: migration (dot: progress), fading: recent moves</span>
+        {zoomable && (
+          <span data-testid="vmpilot-cluster-zoom" data-zoom={zoom}>
+            <RadioButtonGroup size="sm" options={ZOOM_OPTIONS} value={zoom} onChange={setZoom} />
+          </span>
+        )}
       </div>
-      <div className={styles.scroll}>
+      <div className={styles.scroll} data-testid="vmpilot-cluster-scroll">
         <svg width={layout.width} height={svgHeight} role="img" aria-label="Cluster: hosts and their VMs">
           <defs>
             <marker
@@ -232,27 +257,39 @@ export function ClusterView({
                   }
                   onMouseLeave={() => setHover(null)}
                 />
-                <text
-                  pointerEvents="none"
-                  x={c.x + c.w / 2}
-                  y={ARROW_BAND + 13}
-                  fontSize={Math.min(textSize, (1.7 * c.w) / (c.host.length + (hot ? 2 : 0)))}
-                  textAnchor="middle"
-                  fill={theme.colors.text.primary}
-                >
-                  {hot ? '▲ ' : ''}
-                  {c.host}
-                </text>
-                <text
-                  pointerEvents="none"
-                  x={c.x + c.w / 2}
-                  y={ARROW_BAND + HEADER - 8}
-                  fontSize={Math.max(8, textSize - 1)}
-                  textAnchor="middle"
-                  fill={hot ? theme.colors.error.text : theme.colors.text.secondary}
-                >
-                  {`cpu ${Math.round(h.load.cpu)}`}
-                </text>
+                {c.w < TEXT_COLUMN && hot && (
+                  <path
+                    data-testid="vmpilot-cluster-hot-mark"
+                    pointerEvents="none"
+                    d={`M ${c.x} ${ARROW_BAND + HEADER - 4} L ${c.x + c.w / 2} ${ARROW_BAND + 4} L ${c.x + c.w} ${ARROW_BAND + HEADER - 4} z`}
+                    fill={theme.colors.error.main}
+                  />
+                )}
+                {c.w >= TEXT_COLUMN && (
+                  <text
+                    pointerEvents="none"
+                    x={c.x + c.w / 2}
+                    y={ARROW_BAND + 13}
+                    fontSize={Math.min(textSize, (1.7 * c.w) / (c.host.length + (hot ? 2 : 0)))}
+                    textAnchor="middle"
+                    fill={theme.colors.text.primary}
+                  >
+                    {hot ? '▲ ' : ''}
+                    {c.host}
+                  </text>
+                )}
+                {c.w >= TEXT_COLUMN && (
+                  <text
+                    pointerEvents="none"
+                    x={c.x + c.w / 2}
+                    y={ARROW_BAND + HEADER - 8}
+                    fontSize={Math.max(8, textSize - 1)}
+                    textAnchor="middle"
+                    fill={hot ? theme.colors.error.text : theme.colors.text.secondary}
+                  >
+                    {`cpu ${Math.round(h.load.cpu)}`}
+                  </text>
+                )}
                 {c.vms.map((b) => (
                   <rect
                     data-color-by={colorBy}
@@ -290,66 +327,75 @@ export function ClusterView({
               </g>
             );
           })}
-          {model.moves.map((m, i) => {
-            const a = arrowPath(layout, m);
-            if (!a) {
-              return null;
-            }
-            const color = m.state === 'running' ? theme.colors.warning.main : resultColor(theme, m.state);
-            const dot = m.progress !== undefined ? alongArrow(a.x0, a.x1, a.y, m.progress) : undefined;
-            return (
-              <g key={m.id} data-testid="vmpilot-cluster-move" data-vm={m.vm} data-state={m.state} opacity={m.opacity}>
-                <path
-                  d={a.d}
-                  fill="none"
-                  stroke={color}
-                  strokeWidth={m.state === 'running' ? 3 : 2}
-                  strokeDasharray={m.state === 'failed' ? '4 3' : undefined}
-                  markerEnd="url(#vmpilot-arrowhead)"
-                />
-                {/* A wider invisible stroke along the arrow: the hover target of its tooltip. */}
-                <path
-                  data-testid="vmpilot-cluster-move-target"
-                  d={a.d}
-                  fill="none"
-                  stroke="transparent"
-                  strokeWidth={10}
-                  onMouseEnter={() =>
-                    setHover({
-                      on: 'move',
-                      key: m.id,
-                      x: Math.min(a.x0, a.x1),
-                      y: a.y - 20,
-                      w: Math.abs(a.x1 - a.x0),
-                      h: 20,
-                    })
-                  }
-                  onMouseLeave={() => setHover(null)}
-                />
-                {dot && (
-                  <circle
-                    data-testid="vmpilot-cluster-progress"
-                    pointerEvents="none"
-                    cx={dot.x}
-                    cy={dot.y}
-                    r={4}
-                    fill={color}
-                  />
-                )}
-                <text
-                  pointerEvents="none"
-                  x={(a.x0 + a.x1) / 2}
-                  y={10 + (i % 3) * 11}
-                  fontSize={10}
-                  textAnchor="middle"
-                  fill={theme.colors.text.primary}
+          {/* Running moves last, so they are drawn (and hovered) above the finished ones. */}
+          {[...model.moves]
+            .sort((a, b) => Number(a.state === 'running') - Number(b.state === 'running'))
+            .map((m, i) => {
+              const a = arrowPath(layout, m);
+              if (!a) {
+                return null;
+              }
+              const color = m.state === 'running' ? theme.colors.warning.main : resultColor(theme, m.state);
+              const dot = m.progress !== undefined ? alongArrow(a.x0, a.x1, a.y, m.progress) : undefined;
+              return (
+                <g
+                  key={m.id}
+                  data-testid="vmpilot-cluster-move"
+                  data-vm={m.vm}
+                  data-state={m.state}
+                  opacity={m.opacity}
                 >
-                  {m.vm}
-                  {m.progress !== undefined ? ` ${Math.round(m.progress * 100)} %` : ''}
-                </text>
-              </g>
-            );
-          })}
+                  <path
+                    d={a.d}
+                    fill="none"
+                    stroke={color}
+                    strokeWidth={m.state === 'running' ? 3 : 2}
+                    strokeDasharray={m.state === 'failed' ? '4 3' : undefined}
+                    markerEnd="url(#vmpilot-arrowhead)"
+                  />
+                  {/* A wider invisible stroke along the arrow: the hover target of its tooltip. */}
+                  <path
+                    data-testid="vmpilot-cluster-move-target"
+                    d={a.d}
+                    fill="none"
+                    stroke="transparent"
+                    strokeWidth={10}
+                    onMouseEnter={() =>
+                      setHover({
+                        on: 'move',
+                        key: m.id,
+                        x: Math.min(a.x0, a.x1),
+                        y: a.y - 20,
+                        w: Math.abs(a.x1 - a.x0),
+                        h: 20,
+                      })
+                    }
+                    onMouseLeave={() => setHover(null)}
+                  />
+                  {dot && (
+                    <circle
+                      data-testid="vmpilot-cluster-progress"
+                      pointerEvents="none"
+                      cx={dot.x}
+                      cy={dot.y}
+                      r={4}
+                      fill={color}
+                    />
+                  )}
+                  <text
+                    pointerEvents="none"
+                    x={(a.x0 + a.x1) / 2}
+                    y={10 + (i % 3) * 11}
+                    fontSize={10}
+                    textAnchor="middle"
+                    fill={theme.colors.text.primary}
+                  >
+                    {m.vm}
+                    {m.progress !== undefined ? ` ${Math.round(m.progress * 100)} %` : ''}
+                  </text>
+                </g>
+              );
+            })}
           {hover && tip && (
             // One @grafana/ui tooltip for the whole view, anchored on the hovered VM, host
             // header or arrow (a tooltip per element costs its hooks 1,000 times over at 100 hosts).

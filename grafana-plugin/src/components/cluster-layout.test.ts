@@ -1,5 +1,14 @@
 import type { ClusterHost, ClusterModel } from '../data/cluster';
-import { ARROW_BAND, HEADER, MIN_COLUMN, alongArrow, arrowPath, clusterLayout } from './cluster-layout';
+import {
+  ARROW_BAND,
+  HEADER,
+  MIN_COLUMN,
+  MIN_FIT_COLUMN,
+  alongArrow,
+  arrowPath,
+  clusterLayout,
+  fitsInDetail,
+} from './cluster-layout';
 
 const vm = (name: string, host: string, memoryBytes?: number) => ({
   vm: name,
@@ -31,6 +40,20 @@ describe('clusterLayout', () => {
     expect(a1.h / a2.h).toBeCloseTo(3);
     expect(l.columns[1].vms[0].h).toBeCloseTo(stack / 2);
     expect(a2.y + a2.h).toBeCloseTo(a1.y); // stacked without gaps, bottom up
+  });
+
+  it('fit zoom: 100 hosts share the panel width, columns no narrower than MIN_FIT_COLUMN', () => {
+    const hosts = Array.from({ length: 100 }, (_, i) => host(`h${i}`, [vm(`v${i}`, `h${i}`)]));
+    const l = clusterLayout({ hosts, moves: [] }, 1400, 500, 'fit');
+    expect(l.width).toBe(1400);
+    expect(l.columns[1].x - l.columns[0].x).toBe(14);
+    const last = l.columns[99];
+    expect(last.x + last.w).toBeLessThanOrEqual(1400);
+    expect(last.w).toBeGreaterThan(10); // a 1 px gap at this width, not 4
+    const tiny = clusterLayout({ hosts, moves: [] }, 200, 500, 'fit');
+    expect(tiny.columns[1].x - tiny.columns[0].x).toBe(MIN_FIT_COLUMN);
+    expect(fitsInDetail(100, 1400)).toBe(false);
+    expect(fitsInDetail(6, 620)).toBe(true);
   });
 
   it('keeps a minimum column width at 100 hosts: the drawing gets wider than the panel (scroll)', () => {

@@ -1,11 +1,14 @@
 // Where the cluster view draws things (pure): one column per host, at least MIN_COLUMN
-// wide (at 100 hosts the view scrolls sideways instead of squeezing columns to nothing),
+// wide in the detail zoom (at 100 hosts the view scrolls sideways), or in the fit zoom
+// every host squeezed into the panel's width (down to MIN_FIT_COLUMN, the overview),
 // VMs stacked from the bottom with heights proportional to memory on one scale for every
 // host (so a full column reads as a full host), and a band above the columns for the
 // migration arrows.
 import type { ClusterModel, ClusterMove } from '../data/cluster';
 
 export const MIN_COLUMN = 34;
+/** Narrowest column of the fit zoom: still a visible bar with its colour and hotspot mark. */
+export const MIN_FIT_COLUMN = 5;
 export const ARROW_BAND = 56;
 export const HEADER = 34;
 const GAP = 4;
@@ -33,9 +36,23 @@ export interface ClusterLayout {
   stackTop: number;
 }
 
-export function clusterLayout(model: ClusterModel, width: number, height: number): ClusterLayout {
+export type ClusterZoom = 'fit' | 'detail';
+
+/** Whether every host gets a detail-width column in `width` (then both zooms draw the same). */
+export function fitsInDetail(hosts: number, width: number): boolean {
+  return hosts * MIN_COLUMN <= width;
+}
+
+export function clusterLayout(
+  model: ClusterModel,
+  width: number,
+  height: number,
+  zoom: ClusterZoom = 'detail'
+): ClusterLayout {
   const n = Math.max(1, model.hosts.length);
-  const colW = Math.max(MIN_COLUMN, Math.floor(width / n));
+  const colW = Math.max(zoom === 'fit' ? MIN_FIT_COLUMN : MIN_COLUMN, Math.floor(width / n));
+  // Narrow columns get a thinner gap, so their bars stay wider than the gaps between them.
+  const gap = colW >= 20 ? GAP : 1;
   const stackTop = ARROW_BAND + HEADER;
   const stackH = Math.max(20, height - stackTop - BOTTOM);
   // Without memory figures every VM counts as one unit.
@@ -48,7 +65,7 @@ export function clusterLayout(model: ClusterModel, width: number, height: number
       y -= hh;
       return { vm: v.vm, y, h: hh };
     });
-    return { host: h.name, x: i * colW + GAP / 2, w: colW - GAP, vms };
+    return { host: h.name, x: i * colW + gap / 2, w: colW - gap, vms };
   });
   return { width: Math.max(width, n * colW), height, columns, stackTop };
 }

@@ -10,6 +10,7 @@ import { VmpilotPanel } from '../../src/components/VmpilotPanel';
 import { DEFAULT_OPTIONS, type VmpilotOptions } from '../../src/types';
 import { ThresholdsMode } from '@grafana/data';
 import { eventsFrames, pointsFrames, pointsWith, timeRange, vmFrames } from './fixtures';
+import { syntheticCluster } from '../../live/synthetic';
 
 (window as unknown as { __grafana_public_path__: string }).__grafana_public_path__ = '/';
 
@@ -97,6 +98,14 @@ const cases: Case[] = [
     mode: 'dark',
     options: { view: 'migrations', hosts: '', colorScheme: 'classic' },
     series: eventsFrames,
+  },
+  {
+    // 100 hosts × 10 VMs (the benchmark's cluster), one migration running, a hotspot.
+    id: 'cluster-100',
+    mode: 'dark',
+    options: { view: 'cluster', hosts: '', colorScheme: 'classic' },
+    series: syntheticCluster(100, 10, timeRange.to.valueOf()),
+    height: 400,
   },
   { id: 'empty', mode: 'light', options: { view: 'points', hosts: '', colorScheme: 'classic' }, series: [] },
 ];

@@ -294,6 +294,64 @@ try {
     assert.match(await tip.innerText(), /^kvm-\w+[\s\S]*cpu \d+, mem \d+, disk \d+, net \d+ points/);
     await page.mouse.move(0, 0);
   });
+  await check('cluster: 6 hosts fit — no zoom control, no sideways scroll', async () => {
+    assert.equal(await inCase('cluster-points', '[data-testid="vmpilot-cluster-zoom"]').count(), 0);
+    const { sw, cw } = await inCase('cluster-points', '[data-testid="vmpilot-cluster-scroll"]').evaluate((e) => ({
+      sw: e.scrollWidth,
+      cw: e.clientWidth,
+    }));
+    assert.ok(sw <= cw, `scrolls: ${sw} > ${cw}`);
+  });
+  await check(
+    'cluster at 100 hosts: "fit" shows every host in the width with hotspot marks; "detail" scrolls with names',
+    async () => {
+      const scroll = inCase('cluster-100', '[data-testid="vmpilot-cluster-scroll"]');
+      const zoom = inCase('cluster-100', '[data-testid="vmpilot-cluster-zoom"]');
+      assert.equal(await zoom.getAttribute('data-zoom'), 'fit');
+      const widths = () => scroll.evaluate((e) => ({ sw: e.scrollWidth, cw: e.clientWidth }));
+      let w = await widths();
+      assert.ok(w.sw <= w.cw, `fit scrolls: ${w.sw} > ${w.cw}`);
+      assert.equal(await inCase('cluster-100', '[data-testid="vmpilot-cluster-host"]').count(), 100);
+      assert.equal(await inCase('cluster-100', '[data-testid="vmpilot-cluster-vm"]').count(), 1000);
+      // Narrow columns: the hotspot is a red mark, not text; the header tooltip names the host.
+      const hot = inCase('cluster-100', '[data-testid="vmpilot-cluster-host"][data-hotspot="true"]');
+      assert.equal(await hot.locator('[data-testid="vmpilot-cluster-hot-mark"]').count(), 1);
+      await hot.locator('[data-testid="vmpilot-cluster-host-header"]').hover({ force: true });
+      const tip = tooltip('vmpilot-cluster-host-tooltip');
+      await tip.waitFor({ timeout: 5000 });
+      assert.match(await tip.innerText(), /kvm-001 — hotspot \(cpu/);
+      await page.mouse.move(0, 0);
+      await page.screenshot({
+        path: path.join(out, 'cluster-100-fit.png'),
+        clip: await inCase('cluster-100', '[data-testid="vmpilot-cluster"]').boundingBox(),
+      });
+      await zoom.getByLabel('Detail').click();
+      assert.equal(await zoom.getAttribute('data-zoom'), 'detail');
+      w = await widths();
+      assert.ok(w.sw > w.cw * 2, `detail does not scroll: ${w.sw} vs ${w.cw}`);
+      assert.equal(await inCase('cluster-100', 'text').filter({ hasText: 'kvm-050' }).count(), 1);
+      await zoom.getByLabel('Fit').click();
+    }
+  );
+  await check('cluster: a move arrow has a Grafana tooltip with its hosts, state and reason', async () => {
+    const arrow = inCase(
+      'cluster-100',
+      '[data-testid="vmpilot-cluster-move"][data-state="running"] [data-testid="vmpilot-cluster-move-target"]'
+    );
+    // An arc: the middle of its box is not on it; move to the middle of the curve.
+    const at = await arrow.evaluate((e) => {
+      const p = e.getPointAtLength(e.getTotalLength() / 2);
+      const m = e.getScreenCTM();
+      return { x: m.a * p.x + m.c * p.y + m.e, y: m.b * p.x + m.d * p.y + m.f };
+    });
+    await page.mouse.move(at.x, at.y);
+    const tip = tooltip('vmpilot-cluster-move-tooltip');
+    await tip.waitFor({ timeout: 5000 });
+    const text = await tip.innerText();
+    assert.match(text, /vm-1-1: kvm-001 → kvm-\d+, running/);
+    assert.match(text, /kvm-001 overloaded on cpu/);
+    await page.mouse.move(0, 0);
+  });
   await check('no data: says what to query', async () => {
     assert.match(await inCase('empty', '[data-testid="vmpilot-empty"]').innerText(), /vmpilot_vm_points/);
   });
