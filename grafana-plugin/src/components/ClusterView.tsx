@@ -66,6 +66,8 @@ const getStyles = (theme: GrafanaTheme2) => ({
   }),
   tip: css({ fontSize: theme.typography.bodySmall.fontSize, lineHeight: 1.5 }),
   vm: css({ cursor: 'pointer', stroke: theme.colors.background.primary, strokeWidth: 1 }),
+  // A 1 px outline would cover most of a few-pixel column: only a hairline between VMs.
+  vmNarrow: css({ strokeWidth: 0.5 }),
   selected: css({ stroke: theme.colors.text.primary, strokeWidth: 2 }),
   list: css({
     height: LIST_HEIGHT,
@@ -203,13 +205,13 @@ export function ClusterView({
   return (
     <div className={styles.root} data-testid="vmpilot-cluster">
       <div className={styles.legend} data-testid="vmpilot-cluster-legend">
-        <VizLegend items={legendItems} displayMode={LegendDisplayMode.List} placement="bottom" readonly />
-        <span>▲ hotspot · arrow: migration (dot: progress), fading: recent moves</span>
         {zoomable && (
           <span data-testid="vmpilot-cluster-zoom" data-zoom={zoom}>
             <RadioButtonGroup size="sm" options={ZOOM_OPTIONS} value={zoom} onChange={setZoom} />
           </span>
         )}
+        <VizLegend items={legendItems} displayMode={LegendDisplayMode.List} placement="bottom" readonly />
+        <span>▲ hotspot · arrow: migration (dot: progress), fading: recent moves</span>
       </div>
       <div className={styles.scroll} data-testid="vmpilot-cluster-scroll">
         <svg width={layout.width} height={svgHeight} role="img" aria-label="Cluster: hosts and their VMs">
@@ -298,7 +300,7 @@ export function ClusterView({
                     data-testid="vmpilot-cluster-vm"
                     data-vm={b.vm}
                     data-host={c.host}
-                    className={`${styles.vm} ${selected === b.vm ? styles.selected : ''}`}
+                    className={`${styles.vm} ${c.w < TEXT_COLUMN ? styles.vmNarrow : ''} ${selected === b.vm ? styles.selected : ''}`}
                     x={c.x + 2}
                     y={b.y}
                     width={Math.max(1, c.w - 4)}
