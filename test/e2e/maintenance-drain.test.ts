@@ -80,14 +80,17 @@ describe('API maintenance drains a host of a running autoscaler', () => {
     expect(await migrations()).toEqual([]);
 
     expect(await maintenance('on', 'a')).toBe('a: in maintenance — api\n');
+    // The hypervisor shows a VM on its destination a moment before the applier's
+    // post-condition journals the migration completed: wait for both.
+    const completed = async () => (await migrations()).filter((m) => m.result === 'completed');
     await pollUntil(
       async () => {
         const p = await placement();
-        return VMS.every((vm) => p[vm] === 'b');
+        return VMS.every((vm) => p[vm] === 'b') && (await completed()).length >= 2;
       },
-      { what: 'vm-1 and vm-2 to leave a for b', timeoutMs: 180_000 },
+      { what: 'vm-1 and vm-2 to leave a for b (hypervisor and journal)', timeoutMs: 180_000 },
     );
-    const drained = (await migrations()).filter((m) => m.result === 'completed');
+    const drained = await completed();
     expect(drained.map((m) => [m.vm, m.host, m.to]).sort()).toEqual([
       ['vm-1', 'a', 'b'],
       ['vm-2', 'a', 'b'],
@@ -98,10 +101,10 @@ describe('API maintenance drains a host of a running autoscaler', () => {
     // planner's cooldown (600 s) and ping-pong rule keep them on b for now, by design.
     expect(await maintenance('off', 'a')).toBe('a: not in maintenance\n');
     expect(await maintenance('on', 'b')).toBe('b: in maintenance — api\n');
-    await pollUntil(async () => (await placement())['vm-3'] === 'a', {
-      what: 'vm-3 to move from b onto a',
-      timeoutMs: 120_000,
-    });
+    await pollUntil(
+      async () => (await placement())['vm-3'] === 'a' && (await completed()).some((m) => m.to === 'a'),
+      { what: 'vm-3 to move from b onto a (hypervisor and journal)', timeoutMs: 120_000 },
+    );
     const back = (await migrations()).filter((m) => m.result === 'completed' && m.to === 'a');
     expect(back.map((m) => [m.vm, m.host, m.to])).toEqual([['vm-3', 'b', 'a']]);
     const operator = (
