@@ -116,6 +116,9 @@ export interface BlockStat {
   writeOps: number;
   readTimeSeconds?: number;
   writeTimeSeconds?: number;
+  /** Flush (cache write-back) requests and the time they took (libvirt `fl.reqs`, `fl.times`). */
+  flushOps?: number;
+  flushTimeSeconds?: number;
   capacityBytes?: number;
   allocationBytes?: number;
 }

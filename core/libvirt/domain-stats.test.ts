@@ -37,6 +37,8 @@ const record: TypedParams = new Map<string, number | string | boolean>([
   ['block.0.rd.times', 3_000_000],
   ['block.0.wr.reqs', 6],
   ['block.0.wr.bytes', 8192],
+  ['block.0.fl.reqs', 2],
+  ['block.0.fl.times', 1_500_000_000],
   ['dirtyrate.calc_status', 2],
   ['dirtyrate.megabytes_per_second', 3],
   ['perf.cache_misses', 77],
@@ -66,6 +68,8 @@ describe('vmStatsFromParams', () => {
           readOps: 5,
           writeOps: 6,
           readTimeSeconds: 0.003,
+          flushOps: 2,
+          flushTimeSeconds: 1.5,
         },
       ],
       nets: [

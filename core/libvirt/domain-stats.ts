@@ -90,6 +90,8 @@ export function vmStatsFromParams(
         writeOps: b('wr.reqs') ?? 0,
         readTimeSeconds: scaled(b('rd.times'), NS),
         writeTimeSeconds: scaled(b('wr.times'), NS),
+        flushOps: b('fl.reqs'),
+        flushTimeSeconds: scaled(b('fl.times'), NS),
         capacityBytes: b('capacity'),
         allocationBytes: b('allocation'),
       });

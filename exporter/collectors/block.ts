@@ -4,7 +4,7 @@ import { requireGroup, vmLabels, type Collector } from './types';
 
 export const blockCollector: Collector = {
   name: 'block',
-  description: 'per-device read/write bytes, requests and time (group block)',
+  description: 'per-device read/write/flush bytes, requests and time (group block)',
   source: 'stats',
   groups: ['block'],
   defaultEnabled: true,
@@ -18,6 +18,8 @@ export const blockCollector: Collector = {
     const wReqs = c('write_requests', 'Write requests to the device.');
     const rTime = c('read_time_seconds', 'Time spent reading from the device.');
     const wTime = c('write_time_seconds', 'Time spent writing to the device.');
+    const fReqs = c('flush_requests', 'Flush requests to the device.');
+    const fTime = c('flush_time_seconds', 'Time spent flushing the device.');
     const capacity = b.family('vmpilot_domain_block_capacity_bytes', 'gauge', 'Logical size of the device.');
     for (const vm of stats.vms) {
       if (!vm.blocks) continue;
@@ -30,6 +32,8 @@ export const blockCollector: Collector = {
         wReqs(l, d.writeOps);
         rTime(l, d.readTimeSeconds);
         wTime(l, d.writeTimeSeconds);
+        fReqs(l, d.flushOps);
+        fTime(l, d.flushTimeSeconds);
         capacity(l, d.capacityBytes);
       }
     }
