@@ -20,6 +20,12 @@ export interface HostSnapshot {
   capacity: ResourceVector;
   /** Host usage per observation, oldest first, last = latest (for k-of-n hotspot detection). */
   usageHistory: ResourceVector[];
+  /**
+   * Host demand (its VMs' use plus CPU run-queue wait) over the last planning horizon, one
+   * average per `ClusterSnapshot.horizonStepSeconds`, oldest first, last ending now
+   * (core/model/horizon-history.ts), when the source provides it.
+   */
+  horizonHistory?: ResourceVector[];
   /** Data for this host is fresh and complete; false → the planner holds the host. */
   up: boolean;
   /** Age of the newest sample for this host, in seconds. */
@@ -70,6 +76,12 @@ export interface VmSnapshot {
    * VM was given; use + wait is what it wanted.
    */
   cpuWaitCores?: number;
+  /**
+   * Seconds its block requests took per second, queueing included (libvirt `block.N.rd.times`,
+   * `wr.times`, `fl.times` summed over devices), latest, when known. By Little's law the mean
+   * requests in flight; throughput alone never shows more than the disk gave.
+   */
+  diskTimeSecondsPerSecond?: number;
   /** Memory dirty rate in bytes/second, when known. */
   dirtyRateBytesPerSecond?: number;
   /** Guest memory the balloon driver reports unused (bytes), when known (core/model/footprint.ts). */
@@ -114,6 +126,8 @@ export interface ClusterSnapshot {
   at: number;
   /** Scrape/observation interval in seconds (stale = older than `planner.staleIntervals` of these). */
   intervalSeconds: number;
+  /** Step of the hosts' `horizonHistory` in seconds, when they have one. */
+  horizonStepSeconds?: number;
   hosts: HostSnapshot[];
   vms: VmSnapshot[];
 }
