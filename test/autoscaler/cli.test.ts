@@ -56,6 +56,23 @@ describe('vmpilot config / autoscaler / demo (CLI)', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace without --debug
   });
 
+  it('config check reads durations (20s, 2m) and names a bad one in one line', async () => {
+    const good = path.join(dir, 'durations.yaml');
+    writeFileSync(good, 'hypervisors: [sim://seed-experiment]\nplanner: {t2Seconds: 10s, t1Seconds: 2m}\n');
+    const ok = await vmpilot(['config', 'check', good]);
+    expect(ok).toMatchObject({ code: 0 });
+    expect(ok.stdout).toMatch(/T2 10 s, T1 120 s/);
+    const printed = await vmpilot(['config', 'check', '--print', good]);
+    expect((JSON.parse(printed.stdout) as { planner: { t1Seconds: number } }).planner.t1Seconds).toBe(120);
+    const bad = path.join(dir, 'bad-duration.yaml');
+    writeFileSync(bad, 'hypervisors: [sim://seed-experiment]\nplanner: {t2Seconds: 5x}\n');
+    const r = await vmpilot(['config', 'check', bad]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.split('\n').filter((l) => l.includes('t2Seconds'))).toEqual([
+      expect.stringMatching(/^\s*- planner\.t2Seconds: "5x" is not a duration/),
+    ]);
+  });
+
   it('autoscaler refuses to start on a bad config', async () => {
     const file = path.join(dir, 'bad2.yaml');
     writeFileSync(file, 'hypervisors: []\n');
@@ -87,7 +104,16 @@ describe('vmpilot config / autoscaler / demo (CLI)', () => {
   });
 
   it('every command has --help', async () => {
-    for (const cmd of [['autoscaler'], ['plan'], ['config', 'check'], ['demo'], ['place'], ['maintenance']]) {
+    for (const cmd of [
+      ['autoscaler'],
+      ['plan'],
+      ['config', 'check'],
+      ['demo'],
+      ['place'],
+      ['maintenance'],
+      ['pause'],
+      ['resume'],
+    ]) {
       const r = await vmpilot([...cmd, '--help']);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/Usage: vmpilot /);

@@ -180,6 +180,35 @@ describe('API token checks behind basic auth', () => {
     expect(off).toMatchObject({ code: 0, stdout: 'rack: not in maintenance\n' });
   });
 
+  it('vmpilot pause and resume switch the running autoscaler, with the same credentials', async () => {
+    const creds = [
+      '--basic-auth-user',
+      'operator',
+      '--basic-auth-password-file',
+      path.join(dir, 'operator-password'),
+    ];
+    const pausedMetric = async () =>
+      /^vmpilot_autoscaler_paused (\d)$/m.exec(
+        await (
+          await fetch(`${api}/metrics`, { headers: { authorization: basic('operator', 'op-secret') } })
+        ).text(),
+      )?.[1];
+    const pause = await vmpilot(['pause', '--config', configFile, ...creds]);
+    expect(pause).toMatchObject({ code: 0, stdout: 'paused: no action is taken until resumed\n' });
+    expect(await pausedMetric()).toBe('1');
+    // Refused without the basic-auth flags: one line, exit 1, and still paused.
+    const refused = await vmpilot(['resume', '--config', configFile]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/POST .*\/api\/v1\/resume: HTTP 401/),
+    ]);
+    expect(await pausedMetric()).toBe('1');
+    const resume = await vmpilot(['resume', '--config', configFile, '--json', ...creds]);
+    expect(resume.code).toBe(0);
+    expect(JSON.parse(resume.stdout)).toEqual({ paused: false });
+    expect(await pausedMetric()).toBe('0');
+  });
+
   it("Debian's Alertmanager delivers to the webhook with http_config.basic_auth as an authUsers user", async () => {
     writeFileSync(path.join(dir, 'am-password'), 'am-secret\n');
     const alertmanager = await startAlertmanager({
