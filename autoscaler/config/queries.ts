@@ -34,6 +34,13 @@ export const DEFAULT_QUERIES = {
   vmDisk:
     'sum by (instance, host, domain) (rate(vmpilot_domain_block_read_bytes_total[$window]))' +
     ' + sum by (instance, host, domain) (rate(vmpilot_domain_block_write_bytes_total[$window]))',
+  /**
+   * Seconds the VM's block requests took per second, queueing included (read, write and flush
+   * time over all devices): by Little's law its requests in flight; with throughput, what it
+   * wanted of a saturated disk (decision/points.ts). Absent (an older exporter) → throughput alone.
+   */
+  vmDiskTime:
+    'sum by (instance, host, domain) (rate({__name__=~"vmpilot_domain_block_(read|write|flush)_time_seconds_total"}[$window]))',
   vmNetRx: 'sum by (instance, host, domain) (rate(vmpilot_domain_network_receive_bytes_total[$window]))',
   vmNetTx: 'sum by (instance, host, domain) (rate(vmpilot_domain_network_transmit_bytes_total[$window]))',
   vmDirtyRate: 'sum by (instance, host, domain) (vmpilot_domain_memory_dirty_rate_bytes_per_second)',

@@ -1,6 +1,6 @@
 import type { ClusterSnapshot, ResourceVector, VmSnapshot } from '../../core/model/snapshot';
 import { defaultPlannerConfig } from './config';
-import { backlogFactor, buildRoundView, pointsOf, vmDemand } from './points';
+import { backlogFactor, buildRoundView, pointsOf, unservedDisk, vmDemand } from './points';
 
 const vec = (cpu: number, mem: number, disk: number, net: number): ResourceVector => ({
   cpu,
@@ -97,7 +97,12 @@ describe('run-queue wait (vcpu delay)', () => {
 
   it('is unserved CPU: raises the host load, not the VM demand or points', () => {
     const waiting = vm('a', vec(1.5, 200, 0, 0), { cpuWaitCores: 1 });
-    expect(vmDemand(waiting, cfg)).toEqual({ demand: vec(1.5, 200, 0, 0), observedCpu: 1.5, unservedCpu: 1 });
+    expect(vmDemand(waiting, cfg)).toEqual({
+      demand: vec(1.5, 200, 0, 0),
+      observedCpu: 1.5,
+      unservedCpu: 1,
+      unservedDisk: 0,
+    });
     const snapshot: ClusterSnapshot = {
       at: 0,
       intervalSeconds: 10,
@@ -128,5 +133,53 @@ describe('run-queue wait (vcpu delay)', () => {
     ).toBeCloseTo(1.6);
     // Absent or negative wait: nothing.
     expect(vmDemand(vm('c', vec(1, 10, 0, 0), { cpuWaitCores: -2 }), cfg).unservedCpu).toBe(0);
+  });
+});
+
+describe('block I/O time (rd/wr/fl.times) on a saturated disk', () => {
+  // A 100 B/s disk, observed at 100 %: two VMs got 50 B/s each.
+  const host = (diskObserved: number) => ({
+    name: 'h1',
+    cpus: 4,
+    capacity: vec(4, 1000, 100, 100),
+    usageHistory: [vec(1, 500, diskObserved, 0)],
+    up: true,
+    ageSeconds: 0,
+  });
+  // Its requests took 0.8 s per second: 0.8 in flight, each served in b/100 s → it asked 80 B/s.
+  const queued = vm('a', vec(0.5, 200, 50, 0), { diskTimeSecondsPerSecond: 0.8 });
+  const other = vm('b', vec(0.5, 300, 50, 0), { diskTimeSecondsPerSecond: 0.5 });
+
+  it('is time × disk rate − throughput: what the VM asked and did not get', () => {
+    expect(unservedDisk(queued, 50, 100)).toBeCloseTo(30);
+    // Service time only (time × rate = throughput): nothing unserved.
+    expect(unservedDisk(other, 50, 100)).toBeCloseTo(0);
+    // Absent, zero or negative time, or a disk of unknown rate: nothing.
+    expect(unservedDisk(vm('c', vec(0, 0, 50, 0)), 50, 100)).toBe(0);
+    expect(unservedDisk(vm('c', vec(0, 0, 50, 0), { diskTimeSecondsPerSecond: -1 }), 50, 100)).toBe(0);
+    expect(unservedDisk(queued, 50, 0)).toBe(0);
+    expect(vmDemand(queued, cfg, 100).unservedDisk).toBeCloseTo(30);
+  });
+
+  it("raises the host's disk load, not the VM's demand or points", () => {
+    const snapshot: ClusterSnapshot = {
+      at: 0,
+      intervalSeconds: 10,
+      hosts: [host(100)],
+      vms: [queued, other],
+    };
+    const view = buildRoundView(snapshot, cfg);
+    // 100 B/s served + 30 B/s queued on a 100 B/s disk.
+    expect(view.hosts.get('h1')?.load.disk).toBeCloseTo(1.3);
+    expect(view.vms.get('a')?.demand.disk).toBeCloseTo(50);
+    expect(view.vms.get('a')?.points.disk).toBeCloseTo(50);
+    const untimed = buildRoundView({ ...snapshot, vms: [vm('a', vec(0.5, 200, 50, 0)), other] }, cfg);
+    expect(untimed.hosts.get('h1')?.load.disk).toBeCloseTo(1);
+  });
+
+  it('counts only while the disk is observed saturated (≥ high): elsewhere time is the device’s own latency', () => {
+    const light = { ...queued, usageHistory: [vec(0.5, 200, 20, 0)] };
+    const view = buildRoundView({ at: 0, intervalSeconds: 10, hosts: [host(20)], vms: [light] }, cfg);
+    expect(view.hosts.get('h1')?.load.disk).toBeCloseTo(0.2);
   });
 });

@@ -28,7 +28,7 @@ export interface VmView {
 
 export interface HostView {
   host: HostSnapshot;
-  /** Forecast demand per resource in base units (host usage forecast + VM backlogs). */
+  /** Forecast demand per resource in base units (host usage forecast + VMs' unserved demand). */
   demand: ResourceVector;
   /** Forecast load per resource, demand / capacity. */
   load: ResourceVector;
@@ -94,19 +94,49 @@ export function loadOf(demand: ResourceVector, capacity: ResourceVector): Resour
 }
 
 /**
- * A VM's forecast demand, with the web backlog applied to CPU; and its CPU wait, the run-queue
- * wait of its vCPUs beyond that (what it wanted and the host did not give).
+ * Disk throughput (bytes/s) a VM asked for and did not get, from the seconds its block
+ * requests took per second, queueing included (`diskTimeSecondsPerSecond`, libvirt
+ * rd/wr/fl.times). By Little's law that time is N, its requests in flight. A disk of rate C
+ * (bytes/s) serves a request of b bytes in b/C, so N requests kept in flight ask for N·C
+ * bytes/s: time × C is the throughput it wanted, and that less what it got (`servedDisk`) is
+ * unserved. It
+ * assumes the disk serves one request at a time at C; a device's own latency (seeks, parallel
+ * queues) also adds time, which is why buildRoundView counts it only on a saturated disk.
+ */
+export function unservedDisk(vm: VmSnapshot, servedDisk: number, diskRate: number): number {
+  const time = vm.diskTimeSecondsPerSecond;
+  if (time === undefined || !(time > 0) || !(diskRate > 0)) return 0;
+  return Math.max(0, time * diskRate - servedDisk);
+}
+
+/**
+ * A VM's forecast demand, with the web backlog applied to CPU; its CPU wait, the run-queue
+ * wait of its vCPUs beyond that (what it wanted and the host did not give); and its disk wait
+ * on a disk of `diskRate` bytes/s (unservedDisk).
  */
 export function vmDemand(
   vm: VmSnapshot,
   cfg: PlannerConfig,
-): { demand: ResourceVector; observedCpu: number; unservedCpu: number } {
+  diskRate = 0,
+): { demand: ResourceVector; observedCpu: number; unservedCpu: number; unservedDisk: number } {
   const demand = forecastVector(vm.usageHistory, cfg.forecast);
   const observedCpu = demand.cpu;
   if (vm.workload === 'web' || vm.web) demand.cpu *= backlogFactor(vm.web, cfg.backlogBoostMax);
   // The web backlog and the run-queue wait measure the same unserved demand: the larger.
   const wait = vm.cpuWaitCores !== undefined && vm.cpuWaitCores > 0 ? vm.cpuWaitCores : 0;
-  return { demand, observedCpu, unservedCpu: Math.max(demand.cpu - observedCpu, wait) };
+  const served = vm.usageHistory[vm.usageHistory.length - 1]?.disk ?? 0;
+  return {
+    demand,
+    observedCpu,
+    unservedCpu: Math.max(demand.cpu - observedCpu, wait),
+    unservedDisk: unservedDisk(vm, served, diskRate),
+  };
+}
+
+/** The host's disk was last observed at `high` or more of its rate: requests queue on it. */
+function diskSaturated(hv: HostView, cfg: PlannerConfig): boolean {
+  const last = hv.observed[hv.observed.length - 1];
+  return last !== undefined && last.disk >= cfg.high;
 }
 
 /** Builds the round's view: forecasts, points and host loads, VMs indexed by host. */
@@ -128,7 +158,7 @@ export function buildRoundView(snapshot: ClusterSnapshot, cfg: PlannerConfig): R
   for (const vm of snapshot.vms) {
     const hv = hosts.get(vm.host);
     if (!hv) continue;
-    const { demand, observedCpu, unservedCpu } = vmDemand(vm, cfg);
+    const { demand, observedCpu, unservedCpu, unservedDisk } = vmDemand(vm, cfg, hv.host.capacity.disk);
     const { points, total } = pointsOf(demand, hv.host.capacity, cfg.weights);
     const view: VmView = { vm, demand, observedCpu, points, total };
     vms.set(vm.name, view);
@@ -139,8 +169,10 @@ export function buildRoundView(snapshot: ClusterSnapshot, cfg: PlannerConfig): R
     sum.mem += demand.mem;
     sum.disk += demand.disk;
     sum.net += demand.net;
-    // What a VM wanted and the host did not serve (run-queue wait, web backlog) is host demand too.
+    // What a VM wanted and the host did not serve (run-queue wait, web backlog, requests queued
+    // on a saturated disk) is host demand too; the VM's points stay what it used.
     hv.demand.cpu += unservedCpu;
+    if (diskSaturated(hv, cfg)) hv.demand.disk += unservedDisk;
   }
   for (const hv of hosts.values()) {
     // No host history (e.g. a fresh source): the host's demand is the sum of its VMs'.

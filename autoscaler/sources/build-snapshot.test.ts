@@ -151,3 +151,13 @@ describe('buildSnapshot: vCPU run-queue wait', () => {
     expect(snapshot.vms.find((v) => v.name === 'db1')!.cpuWaitCores).toBeUndefined();
   });
 });
+
+describe('buildSnapshot: block I/O time', () => {
+  it('carries the rate of read/write/flush time per VM as diskTimeSecondsPerSecond, when scraped', () => {
+    const { snapshot } = buildSnapshot(
+      input({ vmDiskTime: [{ labels: vmL('a', 'web1'), value: 1.5, timeMs: NOW }] }),
+    );
+    expect(snapshot.vms.find((v) => v.name === 'web1')!.diskTimeSecondsPerSecond).toBe(1.5);
+    expect(snapshot.vms.find((v) => v.name === 'db1')!.diskTimeSecondsPerSecond).toBeUndefined();
+  });
+});

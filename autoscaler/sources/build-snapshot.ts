@@ -39,6 +39,7 @@ export type InstantName =
   | 'vmMemoryRss'
   | 'vmVcpus'
   | 'vmCpuWait'
+  | 'vmDiskTime'
   | 'vmDirtyRate'
   | 'vmCacheMpki'
   | 'vmRequests'
@@ -151,6 +152,7 @@ export function buildSnapshot(input: BuildInput): Observation {
   const rss = byVm(input.instant.vmMemoryRss);
   const vcpus = byVm(input.instant.vmVcpus);
   const cpuWait = byVm(input.instant.vmCpuWait);
+  const diskTime = byVm(input.instant.vmDiskTime);
   const dirty = byVm(input.instant.vmDirtyRate);
   const mpki = byVm(input.instant.vmCacheMpki);
   const req = byVm(input.instant.vmRequests);
@@ -219,6 +221,7 @@ export function buildSnapshot(input: BuildInput): Observation {
     };
     if (info.labels.uuid) vm.uuid = info.labels.uuid;
     if (cpuWait.has(k)) vm.cpuWaitCores = cpuWait.get(k);
+    if (diskTime.has(k)) vm.diskTimeSecondsPerSecond = diskTime.get(k);
     if (dirty.has(k)) vm.dirtyRateBytesPerSecond = dirty.get(k);
     if (unused.has(k)) vm.memoryUnusedBytes = unused.get(k);
     if (rss.has(k)) vm.memoryRssBytes = rss.get(k);

@@ -57,6 +57,7 @@ export const INSTANT: readonly InstantName[] = [
   'vmMemoryRss',
   'vmVcpus',
   'vmCpuWait',
+  'vmDiskTime',
   'vmDirtyRate',
   'vmCacheMpki',
   'vmRequests',

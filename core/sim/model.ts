@@ -21,7 +21,6 @@ const PACKET_BYTES = 1000;
 /** An idle guest still dirties this share of its profile's rate (kernel background writes). */
 const DIRTY_FLOOR = 0.1;
 const BLOCK_OP_BYTES = 64 * 1024;
-const BLOCK_OP_SECONDS = 0.0005;
 
 export class SimError extends Error {
   override readonly name = 'SimError';
@@ -911,8 +910,14 @@ export class SimCluster {
     c.blockWriteBytes += wBytes;
     c.blockReadOps += rBytes / BLOCK_OP_BYTES;
     c.blockWriteOps += wBytes / BLOCK_OP_BYTES;
-    c.blockReadSeconds += (rBytes / BLOCK_OP_BYTES) * BLOCK_OP_SECONDS;
-    c.blockWriteSeconds += (wBytes / BLOCK_OP_BYTES) * BLOCK_OP_SECONDS;
+    // Block I/O time (libvirt rd.times/wr.times: each request's latency, queueing included).
+    // A request takes its bytes / the disk's rate to serve, and the guest keeps in flight the
+    // requests its demand implies; when the disk gives it less than it asks they queue. By
+    // Little's law the time accrued per second (the requests in flight) is then what it asked
+    // / the disk's rate, served or not: service time for what it got, queueing for the rest.
+    const perByte = h.diskBandwidth > 0 ? 1 / h.diskBandwidth : 0;
+    c.blockReadSeconds += d.diskRead * dt * perByte;
+    c.blockWriteSeconds += d.diskWrite * dt * perByte;
     c.netRxBytes += rx * dt;
     c.netTxBytes += tx * dt;
     c.netRxPackets += (rx * dt) / PACKET_BYTES;

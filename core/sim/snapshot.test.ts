@@ -69,3 +69,36 @@ describe('sim snapshot: vCPU run-queue wait, as production reads vcpu.N.delay', 
     await port.close();
   });
 });
+
+describe('sim snapshot: block I/O time, as production reads rd/wr/fl.times', () => {
+  it('accrues queueing when a disk is asked for more than it has: time × disk rate is the demand, not the throughput', async () => {
+    let now = 1_700_000_000_000;
+    // mixed-workload: files-1 and files-2 ask host-2's one 150 MiB/s disk for ~190 MiB/s.
+    const port = await openSim('sim://mixed-workload', { clock: () => now });
+    now += 120_000;
+    const snap = await port.snapshot();
+    const rate = (host: string) => snap.hosts.find((h) => h.name === host)!.capacity.disk;
+    const served = (name: string) => {
+      const vm = snap.vms.find((v) => v.name === name)!;
+      return vm.usageHistory[vm.usageHistory.length - 1].disk;
+    };
+    const wanted = (name: string) =>
+      snap.vms.find((v) => v.name === name)!.diskTimeSecondsPerSecond! * rate('host-2');
+    for (const name of ['files-1', 'files-2']) {
+      // What the scenario asks for now (the oracle, read here only to check the reading).
+      const asked = port.model.demandAt(port.model.vm(name), 120).disk;
+      expect(wanted(name) / asked).toBeCloseTo(1, 1);
+      expect(wanted(name)).toBeGreaterThan(served(name) * 1.1);
+    }
+    const hostServed = served('files-1') + served('files-2') + served('web-3');
+    expect(hostServed).toBeLessThanOrEqual(rate('host-2') * 1.001);
+    expect(wanted('files-1') + wanted('files-2')).toBeGreaterThan(rate('host-2') * 1.15);
+    // Where the disk is not contended the time is service time only: time × rate = throughput.
+    for (const vm of snap.vms.filter((v) => v.host !== 'host-2' && v.state === 'running')) {
+      const use = vm.usageHistory[vm.usageHistory.length - 1].disk;
+      expect(vm.diskTimeSecondsPerSecond).toBeDefined();
+      expect(vm.diskTimeSecondsPerSecond! * rate(vm.host)).toBeCloseTo(use, 0);
+    }
+    await port.close();
+  });
+});

@@ -10,6 +10,8 @@ interface VmSample {
   usage: ResourceVector;
   /** Run-queue wait of all its vCPUs, cores (production: rate of vcpu.N.delay). */
   cpuWait: number;
+  /** Seconds its block requests took per second, queueing included (production: rate of rd/wr/fl.times). */
+  diskTime: number;
   requestsPerSecond: number;
   throughputPerSecond: number;
   responseTimeSeconds?: number;
@@ -24,6 +26,8 @@ interface VmMark {
   cpu: number;
   /** Run-queue wait of all its vCPUs (s). */
   wait: number;
+  /** Time its block requests took (s). */
+  io: number;
   ws: number;
   disk: number;
   rx: number;
@@ -86,6 +90,7 @@ export class ObservationRecorder {
           net: (now.rx - was.rx + now.tx - was.tx) / dt,
         },
         cpuWait: (now.wait - was.wait) / dt,
+        diskTime: (now.io - was.io) / dt,
         requestsPerSecond: (now.req - was.req) / dt,
         throughputPerSecond: resp / dt,
         responseTimeSeconds: v.web ? (resp > 0 ? (now.rtSum - was.rtSum) / resp : undefined) : undefined,
@@ -165,6 +170,7 @@ function vmSnapshot(v: SimVm, history: VmSample[]): VmSnapshot {
     workload: v.web ? 'web' : 'unknown',
     usageHistory: history.map((s) => ({ ...s.usage })),
     cpuWaitCores: last?.cpuWait,
+    diskTimeSecondsPerSecond: last?.diskTime,
     dirtyRateBytesPerSecond: last?.dirtyRate,
     memoryUnusedBytes: balloon.unusedBytes,
     memoryRssBytes: balloon.rssBytes,
@@ -206,6 +212,7 @@ function markVm(v: SimVm): VmMark {
     host: v.host,
     cpu: c.cpuSeconds,
     wait: c.vcpuDelaySeconds.reduce((a, b) => a + b, 0),
+    io: c.blockReadSeconds + c.blockWriteSeconds,
     // Memory as production sees it (balloon/RSS statistics): what the guest holds in RAM,
     // not its true working set — a guest that swaps shows no more than its balloon.
     ws: c.residentByteSeconds,
