@@ -71,7 +71,8 @@ export class AlertInbox {
   /**
    * receive(), `slice` alerts at a time with the event loop served between slices (a
    * 10,000-alert notification). Nothing changes before `commit()`; a notification read
-   * meanwhile sees the inbox as it was.
+   * meanwhile sees the inbox as it was and would take the same alerts as new, so the caller
+   * reads one notification at a time, up to its commit (service.receiveAlerts).
    */
   async receiveInSlices(
     payload: WebhookPayload,

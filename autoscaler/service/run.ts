@@ -255,7 +255,7 @@ export async function startAutoscaler(
       dryRun: () => service.dryRun,
       ready: () => service.readiness(Date.now()),
       registry: metrics.registry,
-      receiveAlerts: (payload) => service.receiveAlertsInSlices(payload),
+      receiveAlerts: (payload) => service.receiveAlerts(payload),
       place: (req) => service.place(req),
       maintenance: {
         list: () => service.maintenance.list(),

@@ -159,8 +159,8 @@ describe('AutoscalerService', () => {
           },
         ],
       });
-    t.service.receiveAlerts(notification('firing'));
-    t.service.receiveAlerts(notification('firing')); // Alertmanager's retry
+    await t.service.receiveAlerts(notification('firing'));
+    await t.service.receiveAlerts(notification('firing')); // Alertmanager's retry
     expect(t.journal.events().filter((e) => e.kind === 'alert')).toHaveLength(1);
     await t.service.runRound('global');
     const hostA = t.seen.at(-1)?.snapshot.hosts.find((h) => h.name === 'a');
@@ -172,7 +172,7 @@ describe('AutoscalerService', () => {
     expect(received).toMatch(/status="firing",outcome="accepted"\} 1/);
     expect(received).toMatch(/status="firing",outcome="unchanged"\} 1/);
 
-    t.service.receiveAlerts(notification('resolved'));
+    await t.service.receiveAlerts(notification('resolved'));
     await t.service.runRound('global');
     expect(t.seen.at(-1)?.snapshot.hosts.find((h) => h.name === 'a')?.alerted).toBeUndefined();
     expect(

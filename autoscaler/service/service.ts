@@ -4,6 +4,7 @@
 // action in flight finish (bounded) or abandons it safely (job aborted, event closed as
 // failed with the VM's real location).
 import type { Logger } from 'pino';
+import pLimit from 'p-limit';
 import { withDeadline } from '../../core/hypervisor/errors';
 import type { HypervisorPort } from '../../core/hypervisor/port';
 import type { TuningEvent } from '../../core/model/event';
@@ -124,6 +125,8 @@ export class AutoscalerService {
   private readonly strategy: Strategy;
   /** Every observation passes it before the planner sees it (autoscaler/sources/plausibility.ts). */
   private readonly gate: PlausibilityGate;
+  /** One Alertmanager notification at a time, from read to commit (receiveAlerts). */
+  private readonly alertTurn = pLimit(1);
 
   constructor(private readonly o: ServiceOptions) {
     this.clock = o.clock ?? Date.now;
@@ -277,25 +280,22 @@ export class AutoscalerService {
   /**
    * One Alertmanager notification: the inbox's changes become `alert` events in the journal
    * (a retry or repeat changes nothing), and hotspot alerts reach the next global round.
+   * The alerts are read in slices with the event loop served between them (alerts/inbox.ts)
+   * and journalled with one write and one fsync at the end.
+   *
+   * Serialised: a notification is read against the inbox as the previous one left it. The
+   * inbox changes only at commit (after the journal write), so two notifications read at
+   * the same time would both find an alert new and journal it twice (issue 17).
    */
-  receiveAlerts(payload: WebhookPayload): ReceiveResult {
-    if (!this.o.alerts) throw new Error('no alert inbox configured');
-    this.mustAct();
-    const now = this.clock();
-    return this.keepAlerts(payload, this.o.alerts.receive(payload, now), now);
-  }
-
-  /**
-   * receiveAlerts() for the webhook: the alerts are read in slices with the event loop
-   * served between them (alerts/inbox.ts), journalled with one write and one fsync at the end.
-   */
-  async receiveAlertsInSlices(payload: WebhookPayload): Promise<ReceiveResult> {
-    if (!this.o.alerts) throw new Error('no alert inbox configured');
-    this.mustAct();
-    const now = this.clock();
-    const r = await this.o.alerts.receiveInSlices(payload, now);
-    this.mustAct(); // leadership may have been lost while the slices were read
-    return this.keepAlerts(payload, r, now);
+  receiveAlerts(payload: WebhookPayload): Promise<ReceiveResult> {
+    return this.alertTurn(async () => {
+      if (!this.o.alerts) throw new Error('no alert inbox configured');
+      this.mustAct();
+      const now = this.clock();
+      const r = await this.o.alerts.receiveInSlices(payload, now);
+      this.mustAct(); // leadership may have been lost while the slices were read
+      return this.keepAlerts(payload, r, now);
+    });
   }
 
   private keepAlerts(payload: WebhookPayload, r: ReceiveResult, now: number): ReceiveResult {
