@@ -3,6 +3,7 @@
 // guessed), and the optional fencing command. Without a shared-storage group nothing is
 // ever restarted; detection still runs and is logged.
 import { z } from 'zod';
+import { seconds } from '../../core/model/duration';
 
 export const failoverConfigSchema = z
   .object({
@@ -14,7 +15,7 @@ export const failoverConfigSchema = z
     k: z.number().int().min(1).default(3),
     n: z.number().int().min(1).default(3),
     /** Deadline of one libvirt heartbeat (getHostInfo on the host's own connection). */
-    heartbeatTimeoutSeconds: z.number().positive().max(300).default(5),
+    heartbeatTimeoutSeconds: seconds.pipe(z.number().positive().max(300)).default(5),
     /** Hosts whose VMs' storage every host of the group reaches (NFS, Ceph, a SAN LUN…). */
     sharedStorage: z
       .array(z.object({ name: z.string().min(1), hosts: z.array(z.string().min(1)).min(2) }).strict())
@@ -27,7 +28,7 @@ export const failoverConfigSchema = z
     fencing: z
       .object({
         command: z.array(z.string().min(1)).min(1),
-        timeoutSeconds: z.number().positive().max(600).default(30),
+        timeoutSeconds: seconds.pipe(z.number().positive().max(600)).default(30),
       })
       .strict()
       .optional(),

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { plannerConfigSchema } from '../decision/config';
 import { parseHypervisorUri } from '../../core/hypervisor/connect';
+import { durationIn, parseDuration, seconds } from '../../core/model/duration';
 import { httpClientSchema } from '../../core/web/http-client';
 import { DEFAULT_JOURNAL_LIMITS } from '../journal/segments';
 import { leaderConfigSchema } from '../leader/config';
@@ -79,9 +80,9 @@ export const serviceConfigSchema = z
         /** Basic auth, bearer token and TLS for reading Prometheus (as its own http_config). */
         http: httpClientSchema.optional(),
         /** Deadline of each query. */
-        timeoutSeconds: z.number().positive().max(300).default(5),
+        timeoutSeconds: seconds.pipe(z.number().positive().max(300)).default(5),
         /** Prometheus' scrape interval of the exporter; data older than `planner.staleIntervals` of these is stale. */
-        scrapeIntervalSeconds: z.number().positive().max(3600).default(15),
+        scrapeIntervalSeconds: seconds.pipe(z.number().positive().max(3600)).default(15),
         /** Observations per resource for k-of-n hotspot detection (range query points). */
         historyPoints: z.number().int().min(1).max(120).default(5),
         /** Window of rate(); default 4 scrape intervals. */
@@ -127,10 +128,12 @@ export const serviceConfigSchema = z
       .object({
         cpuMargin: z.number().min(1).max(10).default(DEFAULT_PLAUSIBILITY.cpuMargin),
         /** Default: one scrape interval (Prometheus drops an answer later than scrape_timeout ≤ it). */
-        counterSkewSeconds: z.number().min(0).max(3600).optional(),
+        counterSkewSeconds: seconds.pipe(z.number().min(0).max(3600)).optional(),
         memoryMargin: z.number().min(1).max(10).default(DEFAULT_PLAUSIBILITY.memoryMargin),
         ioMargin: z.number().min(1).max(1e6).default(DEFAULT_PLAUSIBILITY.ioMargin),
-        clockSkewSeconds: z.number().min(0).max(86400).default(DEFAULT_PLAUSIBILITY.clockSkewSeconds),
+        clockSkewSeconds: seconds
+          .pipe(z.number().min(0).max(86400))
+          .default(DEFAULT_PLAUSIBILITY.clockSkewSeconds),
         maxVcpus: z
           .number()
           .int()
@@ -150,19 +153,19 @@ export const serviceConfigSchema = z
     loops: z
       .object({
         /** Deadline of one round (observe + plan + apply, migrations excepted). */
-        roundDeadlineSeconds: z.number().positive().max(3600).default(15),
+        roundDeadlineSeconds: seconds.pipe(z.number().positive().max(3600)).default(15),
       })
       .strict()
       .prefault({}),
     applier: z
       .object({
         maxConcurrentMigrations: z.number().int().min(1).max(64).default(1),
-        migrationTimeoutSeconds: z.number().positive().max(86400).default(300),
+        migrationTimeoutSeconds: seconds.pipe(z.number().positive().max(86400)).default(300),
         /** Deadline of each non-migration hypervisor call. */
-        callTimeoutSeconds: z.number().positive().max(600).default(10),
+        callTimeoutSeconds: seconds.pipe(z.number().positive().max(600)).default(10),
         /** Bandwidth limit of a migration in bytes/second (0 = unlimited). */
         migrationBandwidthBytesPerSecond: z.number().min(0).default(0),
-        maxDowntimeMs: z.number().positive().optional(),
+        maxDowntimeMs: durationIn('ms').pipe(z.number().positive()).optional(),
       })
       .strict()
       .prefault({}),
@@ -178,10 +181,13 @@ export const serviceConfigSchema = z
     alerts: z
       .object({
         hotspotAlerts: z.array(z.string().min(1)).default(['VmpilotHostOverloaded']),
-        ttlSeconds: z
-          .number()
-          .positive()
-          .max(7 * 86400)
+        ttlSeconds: seconds
+          .pipe(
+            z
+              .number()
+              .positive()
+              .max(7 * 86400),
+          )
           .default(900),
       })
       .strict()
@@ -239,22 +245,9 @@ export function splitListen(addr: string): { host: string; port: number } {
   return { host: addr.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(addr.slice(i + 1)) };
 }
 
-const DURATION_UNIT_SECONDS: Record<string, number> = {
-  ms: 0.001,
-  s: 1,
-  m: 60,
-  h: 3600,
-  d: 86400,
-  w: 604800,
-  y: 31536000,
-};
-
 /** Seconds of a Prometheus duration (`1m30s`, `500ms`), as promDuration accepts it. */
 export function promDurationSeconds(d: string): number {
-  let total = 0;
-  for (const [, n, unit] of d.matchAll(/(\d+)(ms|s|m|h|d|w|y)/g))
-    total += Number(n) * DURATION_UNIT_SECONDS[unit];
-  return total;
+  return parseDuration(d) / 1000;
 }
 
 /** The rate() window: configured, or 4 scrape intervals (Prometheus' rule of thumb). */

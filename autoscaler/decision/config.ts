@@ -3,6 +3,7 @@
 // service-level parameters. Every key has a default, so `defaultPlannerConfig()` is a
 // complete, valid config; the service embeds this schema as the `planner:` section.
 import { z } from 'zod';
+import { seconds } from '../../core/model/duration';
 import { cronError, timezoneError } from '../../core/model/migration-window';
 import { PRECOPY_DEFAULTS } from '../../core/model/precopy';
 import { PRIORITY_CLASSES } from '../../core/model/priority';
@@ -101,12 +102,12 @@ export const plannerConfigSchema = z
     /** Web VMs: the backlog (requests/throughput) raises CPU demand by at most this factor. */
     backlogBoostMax: z.number().min(1).default(4),
     /** T2: local round period in seconds. */
-    t2Seconds: z.number().positive().default(20),
+    t2Seconds: seconds.pipe(z.number().positive()).default(20),
     /** T1: global round period in seconds (an integral multiple of T2). */
-    t1Seconds: z.number().positive().default(120),
+    t1Seconds: seconds.pipe(z.number().positive()).default(120),
     maxMigrationsPerRound: z.number().int().min(0).default(1),
     /** A VM that migrated is not moved again for this long. */
-    cooldownSeconds: nonNegative.default(600),
+    cooldownSeconds: seconds.pipe(nonNegative).default(600),
     /**
      * A VM is never moved back to a host it left within this many global rounds. Default 15
      * (30 min at the default T1): a VM does not return to a host within half an hour (issue
@@ -178,12 +179,12 @@ export const plannerConfigSchema = z
          * planned (it would be aborted). Set from `applier.migrationTimeoutSeconds` when a
          * service config is loaded — one setting for both.
          */
-        timeoutSeconds: z.number().positive().default(300),
+        timeoutSeconds: seconds.pipe(z.number().positive()).default(300),
         /**
          * Horizon over which a hotspot move's relief is weighed against its cost (seconds;
          * default: the cooldown, the least time a moved VM stays where it was put).
          */
-        horizonSeconds: z.number().positive().default(600),
+        horizonSeconds: seconds.pipe(z.number().positive()).default(600),
       })
       .strict()
       .prefault({}),
@@ -256,7 +257,7 @@ export const plannerConfigSchema = z
         k: z.number().int().min(1).default(3),
         n: z.number().int().min(1).default(5),
         /** A shortage expected to last at least this long saves (to disk) instead of suspending. */
-        saveAfterSeconds: z.number().positive().default(600),
+        saveAfterSeconds: seconds.pipe(z.number().positive()).default(600),
         /** Where saved images go on each host (absolute). */
         saveDirectory: z.string().startsWith('/', 'an absolute path').default('/var/lib/vmpilot/saved'),
         /** Cap floor in cores for a VM without a configured cpuCores floor (vmLimits). */

@@ -1,6 +1,7 @@
 // `leader:` in vmpilot.yaml: several autoscalers elect one that acts through etcd (issue 15).
 // Without it the service acts alone and keeps its journal in a file, as before.
 import { z } from 'zod';
+import { seconds } from '../../core/model/duration';
 
 const etcdEndpoint = z
   .string()
@@ -28,14 +29,14 @@ export const leaderConfigSchema = z
          * TTL of the leader's lease: a leader that cannot renew it stops acting before it can
          * expire; another takes over at most this long after a leader dies.
          */
-        leaseSeconds: z.number().int().min(2).max(300).default(10),
+        leaseSeconds: seconds.pipe(z.number().int().min(2).max(300)).default(10),
         /** Key prefix of this cluster's leader key and journal in etcd. */
         prefix: z
           .string()
           .regex(/^\/[A-Za-z0-9._/-]*[A-Za-z0-9._-]$/, 'expected a key prefix such as /vmpilot')
           .default('/vmpilot'),
         /** Deadline of each etcd call. */
-        callTimeoutSeconds: z.number().positive().max(60).default(2),
+        callTimeoutSeconds: seconds.pipe(z.number().positive().max(60)).default(2),
       })
       .strict(),
   })

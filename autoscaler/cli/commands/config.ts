@@ -26,9 +26,15 @@ export function register(program: Command): void {
   const config = program.command('config').description('work with vmpilot.yaml configuration files');
   config
     .command('check')
-    .description('validate a config file (YAML syntax and every field) without starting the service')
+    .description(
+      'validate a config file (YAML syntax and every field) without starting the service; ' +
+        'time spans (…Seconds keys, applier.maxDowntimeMs) take a number or a duration such as 20s, 5m, 1h30m',
+    )
     .argument('<file>', 'path to vmpilot.yaml')
-    .option('--print', 'print the config with every default filled in (JSON)')
+    .option(
+      '--print',
+      "print the config with every default filled in (JSON; durations as numbers in their key's unit)",
+    )
     .option(
       '--prometheus [url]',
       'also have a running Prometheus check every query (types included, e.g. rate() without a range); default URL: the configured one',
