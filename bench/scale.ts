@@ -1,5 +1,5 @@
 // `npm run bench -- scale [--hosts 100,250,500] [--vms-per-host 20] [--hosts-per-exporter 100]
-//                          [--scrape-interval 10] [--rounds 5]`
+//                          [--scrape-interval 10] [--rounds 5] [--profile]`
 //
 // The autoscaler at scale on real engines (issue 15): a generated simulated cluster cut
 // into slices, each served by its own `vmpilot exporter` process (sim:///slice.yaml), all
@@ -15,9 +15,11 @@
 // so the round pays for the port calls, never for simulating. The exporters and Prometheus
 // keep running (scraping) while rounds are timed, on the same two cores: wall times include
 // that contention. Human lines first; the last line is one JSON object {"bench":"scale",…}.
+// --profile: after the rounds, each of the round's queries alone with Prometheus' stats and
+// its parts timed (lib/query-profile.ts), and the rounds' own per-query times from the query log.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { validateConfig } from '../autoscaler/config/load';
@@ -30,6 +32,10 @@ import type { Strategy } from '../autoscaler/strategies/strategy';
 import { vmpilotStrategy } from '../autoscaler/strategies/vmpilot';
 import { connectHypervisors } from '../core/hypervisor/connect';
 import { freePort, startPrometheus } from '../core/procs/prometheus';
+import { rateWindowOf } from '../autoscaler/config/schema';
+import { expandQuery } from '../autoscaler/config/queries';
+import { INSTANT, RANGE } from '../autoscaler/sources/prometheus';
+import { profileQueries, queryLogTimes, type QueryProfile } from './lib/query-profile';
 import { scaleCluster, writeSlices } from './lib/scale-scenario';
 
 function arg(name: string, dflt: string): string {
@@ -42,6 +48,7 @@ const HOSTS_PER_EXPORTER = Number(arg('hosts-per-exporter', '100'));
 const SCRAPE_S = Number(arg('scrape-interval', '15'));
 const ROUNDS = Number(arg('rounds', '5'));
 const HISTORY_POINTS = 5;
+const PROFILE = process.argv.includes('--profile');
 
 const say = (l: string) => process.stdout.write(`${l}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -104,11 +111,17 @@ interface Run {
   /** Round time neither in the snapshot nor in the planner: gate, hypervisor read-back, assembly. */
   other_s: number;
   round_s: number;
+  /** CPU time of this process in the snapshot (gunzip, JSON, samples, joins). */
+  snapshot_cpu_s: number;
   /** CPU time of this process in the round (user + system): the autoscaler's own cost, whatever else runs. */
   round_cpu_s: number;
   rss_bytes: number;
   held_hosts: number;
   actions: number;
+  /** 1-minute load average of the machine when the rounds started and ended (shared machine). */
+  load_1m: [number, number];
+  /** With --profile: each query alone (lib/query-profile.ts), with the rounds' query-log times. */
+  profile?: (QueryProfile & { round_exec_ms?: number; round_queue_ms?: number })[];
 }
 
 async function measure(hosts: number): Promise<Run> {
@@ -129,6 +142,7 @@ async function measure(hosts: number): Promise<Run> {
       scrapeIntervalSeconds: SCRAPE_S,
       dataDir: path.join(dir, 'prometheus'),
       readyTimeoutMs: 60_000,
+      ...(PROFILE ? { queryLogFile: path.join(dir, 'query.log') } : {}),
     });
     closers.push(() => prom.stop());
     const cfg = validateConfig(
@@ -153,13 +167,17 @@ async function measure(hosts: number): Promise<Run> {
 
     const prometheusSource = sourceFromConfig(cfg);
     let snapshotS = 0;
+    let snapshotCpuS = 0;
     const source: MetricsSource = {
       observe: async (now) => {
         const s = performance.now();
+        const c0 = process.cpuUsage();
         try {
           return await prometheusSource.observe(now);
         } finally {
           snapshotS = (performance.now() - s) / 1000;
+          const c = process.cpuUsage(c0);
+          snapshotCpuS = (c.user + c.system) / 1e6;
         }
       },
     };
@@ -207,6 +225,7 @@ async function measure(hosts: number): Promise<Run> {
 
     const runs: {
       snapshot: number;
+      snapshotCpu: number;
       plan: number;
       round: number;
       cpu: number;
@@ -214,6 +233,7 @@ async function measure(hosts: number): Promise<Run> {
       actions: number;
     }[] = [];
     let rss = 0;
+    const loadBefore = loadavg()[0];
     for (let i = 0; i < ROUNDS + 1; i++) {
       planS = 0;
       const s = performance.now();
@@ -226,6 +246,7 @@ async function measure(hosts: number): Promise<Run> {
       if (i > 0)
         runs.push({
           snapshot: snapshotS,
+          snapshotCpu: snapshotCpuS,
           plan: planS,
           round,
           cpu: (c.user + c.system) / 1e6,
@@ -233,11 +254,13 @@ async function measure(hosts: number): Promise<Run> {
           actions: plan.actions.length,
         });
     }
+    const loadAfter = loadavg()[0];
     const tsdb = (await (
       await fetch(`${prom.url}/api/v1/status/tsdb`, { signal: AbortSignal.timeout(10_000) })
     ).json()) as {
       data: { headStats: { numSeries: number } };
     };
+    const profile = PROFILE ? await profileRound(cfg, prom.url, path.join(dir, 'query.log')) : undefined;
     const snapshot = median(runs.map((r) => r.snapshot));
     const plan = median(runs.map((r) => r.plan));
     const round = median(runs.map((r) => r.round));
@@ -250,16 +273,52 @@ async function measure(hosts: number): Promise<Run> {
       plan_s: r3(plan),
       other_s: r3(round - snapshot - plan),
       round_s: r3(round),
+      snapshot_cpu_s: r3(median(runs.map((r) => r.snapshotCpu))),
       round_cpu_s: r3(median(runs.map((r) => r.cpu))),
       rss_bytes: rss,
       held_hosts: median(runs.map((r) => r.held)),
       actions: median(runs.map((r) => r.actions)),
+      load_1m: [r3(loadBefore), r3(loadAfter)],
+      ...(profile ? { profile } : {}),
     };
   } finally {
     for (const c of closers.reverse()) await c().catch(() => undefined);
     for (const c of children) kill(c);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Each of a round's queries alone at one instant, with the rounds' query-log times (--profile). */
+async function profileRound(
+  cfg: ReturnType<typeof validateConfig>,
+  url: string,
+  queryLog: string,
+): Promise<NonNullable<Run['profile']>> {
+  const window = rateWindowOf(cfg);
+  const queries = [
+    ...INSTANT.map((name) => ({ name, kind: 'instant' as const })),
+    ...RANGE.map((name) => ({ name, kind: 'range' as const })),
+  ].map((q) => ({ ...q, promql: expandQuery(cfg.prometheus.queries[q.name], { window }) }));
+  const inRounds = queryLogTimes(queryLog);
+  const now = Date.now() - 2 * SCRAPE_S * 1000;
+  const step = cfg.prometheus.scrapeIntervalSeconds;
+  const rows = await profileQueries(url, queries, now, now - (HISTORY_POINTS - 1) * step * 1000, step);
+  const out = rows.map((r, i) => {
+    const t = inRounds.get(queries[i].promql);
+    return { ...r, ...(t ? { round_exec_ms: t.exec_ms, round_queue_ms: t.queue_ms } : {}) };
+  });
+  say(
+    '    query            kind     series  eval ms  wall ms  wire KiB  JSON KiB  gunzip ms  parse ms  in rounds: exec ms (queue)',
+  );
+  for (const r of out)
+    say(
+      `    ${r.name.padEnd(16)} ${r.kind.padEnd(7)} ${String(r.series).padStart(7)} ${String(r.eval_ms).padStart(8)} ${String(r.wall_ms).padStart(8)} ${String(Math.round(r.wire_bytes / 1024)).padStart(9)} ${String(Math.round(r.json_bytes / 1024)).padStart(9)} ${String(r.gunzip_ms).padStart(10)} ${String(r.parse_ms).padStart(9)}  ${r.round_exec_ms ?? '?'} (${r.round_queue_ms ?? '?'})`,
+    );
+  const sum = (f: (r: QueryProfile) => number) => out.reduce((a, r) => a + f(r), 0);
+  say(
+    `    sum: eval ${sum((r) => r.eval_ms)} ms, wall ${sum((r) => r.wall_ms)} ms, wire ${Math.round(sum((r) => r.wire_bytes) / 2 ** 20)} MiB, JSON ${Math.round(sum((r) => r.json_bytes) / 2 ** 20)} MiB, gunzip ${sum((r) => r.gunzip_ms)} ms, parse ${sum((r) => r.parse_ms)} ms`,
+  );
+  return out;
 }
 
 async function main(): Promise<void> {
@@ -271,7 +330,7 @@ async function main(): Promise<void> {
     const r = await measure(hosts);
     runs.push(r);
     say(
-      `  ${r.hosts} hosts / ${r.vms} VMs (${r.series} series): snapshot ${r.snapshot_s} s, plan ${r.plan_s} s, other ${r.other_s} s, round ${r.round_s} s (CPU ${r.round_cpu_s} s), RSS ${Math.round(r.rss_bytes / 2 ** 20)} MiB, held ${r.held_hosts}, actions ${r.actions}`,
+      `  ${r.hosts} hosts / ${r.vms} VMs (${r.series} series): snapshot ${r.snapshot_s} s, plan ${r.plan_s} s, other ${r.other_s} s, round ${r.round_s} s (CPU ${r.round_cpu_s} s, snapshot CPU ${r.snapshot_cpu_s} s), RSS ${Math.round(r.rss_bytes / 2 ** 20)} MiB, held ${r.held_hosts}, actions ${r.actions}, load ${r.load_1m[0]} → ${r.load_1m[1]}`,
     );
   }
   const first = runs[0];
