@@ -1,10 +1,11 @@
 // A synthetic cluster for the cluster-view benchmark (pure, deterministic): N hosts with
 // VMs of varied memory and points, one host overloaded, one migration running and a few
-// finished ones — the frames Grafana would hand the panel.
+// finished ones (`extraMoves` more finished ones, all leaving the hot host, to crowd the
+// arrow band) — the frames Grafana would hand the panel.
 import type { DataFrame } from '@grafana/data';
 import { eventsFrame, rangeFrames, type RangeSeries } from './frames';
 
-export function syntheticCluster(hosts: number, vmsPerHost: number, nowMs: number): DataFrame[] {
+export function syntheticCluster(hosts: number, vmsPerHost: number, nowMs: number, extraMoves = 0): DataFrame[] {
   const points: RangeSeries[] = [];
   const memory: RangeSeries[] = [];
   let seed = 1;
@@ -48,6 +49,7 @@ export function syntheticCluster(hosts: number, vmsPerHost: number, nowMs: numbe
     move(1, 'completed', 60_000),
     move(2, 'completed', 240_000),
     move(3, 'failed', 120_000),
+    ...Array.from({ length: extraMoves }, (_, i) => move(4 + i, 'completed', 30_000 * (i + 1))),
   ];
   const remaining: RangeSeries[] = [
     {

@@ -6,11 +6,21 @@
 // When the hosts do not fit at a readable column width (100 hosts), a zoom control
 // (RadioButtonGroup) switches between "fit" (every host in the panel's width: an overview
 // whose narrow columns drop their text but keep colours, hotspot marks and tooltips; the
-// default) and "detail" (a minimum column width, the view scrolls sideways).
+// default) and "detail" (a minimum column width, the view scrolls sideways). The arrows'
+// labels are laid out by move-labels.ts: inside the drawing, none over another, the
+// running migration's first; one without room is left to its arrow's tooltip.
 import React, { useMemo, useState } from 'react';
 import { css } from '@emotion/css';
 import { dateTimeFormat, formattedValueToString, getValueFormat, type GrafanaTheme2 } from '@grafana/data';
-import { LegendDisplayMode, RadioButtonGroup, Tooltip, VizLegend, useStyles2, useTheme2 } from '@grafana/ui';
+import {
+  LegendDisplayMode,
+  RadioButtonGroup,
+  Tooltip,
+  VizLegend,
+  measureText,
+  useStyles2,
+  useTheme2,
+} from '@grafana/ui';
 import type { ClusterColor, ColorScheme } from '../types';
 import { vmEvents, type ClusterModel, type ClusterMove, type ClusterVm } from '../data/cluster';
 import type { PanelEvent } from '../data/events';
@@ -26,6 +36,7 @@ import {
   fitsInDetail,
   type ClusterZoom,
 } from './cluster-layout';
+import { LABEL_FONT_SIZE, byLabelImportance, moveLabelText, placeMoveLabels } from './move-labels';
 
 interface Props {
   model: ClusterModel;
@@ -50,6 +61,12 @@ const ZOOM_OPTIONS: Array<{ label: string; value: ClusterZoom; description: stri
   { label: 'Detail', value: 'detail', description: 'Wider columns with names; scroll sideways' },
 ];
 const bytes = getValueFormat('bytes');
+/**
+ * The move labels' font: the one @grafana/ui's measureText measures with, so the label
+ * layout's widths are the drawn widths (Grafana loads Inter; elsewhere both fall back alike).
+ */
+const LABEL_FONT_FAMILY = 'Inter';
+const labelWidth = (text: string) => measureText(text, LABEL_FONT_SIZE).width;
 
 const getStyles = (theme: GrafanaTheme2) => ({
   root: css({ display: 'flex', flexDirection: 'column', height: '100%' }),
@@ -174,6 +191,19 @@ export function ClusterView({
   const zoom: ClusterZoom = zoomable ? zoomChoice : 'detail';
   const svgHeight = height - LEGEND_HEIGHT - (selected ? LIST_HEIGHT : 0);
   const layout = useMemo(() => clusterLayout(model, width, svgHeight, zoom), [model, width, svgHeight, zoom]);
+  const arrows = useMemo(
+    () => new Map(model.moves.map((m) => [m.id, arrowPath(layout, m)] as const)),
+    [model.moves, layout]
+  );
+  // Labels that fit without covering each other, the most important first; the others are
+  // left to the arrow's tooltip.
+  const labels = useMemo(() => {
+    const wanted = [...model.moves].sort(byLabelImportance).flatMap((m) => {
+      const a = arrows.get(m.id);
+      return a ? [{ id: m.id, text: moveLabelText(m), x0: a.x0, x1: a.x1 }] : [];
+    });
+    return new Map(placeMoveLabels(wanted, layout.width, labelWidth).map((l) => [l.id, l] as const));
+  }, [model.moves, arrows, layout.width]);
   const vmsByName = new Map(model.hosts.flatMap((h) => h.vms.map((v) => [v.vm, v] as const)));
   const textSize = Math.min(11, Math.max(8, layout.columns[0]?.w / 6 || 11));
   const selectedEvents = selected ? vmEvents(events, selected) : [];
@@ -332,8 +362,9 @@ export function ClusterView({
           {/* Running moves last, so they are drawn (and hovered) above the finished ones. */}
           {[...model.moves]
             .sort((a, b) => Number(a.state === 'running') - Number(b.state === 'running'))
-            .map((m, i) => {
-              const a = arrowPath(layout, m);
+            .map((m) => {
+              const a = arrows.get(m.id);
+              const label = labels.get(m.id);
               if (!a) {
                 return null;
               }
@@ -384,17 +415,19 @@ export function ClusterView({
                       fill={color}
                     />
                   )}
-                  <text
-                    pointerEvents="none"
-                    x={(a.x0 + a.x1) / 2}
-                    y={10 + (i % 3) * 11}
-                    fontSize={10}
-                    textAnchor="middle"
-                    fill={theme.colors.text.primary}
-                  >
-                    {m.vm}
-                    {m.progress !== undefined ? ` ${Math.round(m.progress * 100)} %` : ''}
-                  </text>
+                  {label && (
+                    <text
+                      data-testid="vmpilot-cluster-move-label"
+                      pointerEvents="none"
+                      x={label.x}
+                      y={label.y}
+                      fontSize={LABEL_FONT_SIZE}
+                      fontFamily={LABEL_FONT_FAMILY}
+                      fill={theme.colors.text.primary}
+                    >
+                      {label.text}
+                    </text>
+                  )}
                 </g>
               );
             })}

@@ -100,6 +100,14 @@ const cases: Case[] = [
     series: eventsFrames,
   },
   {
+    // 6 hosts (the demo's size): eight moves leave kvm-001 for the five others, their labels compete.
+    id: 'cluster-6',
+    mode: 'light',
+    options: { view: 'cluster', hosts: '', colorScheme: 'classic' },
+    series: syntheticCluster(6, 3, timeRange.to.valueOf(), 4),
+    height: 300,
+  },
+  {
     // 100 hosts × 10 VMs (the benchmark's cluster), one migration running, a hotspot.
     id: 'cluster-100',
     mode: 'dark',

@@ -352,6 +352,54 @@ try {
     assert.match(text, /kvm-001 overloaded on cpu/);
     await page.mouse.move(0, 0);
   });
+  /** The move labels' boxes in the cluster view's drawing, and the drawing's size. */
+  const moveLabels = (id) =>
+    inCase(id, '[data-testid="vmpilot-cluster-scroll"] > svg').evaluate((svg) => ({
+      w: svg.width.baseVal.value,
+      h: svg.height.baseVal.value,
+      labels: [...svg.querySelectorAll('[data-testid="vmpilot-cluster-move-label"]')].map((t) => {
+        const b = t.getBBox();
+        return { text: t.textContent, x: b.x, y: b.y, w: b.width, h: b.height };
+      }),
+    }));
+  /** Every label box inside the drawing, no two intersecting; the running move's label among them. */
+  const assertLabelsLaidOut = ({ w, h, labels }, where) => {
+    for (const l of labels) {
+      assert.ok(
+        l.x >= 0 && l.y >= 0 && l.x + l.w <= w && l.y + l.h <= h,
+        `${where}: ${JSON.stringify(l)} outside ${w}×${h}`
+      );
+    }
+    for (const [i, a] of labels.entries()) {
+      for (const b of labels.slice(i + 1)) {
+        const apart = a.x + a.w <= b.x || b.x + b.w <= a.x || a.y + a.h <= b.y || b.y + b.h <= a.y;
+        assert.ok(apart, `${where}: labels overlap: ${JSON.stringify(a)} and ${JSON.stringify(b)}`);
+      }
+    }
+    assert.ok(
+      labels.some((l) => /^vm-1-1 \d+ %$/.test(l.text)),
+      `${where}: no label of the running move in ${JSON.stringify(labels.map((l) => l.text))}`
+    );
+  };
+  await check('cluster at 6 hosts: 8 move labels inside the drawing, none over another', async () => {
+    assert.equal(await inCase('cluster-6', '[data-testid="vmpilot-cluster-move"]').count(), 8);
+    const laid = await moveLabels('cluster-6');
+    assertLabelsLaidOut(laid, '6 hosts');
+    console.log(`6 hosts: ${laid.labels.length} of 8 move labels shown: ${laid.labels.map((l) => l.text).join(', ')}`);
+    await page.screenshot({
+      path: path.join(out, 'cluster-6-labels.png'),
+      clip: await inCase('cluster-6', '[data-testid="vmpilot-cluster"]').boundingBox(),
+    });
+  });
+  await check('cluster at 100 hosts: move labels inside the drawing and apart, in fit and in detail', async () => {
+    const zoom = inCase('cluster-100', '[data-testid="vmpilot-cluster-zoom"]');
+    assert.equal(await zoom.getAttribute('data-zoom'), 'fit');
+    assertLabelsLaidOut(await moveLabels('cluster-100'), 'fit');
+    await zoom.getByLabel('Detail').click();
+    assert.equal(await zoom.getAttribute('data-zoom'), 'detail');
+    assertLabelsLaidOut(await moveLabels('cluster-100'), 'detail');
+    await zoom.getByLabel('Fit').click();
+  });
   await check('no data: says what to query', async () => {
     assert.match(await inCase('empty', '[data-testid="vmpilot-empty"]').innerText(), /vmpilot_vm_points/);
   });
