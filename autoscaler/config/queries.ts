@@ -40,7 +40,11 @@ export const DEFAULT_QUERIES = {
    * wanted of a saturated disk (decision/points.ts). Absent (an older exporter) → throughput alone.
    */
   vmDiskTime:
-    'sum by (instance, host, domain) (rate({__name__=~"vmpilot_domain_block_(read|write|flush)_time_seconds_total"}[$window]))',
+    'sum by (instance, host, domain) (rate(vmpilot_domain_block_read_time_seconds_total[$window]))' +
+    ' + sum by (instance, host, domain) (rate(vmpilot_domain_block_write_time_seconds_total[$window]))' +
+    // Flush time when the hypervisor reports it (fl.times), else 0 — not the VM dropped.
+    ' + (sum by (instance, host, domain) (rate(vmpilot_domain_block_flush_time_seconds_total[$window]))' +
+    ' or 0 * sum by (instance, host, domain) (rate(vmpilot_domain_block_read_time_seconds_total[$window])))',
   vmNetRx: 'sum by (instance, host, domain) (rate(vmpilot_domain_network_receive_bytes_total[$window]))',
   vmNetTx: 'sum by (instance, host, domain) (rate(vmpilot_domain_network_transmit_bytes_total[$window]))',
   vmDirtyRate: 'sum by (instance, host, domain) (vmpilot_domain_memory_dirty_rate_bytes_per_second)',
