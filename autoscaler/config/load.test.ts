@@ -46,6 +46,19 @@ describe('vmpilot.yaml validation', () => {
     expect([plain.dryRun, plain.paused, plain.planner.migration.timeoutSeconds]).toEqual([false, false, 300]);
   });
 
+  it("gives the planner's migration estimate the hypervisor's stop rule: the applier's downtime limit, else QEMU's default", () => {
+    const qemu = (extra = '') =>
+      parseConfigText(`hypervisors: [a=qemu+tcp://10.0.0.1/system, b=qemu:///system]\n${extra}`).planner
+        .migration.maxDowntimeSeconds;
+    expect(qemu()).toBe(0.3);
+    expect(qemu('applier: {maxDowntimeMs: 120}\n')).toBeCloseTo(0.12);
+    expect(qemu('planner: {migration: {maxDowntimeSeconds: 0.5}}\n')).toBe(0.5);
+    // the simulator's migrations follow Table 1's stop threshold alone
+    expect(
+      parseConfigText('hypervisors: [sim://seed-experiment]\n').planner.migration.maxDowntimeSeconds,
+    ).toBe(undefined);
+  });
+
   it('names every wrong field with its path and reason', () => {
     const problems = problemsOf(
       [

@@ -4,6 +4,8 @@ import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, parseDocument, visit, type Document } from 'yaml';
 import type { z } from 'zod';
+import { parseHypervisorUri } from '../../core/hypervisor/open';
+import { QEMU_DEFAULT_MAX_DOWNTIME_SECONDS } from '../../core/model/precopy';
 import { defaultPlannerConfig, type PlannerConfig } from '../decision/config';
 import { closestKey, knownKeysAt } from './did-you-mean';
 import { serviceConfigSchema, type ServiceConfig } from './schema';
@@ -43,6 +45,20 @@ function formatIssue(issue: z.core.$ZodIssue): string {
   return `${where}: ${issue.message}`;
 }
 
+/**
+ * The downtime limit the hypervisors will stop pre-copy on, for the planner's estimate: the
+ * applier's `maxDowntimeMs` (it sets it on every migration), else the planner's own setting,
+ * else QEMU's default when a host is QEMU (libvirt `qemu…://`); none for the simulator,
+ * whose migrations follow Table 1's stop threshold alone.
+ */
+function plannerDowntimeLimit(cfg: ServiceConfig, planner: PlannerConfig): { maxDowntimeSeconds?: number } {
+  if (cfg.applier.maxDowntimeMs !== undefined)
+    return { maxDowntimeSeconds: cfg.applier.maxDowntimeMs / 1000 };
+  if (planner.migration.maxDowntimeSeconds !== undefined) return {};
+  const qemu = cfg.hypervisors.some((h) => /^qemu[+:]/.test(parseHypervisorUri(h).uri));
+  return qemu ? { maxDowntimeSeconds: QEMU_DEFAULT_MAX_DOWNTIME_SECONDS } : {};
+}
+
 /** Validates an already parsed object (YAML/JSON) as a config. */
 export function validateConfig(raw: unknown, file = 'config', baseDir = process.cwd()): LoadedConfig {
   const parsed = serviceConfigSchema.safeParse(raw ?? {});
@@ -61,8 +77,13 @@ export function validateConfig(raw: unknown, file = 'config', baseDir = process.
       ...planner,
       dryRun,
       paused,
-      // The planner does not plan what the applier would abort: one timeout for both.
-      migration: { ...planner.migration, timeoutSeconds: cfg.applier.migrationTimeoutSeconds },
+      // The planner does not plan what the applier would abort: one timeout for both. Its
+      // estimate stops pre-copy where the hypervisor will (see plannerDowntimeLimit).
+      migration: {
+        ...planner.migration,
+        timeoutSeconds: cfg.applier.migrationTimeoutSeconds,
+        ...plannerDowntimeLimit(cfg, planner),
+      },
     },
     journal: resolve(cfg.journal),
     authTokenFile: cfg.authTokenFile === undefined ? undefined : resolve(cfg.authTokenFile),

@@ -175,6 +175,18 @@ export const plannerConfigSchema = z
         stopBytes: z.number().positive().default(PRECOPY_DEFAULTS.stopBytes),
         maxRounds: z.number().int().positive().default(PRECOPY_DEFAULTS.maxRounds),
         /**
+         * The hypervisor's stop rule: stop-and-copy once the last round fits in this downtime
+         * (QEMU's downtime-limit). Set when a service config is loaded: `applier.maxDowntimeMs`,
+         * else QEMU's default 300 ms for libvirt hosts; unset for the simulator (Table 1's rule).
+         */
+        maxDowntimeSeconds: z.number().positive().optional(),
+        /**
+         * Fixed switch-over cost of a migration, seconds (core/model/precopy.ts). Unset: the
+         * service learns it from the journal's completed migrations (core/model/switchover.ts);
+         * with none, 0 (Table 1's calibration).
+         */
+        switchoverSeconds: z.number().min(0).optional(),
+        /**
          * The applier's migration timeout: a move the model estimates longer than this is not
          * planned (it would be aborted). Set from `applier.migrationTimeoutSeconds` when a
          * service config is loaded — one setting for both.

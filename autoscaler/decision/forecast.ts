@@ -60,3 +60,38 @@ export function forecastSeries<K extends string>(
   }
   return Math.max(0, level + trend);
 }
+
+/**
+ * Share of the next `horizonSeconds` that the present state of a series — above or at most
+ * `threshold` — is expected to last, read from the series itself (`stepSeconds` apart, oldest
+ * first, the last point the present). A run of the present state that began and ended inside
+ * the series is a completed episode; the present one is expected to last their mean length,
+ * less what it has already lasted, and the rest of the horizon to look like the series as a
+ * whole (the caller's profile). Without a completed episode the series does not say the
+ * present ends: 1 (a steady host, a host whose load just stepped up). The first run is not
+ * an episode (it began before the series did).
+ */
+export function presentShare(
+  series: readonly number[],
+  threshold: number,
+  stepSeconds: number,
+  horizonSeconds: number,
+): number {
+  const n = series.length;
+  if (n < 3 || !(stepSeconds > 0) || !(horizonSeconds > 0)) return 1;
+  const above = (x: number) => x > threshold;
+  const now = above(series[n - 1]);
+  // Runs of equal state: [state, length], oldest first.
+  const runs: [boolean, number][] = [];
+  for (const x of series) {
+    const s = above(x);
+    const last = runs[runs.length - 1];
+    if (last && last[0] === s) last[1]++;
+    else runs.push([s, 1]);
+  }
+  const completed = runs.slice(1, -1).filter(([s]) => s === now);
+  if (completed.length === 0) return 1;
+  const meanSeconds = (completed.reduce((a, [, len]) => a + len, 0) / completed.length) * stepSeconds;
+  const elapsedSeconds = runs[runs.length - 1][1] * stepSeconds;
+  return Math.min(1, Math.max(0, meanSeconds - elapsedSeconds) / horizonSeconds);
+}

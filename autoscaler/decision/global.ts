@@ -17,6 +17,7 @@ import { inCooldown, inFlightMigration, isPingPong, type MigrationRecord } from 
 import { classifyHost } from './hotspots';
 import { migrationEstimate, streamBandwidthFor } from './migration-cost';
 import { hotspotConfidence, loadSpread, moveValue, type MoveValue } from './migration-value';
+import { horizonSides } from './horizon';
 import type { RoundView, VmView } from './points';
 import { orderMigrations } from './sequence';
 
@@ -200,7 +201,12 @@ function chooseDestination(
 }
 
 /** The relief/cost comparison as reason scores (VM-seconds of service). */
-function valueScores(v: MoveValue, horizonSeconds: number, confidence: number): Record<string, number> {
+function valueScores(
+  v: MoveValue,
+  horizonSeconds: number,
+  confidence: number,
+  shares: { source: number; destination: number },
+): Record<string, number> {
   return {
     reliefVmSeconds: v.reliefVmSeconds,
     costVmSeconds: v.costVmSeconds,
@@ -208,6 +214,8 @@ function valueScores(v: MoveValue, horizonSeconds: number, confidence: number): 
     neighbourLoss: v.neighbourLoss,
     horizonSeconds,
     confidence,
+    sourcePresentShare: shares.source,
+    destinationPresentShare: shares.destination,
   };
 }
 
@@ -385,13 +393,15 @@ export function planGlobal(input: GlobalInput, declined: DeclinedMove[] = []): A
       const rejected: { candidate: string; rejected: string }[] = [];
       const dest = chooseDestination(c.view.vm.name, model, input, rejected);
       if (!dest) continue;
+      const past = horizonSides(model, view, c.view, name, dest.host, verdict.hot, cfg);
       const side = (host: string) => {
         const h = model.host(host);
         const spread = loadSpread(view.hosts.get(host)?.observed ?? [], cfg.n);
         return { vms: h.vms.size, cpuCores: h.capacity.cpu, before: model.load(host), spread };
       };
-      const src = side(name);
-      const dst = side(dest.host);
+      const src = { ...side(name), ...past.source };
+      const dst = { ...side(dest.host), ...past.destination };
+      const shares = { source: src.presentShare, destination: dst.presentShare };
       const mark = model.mark();
       model.move(c.view.vm.name, dest.host);
       const after = model.load(name);
@@ -419,11 +429,15 @@ export function planGlobal(input: GlobalInput, declined: DeclinedMove[] = []): A
             text:
               `${name} hot on ${verdict.hot.join('+')}: moving ${c.view.vm.name} → ${dest.host} would cost ` +
               `${value.costVmSeconds.toFixed(1)} VM-s of service for ${value.reliefVmSeconds.toFixed(1)} VM-s of relief ` +
-              `over ${horizon} s (confidence ${confidence.toFixed(2)}): not planned` +
+              `over ${horizon} s (confidence ${confidence.toFixed(2)}` +
+              (src.presentShare < 1 || dst.presentShare < 1
+                ? `; the load now lasts ${(src.presentShare * 100).toFixed(0)} % of it on ${name}, ${(dst.presentShare * 100).toFixed(0)} % on ${dest.host} by their histories`
+                : '') +
+              `): not planned` +
               (value.reliefVmSeconds === 0 && verdict.hot.every((r) => src.before[r] <= 1)
                 ? ` (its observed demand fits ${name}: local tuning absorbs it)`
                 : ''),
-            scores: valueScores(value, horizon, confidence),
+            scores: valueScores(value, horizon, confidence, shares),
           },
         });
         continue;
@@ -448,7 +462,7 @@ export function planGlobal(input: GlobalInput, declined: DeclinedMove[] = []): A
             `${hv.host.alerted ? ', reported by Alertmanager' : ''}: ` +
             `move ${c.view.vm.name} (best relief per migration cost) → ${dest.host}`,
           scores: {
-            ...valueScores(value, horizon, confidence),
+            ...valueScores(value, horizon, confidence, shares),
             severity: verdict.severity,
             ...Object.fromEntries(verdict.hot.map((r) => [`source_${r}_before`, load[r]])),
             ...Object.fromEntries(verdict.hot.map((r) => [`source_${r}_after`, after[r]])),

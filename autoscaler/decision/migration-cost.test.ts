@@ -43,6 +43,16 @@ describe('migrationEstimate', () => {
     );
   });
 
+  it("stops where the hypervisor stops (its downtime limit) and adds the cluster's switch-over cost", () => {
+    const v = vm({ dirtyRateBytesPerSecond: 8 * MiB, memoryUnusedBytes: 924 * MiB });
+    const plain = migrationEstimate(v, engine);
+    const qemu = migrationEstimate(v, { ...engine, maxDowntimeSeconds: 0.3, switchoverSeconds: 0.25 });
+    expect(plain.roundBytes).toEqual([100 * MiB, 20 * MiB]);
+    expect(qemu.roundBytes).toEqual([100 * MiB, 20 * MiB, 4 * MiB]);
+    expect(qemu.downtimeSeconds).toBeCloseTo(0.1 + 0.25);
+    expect(qemu.stopCopySeconds).toBeCloseTo(0.1);
+  });
+
   it('copies the configured memory when the balloon is unknown, and a quiet VM costs less', () => {
     const noBalloon = migrationEstimate(vm({ allocation: {} }), engine);
     expect(noBalloon.roundBytes[0]).toBe(2048 * MiB);

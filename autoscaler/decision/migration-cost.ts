@@ -4,7 +4,9 @@
 // the model's calibrated ones). Round 0 copies the memory the VM has touched — its footprint
 // (core/model/footprint.ts: balloon − unused, else host RSS, else the balloon), since QEMU
 // does not send never-written zero pages; later rounds may dirty any of its balloon. The
-// VM's own outbound traffic competes with the migration stream.
+// VM's own outbound traffic competes with the migration stream. The hypervisor's stop rule
+// (`maxDowntimeSeconds`, QEMU's downtime limit) and the cluster's switch-over cost
+// (`switchoverSeconds`, learned from the journal by the service) come with the engine.
 import { vmFootprintBytes } from '../../core/model/footprint';
 import { preCopy, streamBandwidth, type PreCopyEstimate } from '../../core/model/precopy';
 import type { VmSnapshot } from '../../core/model/snapshot';
@@ -15,6 +17,8 @@ export function migrationEstimate(vm: VmSnapshot, engine: PlannerConfig['migrati
     bandwidthBytesPerSecond: engine.bandwidthBytesPerSecond,
     stopBytes: engine.stopBytes,
     maxRounds: engine.maxRounds,
+    maxDowntimeSeconds: engine.maxDowntimeSeconds,
+    switchoverSeconds: engine.switchoverSeconds,
     memoryBytes: vm.allocation.balloonBytes ?? vm.memoryBytes,
     touchedBytes: vmFootprintBytes(vm),
     dirtyRateBytesPerSecond: vm.dirtyRateBytesPerSecond ?? 0,

@@ -15,6 +15,16 @@
 // the share of the last n observations in which the host was hot (1 when Alertmanager
 // reports it). The moving VM's slowdown and the copy's CPU are the one definition in
 // core/model/migration-overhead.ts; its duration and downtime the pre-copy model's.
+//
+// The present does not always last the horizon: when a host's CPU history over the last
+// horizon (the sum of what the VMs it holds demanded then, wherever they ran — the VMs'
+// horizon history, core/model/horizon-history.ts) shows episodes of its present state that
+// ended — bursts that cooled, lulls that burst — the present is weighted by the share of the
+// horizon it is expected to last (forecast.ts presentShare) and the rest of the horizon by
+// that history, with the moving VM's own history taken off the source and added to the
+// destination at the same instants: a source that cools on its own gains little, a
+// destination whose bursts meet the VM's loses. Without such a history: the present lasts
+// the horizon. CPU only: the resource whose demand swings within a horizon.
 import { MIGRATION_CPU_COST, migrationSlowdown } from '../../core/model/migration-overhead';
 import type { PreCopyEstimate } from '../../core/model/precopy';
 import { RESOURCES, type Resource, type ResourceVector } from '../../core/model/snapshot';
@@ -65,6 +75,11 @@ export interface MoveSide {
   vms: number;
   /** Host CPU capacity in cores (for the copy's CPU). */
   cpuCores: number;
+  /** The host's CPU load over the last horizon, oldest first, before and after the move. */
+  cpuHistory?: readonly number[];
+  cpuHistoryAfter?: readonly number[];
+  /** Share of the horizon the present load is expected to last (1 without a history saying otherwise). */
+  presentShare?: number;
 }
 
 export interface MoveValueInput {
@@ -93,24 +108,47 @@ export interface MoveValue {
 }
 
 const ALL: readonly Resource[] = ['cpu', 'mem', 'disk', 'net'];
+const NO_SPREAD: ResourceVector = { cpu: 0, mem: 0, disk: 0, net: 0 };
+
+/**
+ * Expected loss of a host over the horizon at `load` (its forecast before or after a move):
+ * the present for its share of the horizon, and for the rest each point of its CPU history
+ * (`cpu`, before or after the move alike) with the other resources at `load`.
+ */
+export function horizonLoss(
+  s: MoveSide,
+  load: ResourceVector,
+  rs: readonly Resource[],
+  cpu: readonly number[] | undefined,
+): number {
+  const present = hostLoss(load, s.spread, rs);
+  const share = s.presentShare ?? 1;
+  if (share >= 1 || !cpu || cpu.length === 0 || !rs.includes('cpu')) return present;
+  let past = 0;
+  for (const c of cpu) past += hostLoss({ ...load, cpu: Math.max(0, c) }, NO_SPREAD, rs);
+  return share * present + (1 - share) * (past / cpu.length);
+}
 
 export function moveValue(i: MoveValueInput): MoveValue {
   const { source: src, destination: dst } = i;
   // Relief: the source's VMs (the moving one included, now on the destination) lose less.
-  const loss = (s: MoveSide, load: ResourceVector, rs: readonly Resource[] = ALL) =>
-    hostLoss(load, s.spread, rs);
-  const srcGain = src.vms * loss(src, src.before, i.hot) - (src.vms - 1) * loss(src, src.after, i.hot);
-  const movedLoss = loss(dst, dst.after);
-  const dstGain = dst.vms * (loss(dst, dst.before) - loss(dst, dst.after));
+  const before = (s: MoveSide, rs: readonly Resource[] = ALL) => horizonLoss(s, s.before, rs, s.cpuHistory);
+  const after = (s: MoveSide, rs: readonly Resource[] = ALL) =>
+    horizonLoss(s, s.after, rs, s.cpuHistoryAfter);
+  const srcGain = src.vms * before(src, i.hot) - (src.vms - 1) * after(src, i.hot);
+  const movedLoss = after(dst);
+  const dstGain = dst.vms * (before(dst) - after(dst));
   const reliefVmSeconds = Math.max(0, i.horizonSeconds * i.confidence * (srcGain - movedLoss + dstGain));
   // Cost: the copy's CPU raises both hosts' loads while it runs.
   const withCopy = (s: MoveSide, cores: number): ResourceVector => ({
     ...s.before,
     cpu: s.before.cpu + (s.cpuCores > 0 ? cores / s.cpuCores : 0),
   });
+  // The copy runs now: its cost is judged on the present load alone.
+  const now = (s: MoveSide, load: ResourceVector) => hostLoss(load, s.spread, ALL);
   const neighbourLoss =
-    (src.vms - 1) * (loss(src, withCopy(src, MIGRATION_CPU_COST.sourceCores)) - loss(src, src.before)) +
-    dst.vms * (loss(dst, withCopy(dst, MIGRATION_CPU_COST.destinationCores)) - loss(dst, dst.before));
+    (src.vms - 1) * (now(src, withCopy(src, MIGRATION_CPU_COST.sourceCores)) - now(src, src.before)) +
+    dst.vms * (now(dst, withCopy(dst, MIGRATION_CPU_COST.destinationCores)) - now(dst, dst.before));
   const movingSlowdown = migrationSlowdown(i.dirtyRateBytesPerSecond, i.streamBytesPerSecond);
   const costVmSeconds =
     i.estimate.migrationSeconds * (movingSlowdown + neighbourLoss) + i.estimate.downtimeSeconds;

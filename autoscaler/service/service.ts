@@ -33,6 +33,7 @@ import {
 } from '../sources/source';
 import { enrichSnapshot } from './enrich';
 import { historyFromJournal } from './history';
+import { withLearnedSwitchover } from './switchover';
 import { unreachableHeld } from './reachability';
 import type { ServiceMetrics } from './metrics';
 import type { ProfileStore } from './profile-store';
@@ -341,7 +342,7 @@ export class AutoscalerService {
    * for, when learning is on (one sample per VM each local round).
    */
   private plannerConfig(snapshot: ClusterSnapshot, loop: Loop | 'both'): PlannerConfig {
-    const cfg = this.o.config.planner;
+    const cfg = withLearnedSwitchover(this.o.config.planner, this.o.journal.events());
     const store = this.o.profiles;
     if (!store || !cfg.serviceLevel.learnProfiles) return cfg;
     if (loop !== 'global') store.observe(snapshot);

@@ -77,7 +77,11 @@ export async function runSimulation(
       planner: { ...config.planner, shortage: { ...config.planner.shortage, saveDirectory: saveDir } },
     };
   const { t1Seconds: t1, t2Seconds: t2 } = config.planner;
-  const driver = new SimDriver(scenario, { startMs: SIM_EPOCH_MS, seed });
+  const driver = new SimDriver(scenario, {
+    startMs: SIM_EPOCH_MS,
+    seed,
+    horizonSeconds: config.planner.migration.horizonSeconds,
+  });
   const model = driver.model;
   // Only the clairvoyant reference reads it: the scenario's true demand at a future instant.
   const strategy = createStrategy(mode, {

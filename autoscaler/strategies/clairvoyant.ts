@@ -39,8 +39,10 @@ export function foreseenSnapshot(
     const future = instants.map((t) => oracle(v.name, t));
     const sums = hostSums.get(v.host);
     if (sums) future.forEach((d, i) => (sums[i] = add(sums[i], d)));
+    // Its present is the future already: no horizon history (whose present is the past).
+    const { horizonCpu: _past, ...rest } = v;
     return {
-      ...v,
+      ...rest,
       usageHistory: future,
       // The demand is already the whole demand: no backlog boost on top of it.
       ...(v.web ? { web: { ...v.web, throughputPerSecond: v.web.requestsPerSecond } } : {}),

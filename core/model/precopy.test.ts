@@ -60,6 +60,31 @@ describe('pre-copy model (SPEC §7)', () => {
     expect(capped.downtimeSeconds).toBeLessThan(free.downtimeSeconds);
   });
 
+  it("stops on QEMU's downtime limit when it is tighter than the stop threshold (300 ms at 40 MiB/s: 12 MiB)", () => {
+    const lab = { bandwidthBytesPerSecond: 40 * MiB, stopBytes: 48 * MiB, maxRounds: 30 };
+    const guest = { memoryBytes: 256 * MiB, touchedBytes: 100 * MiB, dirtyRateBytesPerSecond: 8 * MiB };
+    // rounds 100, 20, 4 MiB: the threshold alone stops at 20 MiB (0.5 s); QEMU's rule goes on to 4
+    expect(preCopy({ ...lab, ...guest }).roundBytes).toEqual([100 * MiB, 20 * MiB]);
+    const qemu = preCopy({ ...lab, ...guest, maxDowntimeSeconds: 0.3 });
+    expect(qemu.roundBytes).toEqual([100 * MiB, 20 * MiB, 4 * MiB]);
+    expect(qemu.downtimeSeconds).toBeCloseTo(0.1);
+  });
+
+  it('adds the switch-over cost to the downtime and the migration time, not to the rounds', () => {
+    const without = preCopy({ ...engine, memoryBytes: 1000, dirtyRateBytesPerSecond: 50 });
+    const withC = preCopy({
+      ...engine,
+      memoryBytes: 1000,
+      dirtyRateBytesPerSecond: 50,
+      switchoverSeconds: 0.2,
+    });
+    expect(withC.roundBytes).toEqual(without.roundBytes);
+    expect(withC.stopCopySeconds).toBeCloseTo(0.625);
+    expect(withC.downtimeSeconds).toBeCloseTo(0.825);
+    expect(withC.migrationSeconds).toBeCloseTo(19.575);
+    expect(without.downtimeSeconds).toBe(without.stopCopySeconds);
+  });
+
   it("slows the stream by the guest's own outbound traffic, never below 1 MiB/s", () => {
     expect(streamBandwidth(40 * MiB, 17.4 * MiB)).toBeCloseTo(22.6 * MiB);
     expect(streamBandwidth(40 * MiB, 100 * MiB)).toBe(MiB);

@@ -20,12 +20,6 @@ export interface HostSnapshot {
   capacity: ResourceVector;
   /** Host usage per observation, oldest first, last = latest (for k-of-n hotspot detection). */
   usageHistory: ResourceVector[];
-  /**
-   * Host demand (its VMs' use plus CPU run-queue wait) over the last planning horizon, one
-   * average per `ClusterSnapshot.horizonStepSeconds`, oldest first, last ending now
-   * (core/model/horizon-history.ts), when the source provides it.
-   */
-  horizonHistory?: ResourceVector[];
   /** Data for this host is fresh and complete; false → the planner holds the host. */
   up: boolean;
   /** Age of the newest sample for this host, in seconds. */
@@ -77,6 +71,12 @@ export interface VmSnapshot {
    */
   cpuWaitCores?: number;
   /**
+   * CPU demand in cores (use plus run-queue wait) over the last planning horizon, one average
+   * per `stepSeconds`, oldest first, the last ending now (core/model/horizon-history.ts),
+   * wherever the VM ran, when the source provides it.
+   */
+  horizonCpu?: { stepSeconds: number; cores: number[] };
+  /**
    * Seconds its block requests took per second, queueing included (libvirt `block.N.rd.times`,
    * `wr.times`, `fl.times` summed over devices), latest, when known. By Little's law the mean
    * requests in flight; throughput alone never shows more than the disk gave.
@@ -126,8 +126,6 @@ export interface ClusterSnapshot {
   at: number;
   /** Scrape/observation interval in seconds (stale = older than `planner.staleIntervals` of these). */
   intervalSeconds: number;
-  /** Step of the hosts' `horizonHistory` in seconds, when they have one. */
-  horizonStepSeconds?: number;
   hosts: HostSnapshot[];
   vms: VmSnapshot[];
 }

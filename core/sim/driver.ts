@@ -11,9 +11,19 @@ export class SimDriver {
   readonly recorder: ObservationRecorder;
   private nextObservationMs: number;
 
-  constructor(scenario: Scenario, opts: { startMs: number; speed?: number; seed?: number; keep?: number }) {
+  constructor(
+    scenario: Scenario,
+    opts: {
+      startMs: number;
+      speed?: number;
+      seed?: number;
+      keep?: number;
+      /** The planner's migration horizon: span of the VMs' horizon history (default its default). */
+      horizonSeconds?: number;
+    },
+  ) {
     this.model = new SimCluster(scenario, opts);
-    this.recorder = new ObservationRecorder(scenario.observeSeconds, opts.keep ?? 10);
+    this.recorder = new ObservationRecorder(scenario.observeSeconds, opts.keep ?? 10, opts.horizonSeconds);
     this.recorder.start(this.model);
     this.nextObservationMs = opts.startMs + scenario.observeSeconds * 1000;
   }

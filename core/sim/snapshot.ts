@@ -2,7 +2,9 @@
 // history: every `observeSeconds` of model time the recorder turns the model's cumulative
 // counters into one averaged sample per VM and host (what a Prometheus `rate()` over the
 // scrape interval would give). The runner and the autoscaler's in-memory source use it.
+import { DEFAULT_HORIZON_SECONDS } from '../model/horizon-history';
 import type { ClusterSnapshot, ResourceVector, VmSnapshot } from '../model/snapshot';
+import { HorizonRecorder } from './horizon-recorder';
 import type { SimCluster, SimHost, SimVm } from './model';
 import { balloonReading, reportedFreeMemory } from './readings';
 
@@ -55,11 +57,16 @@ export class ObservationRecorder {
   readonly hostHistory = new Map<string, ResourceVector[]>();
   /** Time of the newest sample (ms). */
   latestMs: number | undefined;
+  /** Each VM's CPU demand over the last planning horizon (its horizon history). */
+  readonly horizon: HorizonRecorder;
 
   constructor(
     readonly observeSeconds: number,
     private readonly keep = 10,
-  ) {}
+    horizonSeconds = DEFAULT_HORIZON_SECONDS,
+  ) {
+    this.horizon = new HorizonRecorder(observeSeconds, horizonSeconds);
+  }
 
   /** Takes the counters' baseline without recording a sample (call once at the start). */
   start(model: SimCluster): void {
@@ -101,6 +108,7 @@ export class ObservationRecorder {
       };
       if (v.state !== 'running') sample.usage.mem = 0;
       pushBounded(this.vmHistory, v.name, sample, this.keep);
+      this.horizon.record(v.name, sample.usage.cpu + sample.cpuWait);
     }
     for (const h of model.hosts.values()) {
       const now = markHost(h);
@@ -143,9 +151,11 @@ export class ObservationRecorder {
       maintenance: h.maintenance || undefined,
       ignored: h.ignored || undefined,
     }));
-    const vms: VmSnapshot[] = [...model.vms.values()].map((v) =>
-      vmSnapshot(v, this.vmHistory.get(v.name) ?? []),
-    );
+    const vms: VmSnapshot[] = [...model.vms.values()].map((v) => {
+      const snap = vmSnapshot(v, this.vmHistory.get(v.name) ?? []);
+      const cores = this.horizon.of(v.name);
+      return cores ? { ...snap, horizonCpu: { stepSeconds: this.horizon.stepSeconds, cores } } : snap;
+    });
     return { at: nowMs, intervalSeconds: this.observeSeconds, hosts, vms };
   }
 }

@@ -90,6 +90,28 @@ async function dumpAutoscaler(rig: LabRig): Promise<void> {
   );
 }
 
+/**
+ * Why a guest's progress went wrong, for a failed check: the raw tail of its serial log (boot
+ * messages, an oops or an OOM show there) and every event the autoscaler journalled for it
+ * (local ballooning and caps as well as the move).
+ */
+async function dumpGuest(rig: LabRig, vm: string): Promise<void> {
+  const g = rig.lab.guests.find((x) => x.name === vm);
+  let serial = '(no serial log)';
+  try {
+    if (g) serial = readFileSync(g.serialLog, 'utf8').split('\n').slice(-150).join('\n');
+  } catch (err) {
+    serial = `read ${g?.serialLog}: ${String(err)}`;
+  }
+  let events: string;
+  try {
+    events = JSON.stringify(await apiEvents(rig, `vm=${encodeURIComponent(vm)}&limit=1000`), null, 1);
+  } catch (err) {
+    events = `GET events: ${String(err)}`;
+  }
+  process.stdout.write(`--- ${vm} serial log tail:\n${serial}\n--- ${vm} events:\n${events}\n`);
+}
+
 describe('production path on the real QEMU lab', () => {
   let rig: LabRig;
 
@@ -293,11 +315,16 @@ describe('production path on the real QEMU lab', () => {
         },
         { what: `${vm}'s counter to go on after the move`, timeoutMs: 60_000, intervalMs: 1000 },
       );
-      for (let i = 1; i < after.length; i++) {
-        expect(after[i].uptimeSeconds).toBeGreaterThan(after[i - 1].uptimeSeconds); // no reboot
-        expect(after[i].cpuIterations).toBeGreaterThanOrEqual(after[i - 1].cpuIterations); // no lost work
+      try {
+        for (let i = 1; i < after.length; i++) {
+          expect(after[i].uptimeSeconds).toBeGreaterThan(after[i - 1].uptimeSeconds); // no reboot
+          expect(after[i].cpuIterations).toBeGreaterThanOrEqual(after[i - 1].cpuIterations); // no lost work
+        }
+        expect(after.at(-1)!.cpuIterations).toBeGreaterThan(lines.at(-1)!.cpuIterations);
+      } catch (err) {
+        await dumpGuest(rig, vm);
+        throw err;
       }
-      expect(after.at(-1)!.cpuIterations).toBeGreaterThan(lines.at(-1)!.cpuIterations);
       await pollUntil(
         async () =>
           domainSeries('vmpilot_domain_cpu_time_seconds_total', 'lab-b', vm).test(
