@@ -16,7 +16,9 @@ export const HORIZON_HISTORY_POINTS = 20;
  */
 export function horizonStepSeconds(horizonSeconds: number, intervalSeconds: number): number {
   if (!(horizonSeconds > 0) || !(intervalSeconds > 0))
-    throw new Error(`horizon history: horizon ${horizonSeconds} s and interval ${intervalSeconds} s must be > 0`);
+    throw new Error(
+      `horizon history: horizon ${horizonSeconds} s and interval ${intervalSeconds} s must be > 0`,
+    );
   const intervals = Math.max(1, Math.round(horizonSeconds / HORIZON_HISTORY_POINTS / intervalSeconds));
   return intervals * intervalSeconds;
 }
