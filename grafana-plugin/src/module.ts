@@ -103,7 +103,7 @@ export const plugin = new PanelPlugin<VmpilotOptions>(VmpilotPanel)
         path: 'clusterColor',
         name: 'Colour VMs by',
         description:
-          'Cluster view: total points (the thresholds in the field options) or service level (the service level query)',
+          'Cluster view: total points (the thresholds in the field options) or service level (the service level query; its bands are the thresholds of a field override on that query, default red below 0.5 and green from 0.5)',
         defaultValue: DEFAULT_OPTIONS.clusterColor,
         settings: {
           options: [
@@ -112,14 +112,6 @@ export const plugin = new PanelPlugin<VmpilotOptions>(VmpilotPanel)
           ],
         },
         showIf: (o) => o.view === 'cluster',
-      })
-      .addNumberInput({
-        path: 'minServiceLevel',
-        name: 'Lowest tolerable service level',
-        description: 'A VM below it is marked (the planner’s serviceLevel.minLevel, 0.5 by default)',
-        defaultValue: DEFAULT_OPTIONS.minServiceLevel,
-        settings: { min: 0, max: 1, step: 0.05 },
-        showIf: (o) => o.view === 'cluster' && o.clusterColor === 'serviceLevel',
       })
       .addTextInput({
         path: 'priorityRefId',

@@ -27,10 +27,11 @@ export interface VmpilotOptions {
   priorityRefId: string;
   /** refId of the query giving each VM's service level (vmpilot_vm_service_level{host,domain}). */
   serviceLevelRefId: string;
-  /** Cluster view: colour VMs by points (the field thresholds) or by service level. */
+  /**
+   * Cluster view: colour VMs by points (the field config's thresholds) or by service level
+   * (the thresholds of an override on the service level query; data/level-display.ts).
+   */
   clusterColor: ClusterColor;
-  /** Lowest tolerable service level (the planner's serviceLevel.minLevel): below it a VM is marked. */
-  minServiceLevel: number;
 }
 
 export const DEFAULT_OPTIONS: VmpilotOptions = {
@@ -44,7 +45,6 @@ export const DEFAULT_OPTIONS: VmpilotOptions = {
   priorityRefId: 'priority',
   serviceLevelRefId: 'serviceLevel',
   clusterColor: 'points',
-  minServiceLevel: 0.5,
 };
 
 export const RESOURCES = ['cpu', 'mem', 'disk', 'net'] as const;

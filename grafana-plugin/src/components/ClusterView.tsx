@@ -24,7 +24,7 @@ import {
 import type { ClusterColor, ColorScheme } from '../types';
 import { vmEvents, type ClusterModel, type ClusterMove, type ClusterVm } from '../data/cluster';
 import type { PanelEvent } from '../data/events';
-import { levelBand, levelColor, resultColor, thresholdColor } from '../data/colors';
+import { noLevelColor, resultColor, thresholdColor } from '../data/colors';
 import { formatPoints, thresholdLabels, thresholdStep, type PointsDisplay } from '../data/points-display';
 import { priorityText, type VmExtras } from '../data/vm-series';
 import {
@@ -48,8 +48,8 @@ interface Props {
   extras: ReadonlyMap<string, VmExtras>;
   display: PointsDisplay;
   colorBy: ClusterColor;
-  /** Lowest tolerable service level: below it a VM is coloured as failing its target. */
-  minServiceLevel: number;
+  /** The service level's thresholds (level-display.ts): the bands of colouring by service level. */
+  level: PointsDisplay;
 }
 
 const LIST_HEIGHT = 120;
@@ -180,7 +180,7 @@ export function ClusterView({
   extras,
   display,
   colorBy,
-  minServiceLevel,
+  level,
 }: Props) {
   const theme = useTheme2();
   const styles = useStyles2(getStyles);
@@ -208,30 +208,30 @@ export function ClusterView({
   const textSize = Math.min(11, Math.max(8, layout.columns[0]?.w / 6 || 11));
   const selectedEvents = selected ? vmEvents(events, selected) : [];
   const tip = hover ? tipContent(hover, model, vmsByName, extras, display) : undefined;
-  const steps = display.thresholds.steps;
-  /** The VM's colour and the legend entry it belongs to. */
+  const byLevel = colorBy === 'serviceLevel';
+  const bands = byLevel ? level : display;
+  const steps = bands.thresholds.steps;
+  // The colour-blind palette runs from good to bad: up the points' steps, down the service level's.
+  const bandColor = (i: number) =>
+    thresholdColor(theme, colorScheme, steps[i], byLevel ? steps.length - 1 - i : i, steps.length);
+  /** The VM's colour and the legend entry (threshold step, or "none": no SLI) it belongs to. */
   const colorOf = (vm: string): { color: string; band: string } => {
-    if (colorBy === 'serviceLevel') {
-      const band = levelBand(extras.get(vm)?.serviceLevel, minServiceLevel);
-      return { color: levelColor(theme, colorScheme, band), band };
+    const value = byLevel ? extras.get(vm)?.serviceLevel : (vmsByName.get(vm)?.total ?? 0);
+    if (value === undefined) {
+      return { color: noLevelColor(theme, colorScheme), band: 'none' };
     }
-    const { step, index } = thresholdStep(display, vmsByName.get(vm)?.total ?? 0);
-    return { color: thresholdColor(theme, colorScheme, step, index, steps.length), band: String(index) };
+    const { index } = thresholdStep(bands, value);
+    return { color: bandColor(index), band: String(index) };
   };
   const colors = new Map(model.hosts.flatMap((h) => h.vms.map((v) => [v.vm, colorOf(v.vm)] as const)));
-  const minText = minServiceLevel.toFixed(2);
-  const legendItems =
-    colorBy === 'serviceLevel'
-      ? [
-          { label: `service level < ${minText}`, color: levelColor(theme, colorScheme, 'below'), yAxis: 1 },
-          { label: `≥ ${minText}`, color: levelColor(theme, colorScheme, 'ok'), yAxis: 1 },
-          { label: 'no SLI', color: levelColor(theme, colorScheme, 'none'), yAxis: 1 },
-        ]
-      : thresholdLabels(display).map((label, i) => ({
-          label: i === 0 ? `points ${label}` : label,
-          color: thresholdColor(theme, colorScheme, steps[i], i, steps.length),
-          yAxis: 1,
-        }));
+  const legendItems = [
+    ...thresholdLabels(bands).map((label, i) => ({
+      label: i === 0 ? `${byLevel ? 'service level' : 'points'} ${label}` : label,
+      color: bandColor(i),
+      yAxis: 1,
+    })),
+    ...(byLevel ? [{ label: 'no SLI', color: noLevelColor(theme, colorScheme), yAxis: 1 }] : []),
+  ];
   return (
     <div className={styles.root} data-testid="vmpilot-cluster">
       <div className={styles.legend} data-testid="vmpilot-cluster-legend">

@@ -3,13 +3,14 @@ import React from 'react';
 import { css } from '@emotion/css';
 import type { PanelProps } from '@grafana/data';
 import { PanelDataErrorView } from '@grafana/runtime';
-import { useStyles2 } from '@grafana/ui';
+import { useStyles2, useTheme2 } from '@grafana/ui';
 import { DEFAULT_OPTIONS, type VmpilotOptions } from '../types';
 import { pointsFromFrames } from '../data/points';
 import { eventsFromFrames, migrationsFromEvents } from '../data/events';
 import { clusterFromFrames } from '../data/cluster';
 import { sortByPriority, vmExtrasFromFrames } from '../data/vm-series';
 import { pointsDisplay } from '../data/points-display';
+import { levelDisplay } from '../data/level-display';
 import { PointsView } from './PointsView';
 import { EventsView } from './EventsView';
 import { MigrationsView } from './MigrationsView';
@@ -34,6 +35,7 @@ const getStyles = () => ({
 
 export function VmpilotPanel({ id, data, options: given, width, height, timeRange, timeZone, fieldConfig }: Props) {
   const styles = useStyles2(getStyles);
+  const theme = useTheme2();
   // A dashboard saved before an option existed has no value for it.
   const options = { ...DEFAULT_OPTIONS, ...given };
   const fromMs = timeRange.from.valueOf();
@@ -41,8 +43,8 @@ export function VmpilotPanel({ id, data, options: given, width, height, timeRang
   let body: React.ReactNode = null;
   let empty = false;
   const extras = () => vmExtrasFromFrames(data.series, options);
-  // Grafana applied the field config to the fields; its defaults stand in for hosts that did not.
-  const display = () => pointsDisplay(data.series, fieldConfig?.defaults);
+  // Grafana applied the field config to the fields; the panel applies it for hosts that did not.
+  const display = () => pointsDisplay(data.series, fieldConfig);
   if (options.view === 'points') {
     const byPoints = pointsFromFrames(data.series, options.hosts);
     const vmExtras = extras();
@@ -107,7 +109,7 @@ export function VmpilotPanel({ id, data, options: given, width, height, timeRang
           extras={extras()}
           display={display()}
           colorBy={options.clusterColor}
-          minServiceLevel={options.minServiceLevel}
+          level={levelDisplay(data.series, fieldConfig, options.serviceLevelRefId, theme)}
         />
       );
     }

@@ -65,16 +65,7 @@ export function thresholdColor(
   return theme.visualization.getColorByName(step.color);
 }
 
-/** Service-level bands: below the lowest tolerable level, at or above it, no SLI. */
-export type LevelBand = 'below' | 'ok' | 'none';
-
-export function levelBand(level: number | undefined, minLevel: number): LevelBand {
-  return level === undefined ? 'none' : level < minLevel ? 'below' : 'ok';
-}
-
-export function levelColor(theme: GrafanaTheme2, scheme: ColorScheme, band: LevelBand): string {
-  if (scheme === 'colorblind') {
-    return { below: '#D55E00', ok: '#009E73', none: '#999999' }[band];
-  }
-  return { below: theme.colors.error.main, ok: theme.colors.success.main, none: theme.colors.secondary.main }[band];
+/** A VM without a service level (no SLI): outside every threshold band. */
+export function noLevelColor(theme: GrafanaTheme2, scheme: ColorScheme): string {
+  return scheme === 'colorblind' ? '#999999' : theme.colors.secondary.main;
 }

@@ -44,12 +44,26 @@ describe('pointsDisplay', () => {
       ],
     };
     const d = pointsDisplay([memory, points({ unit: 'percent', decimals: 0, max: 200, thresholds })], {
-      unit: 'short',
-      decimals: 3,
+      defaults: { unit: 'short', decimals: 3 },
+      overrides: [],
     });
     expect(d).toEqual({ unit: 'percent', decimals: 0, max: 200, thresholds });
-    expect(pointsDisplay([memory, points()], { decimals: 3 }).unit).toBe('none');
-    expect(pointsDisplay([points()], { decimals: 3 }).decimals).toBe(3);
+    expect(pointsDisplay([memory, points()], { defaults: { decimals: 3 }, overrides: [] }).unit).toBe('none');
+    expect(pointsDisplay([points()], { defaults: { decimals: 3 }, overrides: [] }).decimals).toBe(3);
+  });
+
+  it('applies the overrides matching the points field where the host did not (Grafana’s matchers)', () => {
+    const fieldConfig = {
+      defaults: { unit: 'short', decimals: 3 },
+      overrides: [
+        { matcher: { id: 'byFrameRefID', options: 'points' }, properties: [{ id: 'unit', value: 'percent' }] },
+        { matcher: { id: 'byFrameRefID', options: 'memory' }, properties: [{ id: 'decimals', value: 0 }] },
+        { matcher: { id: 'noSuchMatcher', options: '' }, properties: [{ id: 'decimals', value: 5 }] },
+      ],
+    };
+    expect(pointsDisplay([memory, points()], fieldConfig)).toMatchObject({ unit: 'percent', decimals: 3 });
+    // What Grafana applied (it already holds the overrides) wins.
+    expect(pointsDisplay([points({ unit: 'bytes' })], fieldConfig).unit).toBe('bytes');
   });
 
   it('formats with the unit and decimals', () => {

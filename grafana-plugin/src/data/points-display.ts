@@ -1,11 +1,12 @@
 // How points are displayed, from Grafana's standard field options (pure): unit, decimals,
 // max (the points view's full bar) and thresholds (the cluster view's VM colours). Grafana
 // applies the panel's field config — defaults and overrides — to each field before the
-// panel sees the data, so the config of the first points field is what the user set; the
-// panel's own defaults stand in where a host application did not apply them.
+// panel sees the data, so the config of the first points field is what the user set; where
+// a host application did not apply it (the live view), the panel's field config source —
+// defaults, then the overrides matching the field — stands in, then the plugin's defaults.
 import {
   type DataFrame,
-  type FieldConfig,
+  type FieldConfigSource,
   type Threshold,
   type ThresholdsConfig,
   ThresholdsMode,
@@ -14,6 +15,7 @@ import {
   getValueFormat,
 } from '@grafana/data';
 import { numberFields } from './frames';
+import { overrideProperties } from './field-config';
 
 /** Green below 10 points, yellow from 10, orange from 25, red from 50 (100 = a whole host). */
 export const DEFAULT_THRESHOLDS: ThresholdsConfig = {
@@ -39,15 +41,25 @@ export interface PointsDisplay {
 }
 
 /** The display config of the points fields (labels host, domain, resource). */
-export function pointsDisplay(frames: DataFrame[], defaults: FieldConfig = {}): PointsDisplay {
-  const field = frames.flatMap(numberFields).find((f) => f.labels?.resource !== undefined);
-  const c = { ...defaults, ...Object.fromEntries(Object.entries(field?.config ?? {}).filter(([, v]) => v != null)) };
+export function pointsDisplay(frames: DataFrame[], fieldConfig?: FieldConfigSource): PointsDisplay {
+  const [frame, field] = frames
+    .flatMap((fr) => numberFields(fr).map((f) => [fr, f] as const))
+    .find(([, f]) => f.labels?.resource !== undefined) ?? [undefined, undefined];
+  const applied = Object.fromEntries(Object.entries(field?.config ?? {}).filter(([, v]) => v != null));
+  const overrides = frame && field ? overrideProperties(fieldConfig, field, frame, frames) : {};
+  const c: Record<string, unknown> = { ...fieldConfig?.defaults, ...overrides, ...applied };
   return {
-    unit: c.unit || DEFAULT_UNIT,
+    unit: typeof c.unit === 'string' && c.unit !== '' ? c.unit : DEFAULT_UNIT,
     decimals: typeof c.decimals === 'number' ? c.decimals : DEFAULT_DECIMALS,
     ...(typeof c.max === 'number' && Number.isFinite(c.max) ? { max: c.max } : {}),
-    thresholds: c.thresholds?.steps?.length ? c.thresholds : DEFAULT_THRESHOLDS,
+    thresholds: asThresholds(c.thresholds) ?? DEFAULT_THRESHOLDS,
   };
+}
+
+/** A thresholds config with at least one step, else undefined (a JSON override may hold anything). */
+export function asThresholds(v: unknown): ThresholdsConfig | undefined {
+  const steps = (v as Partial<ThresholdsConfig> | undefined)?.steps;
+  return Array.isArray(steps) && steps.length > 0 ? (v as ThresholdsConfig) : undefined;
 }
 
 export function formatPoints(d: PointsDisplay, v: number): string {
@@ -64,8 +76,9 @@ export function thresholdStep(d: PointsDisplay, v: number): { step: Threshold; i
 /** Legend labels of the steps: "< 10", "10–25", …, "≥ 50" (with % in percentage mode). */
 export function thresholdLabels(d: PointsDisplay): string[] {
   const pct = d.thresholds.mode === ThresholdsMode.Percentage;
-  // Boundaries as typed (10, not 10.0): the unit, but not the values' decimals.
-  const v = (x: number) => (pct ? `${x} %` : formattedValueToString(getValueFormat(d.unit)(x)));
+  // Boundaries as typed (10, 0.5; not 10.0, 0.500): the unit, but not the values' decimals.
+  const typed = (x: number) => (String(x).split('.')[1] ?? '').length;
+  const v = (x: number) => (pct ? `${x} %` : formattedValueToString(getValueFormat(d.unit)(x, typed(x))));
   const steps = d.thresholds.steps;
   return steps.map((s, i) => {
     const next = steps[i + 1]?.value;

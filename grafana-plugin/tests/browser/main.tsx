@@ -5,7 +5,7 @@ import '../../live/boot';
 import '../../live/element-styles';
 import React from 'react';
 import { createRoot } from 'react-dom/client';
-import { LoadingState, ThemeContext, createTheme, type DataFrame } from '@grafana/data';
+import { LoadingState, ThemeContext, createTheme, type DataFrame, type FieldConfigSource } from '@grafana/data';
 import { VmpilotPanel } from '../../src/components/VmpilotPanel';
 import { DEFAULT_OPTIONS, type VmpilotOptions } from '../../src/types';
 import { ThresholdsMode } from '@grafana/data';
@@ -21,6 +21,8 @@ interface Case {
   series: DataFrame[];
   /** Panel height (default 220). */
   height?: number;
+  /** The panel's field config (defaults and overrides), as a dashboard saves it. */
+  fieldConfig?: FieldConfigSource;
 }
 
 const cases: Case[] = [
@@ -72,6 +74,43 @@ const cases: Case[] = [
     id: 'cluster-service-level',
     mode: 'dark',
     options: { view: 'cluster', hosts: '', colorScheme: 'classic', clusterColor: 'serviceLevel' },
+    series: [...pointsFrames, ...vmFrames],
+    height: 300,
+  },
+  {
+    // Service-level bands set as in any Grafana panel: a thresholds override on the query.
+    id: 'cluster-level-thresholds',
+    mode: 'light',
+    options: { view: 'cluster', hosts: '', colorScheme: 'classic', clusterColor: 'serviceLevel' },
+    series: [...pointsFrames, ...vmFrames],
+    height: 300,
+    fieldConfig: {
+      defaults: {},
+      overrides: [
+        {
+          matcher: { id: 'byFrameRefID', options: 'serviceLevel' },
+          properties: [
+            {
+              id: 'thresholds',
+              value: {
+                mode: ThresholdsMode.Absolute,
+                steps: [
+                  { value: -Infinity, color: 'red' },
+                  { value: 0.31, color: 'yellow' },
+                  { value: 0.75, color: 'blue' },
+                ],
+              },
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The default service-level bands in the colour-blind scheme.
+    id: 'cluster-level-colorblind',
+    mode: 'dark',
+    options: { view: 'cluster', hosts: '', colorScheme: 'colorblind', clusterColor: 'serviceLevel' },
     series: [...pointsFrames, ...vmFrames],
     height: 300,
   },
@@ -141,7 +180,7 @@ function App() {
                 data={{ series: c.series, state: LoadingState.Done, timeRange }}
                 options={{ ...DEFAULT_OPTIONS, ...c.options }}
                 timeZone="utc"
-                fieldConfig={{ defaults: {}, overrides: [] }}
+                fieldConfig={c.fieldConfig ?? { defaults: {}, overrides: [] }}
                 width={620}
                 height={c.height ?? 220}
                 timeRange={timeRange}

@@ -192,21 +192,50 @@ try {
     assert.equal(vms.web2[1], legend[0][1]);
     assert.notEqual(legend[0][1], legend[1][1]);
   });
-  await check('cluster: coloured by service level — below the lowest tolerable, at or above, no SLI', async () => {
+  await check('cluster: coloured by service level — default bands below 0.5 / from 0.5, and no SLI', async () => {
     const vms = await clusterVms('cluster-service-level');
     assert.deepEqual(Object.fromEntries(Object.entries(vms).map(([vm, [band]]) => [vm, band])), {
-      db1: 'ok',
-      batch1: 'below',
-      web1: 'below',
+      db1: '1',
+      batch1: '0',
+      web1: '0',
       web2: 'none',
     });
     const legend = Object.fromEntries(await legendOf('cluster-service-level', 'vmpilot-cluster-legend'));
-    assert.deepEqual(Object.keys(legend), ['service level < 0.50', '≥ 0.50', 'no SLI']);
-    assert.equal(vms.web1[1], legend['service level < 0.50']);
-    assert.equal(vms.db1[1], legend['≥ 0.50']);
+    assert.deepEqual(Object.keys(legend), ['service level < 0.5', '≥ 0.5', 'no SLI']);
+    assert.equal(vms.web1[1], legend['service level < 0.5']);
+    assert.equal(vms.db1[1], legend['≥ 0.5']);
     assert.equal(vms.web2[1], legend['no SLI']);
     assert.equal(new Set(Object.values(legend)).size, 3);
   });
+  await check('cluster: service-level bands from a thresholds override on its query (3 bands)', async () => {
+    const vms = await clusterVms('cluster-level-thresholds');
+    assert.deepEqual(Object.fromEntries(Object.entries(vms).map(([vm, [band]]) => [vm, band])), {
+      db1: '2',
+      batch1: '1',
+      web1: '0',
+      web2: 'none',
+    });
+    const legend = Object.fromEntries(await legendOf('cluster-level-thresholds', 'vmpilot-cluster-legend'));
+    assert.deepEqual(Object.keys(legend), ['service level < 0.31', '0.31–0.75', '≥ 0.75', 'no SLI']);
+    assert.equal(vms.web1[1], legend['service level < 0.31']);
+    assert.equal(vms.batch1[1], legend['0.31–0.75']);
+    assert.equal(vms.db1[1], legend['≥ 0.75']);
+    assert.equal(new Set(Object.values(legend)).size, 4);
+    // The override's named colours, as Grafana resolves them (blue is not a default band colour).
+    const defaults = Object.values(
+      Object.fromEntries(await legendOf('cluster-service-level', 'vmpilot-cluster-legend'))
+    );
+    assert.ok(!defaults.includes(legend['≥ 0.75']), `${legend['≥ 0.75']} is a default colour`);
+  });
+  await check(
+    'cluster: default service-level bands in the colour-blind scheme: vermillion below, bluish green from 0.5',
+    async () => {
+      const vms = await clusterVms('cluster-level-colorblind');
+      assert.equal(vms.web1[1], 'rgb(213, 94, 0)'); // #D55E00
+      assert.equal(vms.db1[1], 'rgb(0, 158, 115)'); // #009E73
+      assert.equal(vms.web2[1], 'rgb(153, 153, 153)'); // #999999
+    }
+  );
   await check('cluster: a VM’s tooltip and its events list show its priority', async () => {
     await inCase('cluster-points', '[data-testid="vmpilot-cluster-vm"][data-vm="web2"]').hover();
     const tip = tooltip('vmpilot-cluster-tooltip');
