@@ -92,6 +92,7 @@ export function sourceFromConfig(cfg: LoadedConfig): PrometheusSource {
     timeoutMs: cfg.prometheus.timeoutSeconds * 1000,
     scrapeIntervalSeconds: cfg.prometheus.scrapeIntervalSeconds,
     historyPoints: cfg.prometheus.historyPoints,
+    horizonSeconds: cfg.planner.migration.horizonSeconds,
     rateWindow: rateWindowOf(cfg),
     queries: cfg.prometheus.queries,
     capacity: cfg.capacity,

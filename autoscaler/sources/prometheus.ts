@@ -2,6 +2,8 @@
 // parallel, each with a deadline, read by prometheus-api.ts). Every failure is wrapped into a
 // MetricsSourceError naming the query.
 import { withDeadline } from '../../core/hypervisor/errors';
+import { parseDuration } from '../../core/model/duration';
+import { DEFAULT_HORIZON_SECONDS } from '../../core/model/horizon-history';
 import type { HttpClientOptions } from '../../core/web/http-client';
 import { DEFAULT_STALE_INTERVALS } from '../../core/model/staleness';
 import { expandQuery, type QueryName } from '../config/queries';
@@ -14,6 +16,7 @@ import {
   type RangeSeries,
   type VmOverride,
 } from './build-snapshot';
+import { horizonCpuQuery, withHorizonCpu } from './horizon-query';
 import { InstanceMap } from './instance-map';
 import { PrometheusApi } from './prometheus-api';
 import { MetricsSourceError, TooManySeriesError, type MetricsSource, type Observation } from './source';
@@ -25,6 +28,8 @@ export interface PrometheusSourceOptions {
   timeoutMs: number;
   scrapeIntervalSeconds: number;
   historyPoints: number;
+  /** The planner's migration horizon: span of the VMs' horizon history (default its default). */
+  horizonSeconds?: number;
   rateWindow: string;
   queries: Record<QueryName, string>;
   capacity: BuildInput['capacity'];
@@ -159,6 +164,26 @@ export class PrometheusSource implements MetricsSource {
       });
       jobs.push({ name, done });
     }
+    // The VMs' horizon history: one range query, not essential (without it a move's relief
+    // assumes the present lasts the horizon).
+    const horizon = horizonCpuQuery(this.o.queries, {
+      now,
+      horizonSeconds: this.o.horizonSeconds ?? DEFAULT_HORIZON_SECONDS,
+      scrapeIntervalSeconds: step,
+      rateWindowSeconds: parseDuration(window) / 1000,
+    });
+    let horizonSeries: RangeSeries[] = [];
+    jobs.push({
+      name: 'vmHorizonCpu',
+      done: this.run('vmHorizonCpu', horizon.promql, async () =>
+        this.bounded(
+          'vmHorizonCpu',
+          await this.api.range(horizon.promql, horizon.startMs, horizon.endMs, horizon.stepSeconds, timeout),
+        ),
+      ).then((r) => {
+        horizonSeries = r;
+      }),
+    });
     const results = await Promise.allSettled(jobs.map((j) => j.done));
     const warnings: string[] = [];
     for (const [i, r] of results.entries()) {
@@ -210,6 +235,7 @@ export class PrometheusSource implements MetricsSource {
       capacity: this.o.capacity,
       vms,
     });
+    withHorizonCpu(obs.snapshot, horizonSeries, horizon);
     const maxHosts = this.o.maxHosts ?? Number.POSITIVE_INFINITY;
     if (obs.snapshot.hosts.length > maxHosts)
       throw new TooManySeriesError(
