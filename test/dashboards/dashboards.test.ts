@@ -37,8 +37,11 @@ interface Panel {
   type: string;
   options?: Record<string, unknown>;
   /** Prometheus targets have `expr`; JSON (Infinity) targets for the events API do not. */
-  targets?: { expr?: string }[];
+  targets?: { refId?: string; expr?: string; url?: string; datasource?: { type?: string } }[];
 }
+
+/** Grafana's built-in "-- Mixed --" data source: each target names its own. */
+const MIXED = '-- Mixed --';
 
 const dashboards = readdirSync(path.join(root, 'dashboards')).filter((f) => f.endsWith('.json'));
 
@@ -78,8 +81,32 @@ describe('dashboards', () => {
         .filter((p) => p.type === plugin.id)
         .map((p) => p.options),
     );
-    expect(views.map((o) => o?.view).sort()).toEqual(['events', 'migrations', 'points']);
+    expect(views.map((o) => o?.view).sort()).toEqual(['cluster', 'events', 'migrations', 'points']);
     for (const o of views) expect(['classic', 'colorblind']).toContain(o?.colorScheme);
+  });
+
+  it('gives each vmpilot panel a query for every refId its options name, and the cluster its events', () => {
+    const plugin = JSON.parse(
+      readFileSync(path.join(root, 'grafana-plugin', 'src', 'plugin.json'), 'utf8'),
+    ) as {
+      id: string;
+    };
+    const panels = dashboards.flatMap((file) =>
+      (
+        JSON.parse(readFileSync(path.join(root, 'dashboards', file), 'utf8')) as { panels: Panel[] }
+      ).panels.filter((p) => p.type === plugin.id),
+    );
+    for (const p of panels) {
+      const refIds = new Set((p.targets ?? []).map((t) => t.refId));
+      const named = Object.entries(p.options ?? {}).filter(([k]) => k.endsWith('RefId'));
+      const missing = named.filter(([, v]) => !refIds.has(String(v))).map(([k, v]) => `${k}=${String(v)}`);
+      expect({ panel: p.title, missing }).toEqual({ panel: p.title, missing: [] });
+    }
+    const cluster = panels.find((p) => p.options?.view === 'cluster');
+    const targets = cluster?.targets ?? [];
+    expect(targets.some((t) => /\bvmpilot_vm_points\b/.test(t.expr ?? ''))).toBe(true);
+    expect(targets.some((t) => /\bvmpilot_migration_remaining_bytes\b/.test(t.expr ?? ''))).toBe(true);
+    expect(targets.some((t) => /\/api\/v1\/events$/.test(t.url ?? ''))).toBe(true);
   });
 
   it.each(dashboards)('%s declares in __requires every panel type and data source it uses', (file) => {
@@ -94,13 +121,22 @@ describe('dashboards', () => {
         panel: p.title,
         required: true,
       });
-      const ds = p.datasource?.type;
-      if (ds)
-        expect({ panel: p.title, ds, required: required.has(`datasource:${ds}`) }).toEqual({
+      // A mixed panel's data sources are its targets'; the built-in Mixed one needs nothing.
+      const mixed = (p.datasource as { uid?: string } | undefined)?.uid === MIXED;
+      if (mixed)
+        expect({ panel: p.title, targets: p.targets?.length ?? 0 }).not.toEqual({
           panel: p.title,
-          ds,
-          required: true,
+          targets: 0,
         });
+      const types = mixed ? (p.targets ?? []).map((t) => t.datasource?.type) : [p.datasource?.type];
+      for (const ds of types) {
+        if (mixed || ds)
+          expect({ panel: p.title, ds, required: required.has(`datasource:${ds}`) }).toEqual({
+            panel: p.title,
+            ds,
+            required: true,
+          });
+      }
     }
   });
 
