@@ -14,7 +14,11 @@
 // (under TCG the page-sampling measurement reads 0 MiB/s even for a guest told to
 // dirty 32 MiB/s, and the dirty-bitmap mode crashed QEMU, so it is not used). The model is
 // not refitted; as a diagnostic it is also run with the bandwidth each migration achieved
-// (transferred bytes / duration). Takes the lab down at the end.
+// (transferred bytes / duration). The planner's estimate is the one a service on this
+// cluster would make: QEMU's stop rule (its default 300 ms downtime limit, as the bench sets
+// none) and the switch-over cost learned from the migrations before it in this run
+// (core/model/switchover.ts; the first has none), next to the model of the previous session
+// (48 MiB stop threshold alone, no switch-over cost). Takes the lab down at the end.
 // `npm run bench -- lab-migration [MEM:TOUCH:DIRTY,…]` (root; guest MiB : workload mem MiB
 // : dirty MiB/s; default 128:48:0,256:128:8,384:192:32,128:48:16,256:128:32,384:192:0).
 import os from 'node:os';
@@ -23,7 +27,8 @@ import { defaultPlannerConfig } from '../autoscaler/decision/config';
 import { connectHypervisors } from '../core/hypervisor/connect';
 import type { HypervisorPort, MigrationResult } from '../core/hypervisor/port';
 import { residentMemoryBytes } from '../core/model/footprint';
-import { MiB, preCopy, type PreCopyEstimate } from '../core/model/precopy';
+import { MiB, preCopy, QEMU_DEFAULT_MAX_DOWNTIME_SECONDS, type PreCopyEstimate } from '../core/model/precopy';
+import { learnedSwitchoverSeconds, type SwitchoverSample } from '../core/model/switchover';
 import { readProgress } from '../lab/guests';
 import type { GuestProgress } from '../lab/progress';
 import { labDown, labUp } from '../lab/lab';
@@ -57,7 +62,17 @@ interface Row {
    */
   dirtyRates: { guest?: number; stats?: number; job?: number; workload: number };
   measured: { seconds: number; downtimeMs?: number; transferredBytes?: number; iterations?: number };
-  predicted: { seconds: number; downtimeMs: number; transferredBytes: number; rounds: number };
+  /** The planner's estimate: QEMU's stop rule and the switch-over cost learned so far. */
+  predicted: {
+    seconds: number;
+    downtimeMs: number;
+    stopCopyMs: number;
+    transferredBytes: number;
+    rounds: number;
+    switchoverMs: number;
+  };
+  /** The model before QEMU's stop rule and the switch-over cost (48 MiB threshold alone). */
+  previous: { seconds: number; downtimeMs: number; rounds: number };
   /** Bandwidth achieved: transferred bytes / measured duration. */
   achievedBytesPerSecond?: number;
   /** The same model at the achieved bandwidth (a diagnostic, not a recalibration). */
@@ -138,10 +153,17 @@ function guestDirtyRate(before: GuestProgress[], after: GuestProgress[]): number
   return dt > 0 ? ((b.dirtiedMiB - a.dirtiedMiB) * MiB) / dt : undefined;
 }
 
+/** What a service on this cluster knows besides the VM: the hypervisor's stop rule, C. */
+interface ClusterTerms {
+  maxDowntimeSeconds?: number;
+  switchoverSeconds?: number;
+}
+
 function estimate(
   memoryBytes: number,
   touchedBytes: number,
   dirty: number,
+  terms: ClusterTerms,
   bandwidth?: number,
 ): PreCopyEstimate {
   const engine = defaultPlannerConfig().migration;
@@ -149,6 +171,7 @@ function estimate(
     bandwidthBytesPerSecond: bandwidth ?? engine.bandwidthBytesPerSecond,
     stopBytes: engine.stopBytes,
     maxRounds: engine.maxRounds,
+    ...terms,
     memoryBytes,
     touchedBytes,
     dirtyRateBytesPerSecond: dirty,
@@ -161,6 +184,7 @@ async function migrateOne(
   state: LabState,
   guest: { name: string; serialLog: string },
   c: Case,
+  history: readonly SwitchoverSample[],
 ): Promise<Row> {
   const [a, b] = state.hosts;
   const name = guest.name;
@@ -198,8 +222,13 @@ async function migrateOne(
       : ((others.find(([r]) => r !== undefined && r > 0) ?? [0, 'workload']) as [number, DirtySource]);
   const memoryBytes = observed.balloon?.currentBytes ?? c.memoryMiB * MiB;
   const touchedBytes = residentMemoryBytes({ ...observed.balloon, balloonBytes: memoryBytes });
-  const p = estimate(memoryBytes, touchedBytes, dirty);
-  const whole = estimate(memoryBytes, memoryBytes, dirty);
+  const terms: ClusterTerms = {
+    maxDowntimeSeconds: QEMU_DEFAULT_MAX_DOWNTIME_SECONDS,
+    switchoverSeconds: learnedSwitchoverSeconds(history) ?? 0,
+  };
+  const p = estimate(memoryBytes, touchedBytes, dirty, terms);
+  const prev = estimate(memoryBytes, touchedBytes, dirty, {});
+  const whole = estimate(memoryBytes, memoryBytes, dirty, {});
   const row: Row = {
     vm: name,
     memoryMiB: c.memoryMiB,
@@ -220,13 +249,20 @@ async function migrateOne(
     predicted: {
       seconds: p.migrationSeconds,
       downtimeMs: p.downtimeSeconds * 1000,
+      stopCopyMs: p.stopCopySeconds * 1000,
       transferredBytes: p.transferredBytes,
       rounds: p.rounds,
+      switchoverMs: (terms.switchoverSeconds ?? 0) * 1000,
+    },
+    previous: {
+      seconds: prev.migrationSeconds,
+      downtimeMs: prev.downtimeSeconds * 1000,
+      rounds: prev.rounds,
     },
   };
   if (result.transferredBytes && result.durationSeconds > 0) {
     row.achievedBytesPerSecond = result.transferredBytes / result.durationSeconds;
-    const q = estimate(memoryBytes, touchedBytes, dirty, row.achievedBytesPerSecond);
+    const q = estimate(memoryBytes, touchedBytes, dirty, {}, row.achievedBytesPerSecond);
     row.atAchieved = { seconds: q.migrationSeconds, downtimeMs: q.downtimeSeconds * 1000, rounds: q.rounds };
     if (result.downtimeMs !== undefined)
       row.switchoverResidualMs = result.downtimeMs - q.downtimeSeconds * 1000;
@@ -259,8 +295,11 @@ function printTable(rows: Row[]): void {
     'meas dt ms',
     'sent MiB',
     'iter',
+    'prev s',
+    'prev dt ms',
     'pred s',
     'pred dt ms',
+    'C ms',
     'rounds',
     'achieved MiB/s',
     'pred@achieved s',
@@ -280,8 +319,11 @@ function printTable(rows: Row[]): void {
     fmt(r.measured.downtimeMs, 0),
     r.measured.transferredBytes === undefined ? '-' : fmt(mib(r.measured.transferredBytes)),
     r.measured.iterations === undefined ? '-' : String(r.measured.iterations),
+    fmt(r.previous.seconds, 2),
+    fmt(r.previous.downtimeMs, 0),
     fmt(r.predicted.seconds, 2),
     fmt(r.predicted.downtimeMs, 0),
+    fmt(r.predicted.switchoverMs, 0),
     String(r.predicted.rounds),
     r.achievedBytesPerSecond === undefined ? '-' : fmt(mib(r.achievedBytesPerSecond), 0),
     fmt(r.atAchieved?.seconds, 2),
@@ -295,9 +337,13 @@ function printTable(rows: Row[]): void {
 
 async function main(): Promise<void> {
   const cases = parseCases(process.argv[2] ?? DEFAULT_CASES);
+  // the machine is shared: TCG's bandwidth follows its load, so the run records it
+  const loadBefore = os.loadavg();
   const stateDir = path.join(os.tmpdir(), `vmpilot-bench-lab-migration-${process.pid}`);
   const engine = defaultPlannerConfig().migration;
   const rows: Row[] = [];
+  // the switch-over samples a journal on this cluster would hold: the migrations so far
+  const switchover: SwitchoverSample[] = [];
   let port: HypervisorPort | undefined;
   try {
     for (let start = 0; start < cases.length; start += BATCH) {
@@ -321,8 +367,14 @@ async function main(): Promise<void> {
         const guest = state.guests.find((g) => g.name === `lab-vm-${index}`);
         if (!guest) throw new Error(`lab-vm-${index} missing from the lab state`);
         await waitWorkload(guest.serialLog, c.workload, 300_000);
-        const row = await migrateOne(port, state, guest, c);
+        const row = await migrateOne(port, state, guest, c, switchover);
         rows.push(row);
+        if (row.measured.downtimeMs !== undefined)
+          switchover.push({
+            at: Date.now(),
+            predictedStopCopySeconds: row.predicted.stopCopyMs / 1000,
+            measuredDowntimeSeconds: row.measured.downtimeMs / 1000,
+          });
         process.stdout.write(
           `${row.vm} (${row.memoryMiB} MiB, ${row.workload}): ${row.measured.seconds.toFixed(2)} s, ` +
             `downtime ${fmt(row.measured.downtimeMs, 0)} ms; model ${row.predicted.seconds.toFixed(2)} s, ` +
@@ -335,23 +387,42 @@ async function main(): Promise<void> {
     await labDown({ stateDir });
   }
   printTable(rows);
+  // the migrations after the first, which had a switch-over cost learned from earlier ones
+  const learned = rows.slice(1);
   const error = {
     durationMare: mare(rows.map((r) => [r.predicted.seconds, r.measured.seconds])),
     downtimeMare: mare(rows.map((r) => [r.predicted.downtimeMs, r.measured.downtimeMs])),
+    previousDurationMare: mare(rows.map((r) => [r.previous.seconds, r.measured.seconds])),
+    previousDowntimeMare: mare(rows.map((r) => [r.previous.downtimeMs, r.measured.downtimeMs])),
+    withHistoryDurationMare: mare(learned.map((r) => [r.predicted.seconds, r.measured.seconds])),
+    withHistoryDowntimeMare: mare(learned.map((r) => [r.predicted.downtimeMs, r.measured.downtimeMs])),
+    withHistoryPreviousDurationMare: mare(learned.map((r) => [r.previous.seconds, r.measured.seconds])),
+    withHistoryPreviousDowntimeMare: mare(learned.map((r) => [r.previous.downtimeMs, r.measured.downtimeMs])),
     wholeMemoryDurationMare: mare(rows.map((r) => [r.wholeMemory.seconds, r.measured.seconds])),
     wholeMemoryDowntimeMare: mare(rows.map((r) => [r.wholeMemory.downtimeMs, r.measured.downtimeMs])),
     atAchievedDurationMare: mare(rows.map((r) => [r.atAchieved?.seconds, r.measured.seconds])),
     atAchievedDowntimeMare: mare(rows.map((r) => [r.atAchieved?.downtimeMs, r.measured.downtimeMs])),
   };
   process.stdout.write(
-    `mean absolute relative error, model as calibrated (${mib(engine.bandwidthBytesPerSecond)} MiB/s): ` +
-      `duration ${pct(error.durationMare)}, downtime ${pct(error.downtimeMare)}; ` +
+    `mean absolute relative error, planner's estimate (${mib(engine.bandwidthBytesPerSecond)} MiB/s, QEMU's ` +
+      `300 ms stop rule, learned switch-over): duration ${pct(error.durationMare)}, downtime ${pct(error.downtimeMare)} ` +
+      `(after the first: ${pct(error.withHistoryDurationMare)}, ${pct(error.withHistoryDowntimeMare)}); ` +
+      `previous model (48 MiB threshold, no switch-over): duration ${pct(error.previousDurationMare)}, ` +
+      `downtime ${pct(error.previousDowntimeMare)} (after the first: ${pct(error.withHistoryPreviousDurationMare)}, ` +
+      `${pct(error.withHistoryPreviousDowntimeMare)}); ` +
       `at the achieved bandwidth: duration ${pct(error.atAchievedDurationMare)}, downtime ${pct(error.atAchievedDowntimeMare)}; ` +
       `copying the whole balloon in round 0 (the model before): duration ${pct(error.wholeMemoryDurationMare)}, ` +
       `downtime ${pct(error.wholeMemoryDowntimeMare)}\n`,
   );
   process.stdout.write(
-    `${JSON.stringify({ bench: 'lab-migration', cpus: os.cpus().length, engine, error, rows })}\n`,
+    `${JSON.stringify({
+      bench: 'lab-migration',
+      cpus: os.cpus().length,
+      loadavg: { before: loadBefore, after: os.loadavg() },
+      engine,
+      error,
+      rows,
+    })}\n`,
   );
 }
 

@@ -2,6 +2,9 @@
 // with 2-s stats, maxVcpus above the vCPUs for hot-plug, the serial console appended to a
 // file in the shared dir (source and destination QEMU append to the same file, so the
 // progress counter reads across a migration) and the virtio channel org.vmpilot.0.
+// `no_timer_check`: on a loaded machine a TCG guest's boot-time IO-APIC timer check times
+// out ("Kernel panic - not syncing: IO-APIC + timer doesn't work!", seen at load ~20 on
+// 2 cores) and the guest reboots (panic=-1) — a boot loop that delays every lab suite.
 import { PROGRESS_PORT } from './guest-init';
 import type { GuestImage } from './image';
 import { workloadCmdline, type Workload } from './workload';
@@ -31,7 +34,7 @@ export function guestDomainXml(g: GuestSpec, image: Pick<GuestImage, 'kernel' | 
     <type arch='x86_64' machine='pc'>hvm</type>
     <kernel>${esc(image.kernel)}</kernel>
     <initrd>${esc(image.initrd)}</initrd>
-    <cmdline>console=ttyS0 quiet panic=-1 ${workloadCmdline(g.workload)}</cmdline>
+    <cmdline>console=ttyS0 quiet panic=-1 no_timer_check ${workloadCmdline(g.workload)}</cmdline>
   </os>
   <features><acpi/><tcg><tb-cache unit='MiB'>32</tb-cache></tcg></features>
   <on_poweroff>destroy</on_poweroff>
