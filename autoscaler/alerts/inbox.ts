@@ -53,12 +53,20 @@ const ZERO_TIME = /^0001-01-01T/;
 
 export class AlertInbox {
   private readonly firing = new Map<string, FiringAlert>();
-  private readonly hotspotNames: Set<string>;
+  private hotspotNames: Set<string>;
   private readonly maxAlerts: number;
+  private o: AlertInboxOptions;
 
-  constructor(private readonly o: AlertInboxOptions) {
+  constructor(options: AlertInboxOptions) {
+    this.o = options;
+    this.hotspotNames = new Set(options.hotspotAlerts);
+    this.maxAlerts = options.maxAlerts ?? 10_000;
+  }
+
+  /** Config reload: new hotspot names and TTL; the alerts already firing are kept. */
+  reconfigure(o: Pick<AlertInboxOptions, 'hotspotAlerts' | 'ttlMs'>): void {
+    this.o = { ...this.o, ...o };
     this.hotspotNames = new Set(o.hotspotAlerts);
-    this.maxAlerts = o.maxAlerts ?? 10_000;
   }
 
   /** Reads one webhook notification: what it changes, and the events to journal before `commit()`. */

@@ -17,13 +17,18 @@ export class PlanCache {
 
   constructor(
     private readonly compute: () => Promise<Plan>,
-    private readonly minIntervalMs: number,
+    private minIntervalMs: number,
     private readonly clock: () => number = Date.now,
   ) {}
 
   /** A plan computed by a round (the service's own): served until a newer one is due. */
   offer(plan: Plan): void {
     this.last = { plan, computedAt: this.clock() };
+  }
+
+  /** Config reload: a new T2. */
+  setMinInterval(ms: number): void {
+    this.minIntervalMs = ms;
   }
 
   /** Forgets the last plan (an operator change such as host maintenance makes it wrong). */

@@ -20,7 +20,7 @@ import {
   type RestartAction,
   type TuneKind,
 } from '../../core/model/plan';
-import { migrateHandler, TUNE_HANDLERS } from './handlers';
+import { migrateHandler, TUNE_HANDLERS, type MigrateOptions } from './handlers';
 import { restartHandler, type RestartOptions } from './handlers/restart';
 import { errorText, type HandlerContext } from './handler';
 import type { ApplierMetrics, EventSink } from './ports';
@@ -70,18 +70,30 @@ export class Applier {
     this.ctx = { port: o.port, callTimeoutMs: o.callTimeoutMs, log: o.log };
     this.migrations = new MigrationRunner({
       ctx: this.ctx,
-      handler: migrateHandler({
-        ...(o.migrationBandwidthBytesPerSecond
-          ? { bandwidthBytesSec: o.migrationBandwidthBytesPerSecond }
-          : {}),
-        ...(o.maxDowntimeMs ? { maxDowntimeMs: o.maxDowntimeMs } : {}),
-      }),
+      handler: migrateHandler(migrateOptions(o)),
       recorder: this.recorder,
       metrics: o.metrics,
       clock: o.clock,
       migrationTimeoutMs: o.migrationTimeoutMs,
       maxConcurrent: o.maxConcurrentMigrations,
       dryRun: o.dryRun,
+    });
+  }
+
+  /**
+   * Config reload: limits of the migrations started from now on (the running ones keep
+   * theirs). Fewer slots than migrations under way start nothing until enough finish.
+   */
+  setMigrationLimits(
+    l: Pick<
+      ApplierOptions,
+      'migrationTimeoutMs' | 'maxConcurrentMigrations' | 'migrationBandwidthBytesPerSecond' | 'maxDowntimeMs'
+    >,
+  ): void {
+    this.migrations.setLimits({
+      handler: migrateHandler(migrateOptions(l)),
+      migrationTimeoutMs: l.migrationTimeoutMs,
+      maxConcurrent: l.maxConcurrentMigrations,
     });
   }
 
@@ -242,4 +254,14 @@ export class Applier {
     this.o.log.warn({ action: ev.action, vm: ev.vm, error }, 'invalid action refused');
     return this.recorder.record(ev, 'failed', { error: `schema: ${error}` });
   }
+}
+
+/** The migrate handler's options from the applier's (bandwidth cap, downtime limit; 0/unset = none). */
+function migrateOptions(
+  o: Pick<ApplierOptions, 'migrationBandwidthBytesPerSecond' | 'maxDowntimeMs'>,
+): MigrateOptions {
+  return {
+    ...(o.migrationBandwidthBytesPerSecond ? { bandwidthBytesSec: o.migrationBandwidthBytesPerSecond } : {}),
+    ...(o.maxDowntimeMs ? { maxDowntimeMs: o.maxDowntimeMs } : {}),
+  };
 }

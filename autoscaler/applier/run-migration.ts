@@ -41,6 +41,14 @@ export class MigrationRunner {
     this.slots = new Semaphore(env.maxConcurrent);
   }
 
+  /** Config reload: handler (bandwidth, downtime), timeout and slots of the migrations started from now on. */
+  setLimits(l: Pick<MigrationEnv, 'handler' | 'migrationTimeoutMs' | 'maxConcurrent'>): void {
+    this.slots.resize(l.maxConcurrent);
+    this.env.handler = l.handler;
+    this.env.migrationTimeoutMs = l.migrationTimeoutMs;
+    this.env.maxConcurrent = l.maxConcurrent;
+  }
+
   /** Migrations under way (a slot is theirs once their pre-condition holds). */
   get size(): number {
     return this.running.size;

@@ -52,7 +52,7 @@ export class HostMaintenance {
 
   constructor(
     private readonly store: MaintenanceStore,
-    private readonly fromConfig: ReadonlySet<string>,
+    private fromConfig: ReadonlySet<string>,
   ) {
     this.api = new Map(store.load().map((e) => [e.host, e]));
   }
@@ -68,6 +68,11 @@ export class HostMaintenance {
       .sort((a, b) => a.host.localeCompare(b.host))
       .map((e) => ({ ...e, source: 'api' as const }));
     return [...config, ...api];
+  }
+
+  /** Config reload: the hosts the config puts in maintenance now. */
+  setConfigHosts(hosts: ReadonlySet<string>): void {
+    this.fromConfig = hosts;
   }
 
   /** Reads the kept API hosts again (with etcd: a new leader takes over the previous one's). */

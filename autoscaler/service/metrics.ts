@@ -86,6 +86,17 @@ export class ServiceMetrics {
     help: '1 when the service only plans and journals (dry run).',
     registers: [this.registry],
   });
+  /** As Prometheus' own prometheus_config_last_reload_*: 1 at start, 0 after a refused SIGHUP reload. */
+  readonly configLastReloadSuccessful = new Gauge({
+    name: 'vmpilot_autoscaler_config_last_reload_successful',
+    help: 'Whether the last configuration reload attempt was successful (1 at start).',
+    registers: [this.registry],
+  });
+  readonly configLastReloadSuccessTimestamp = new Gauge({
+    name: 'vmpilot_autoscaler_config_last_reload_success_timestamp_seconds',
+    help: 'Timestamp of the last successful configuration reload (or of the start).',
+    registers: [this.registry],
+  });
   readonly tuningEvents = new Counter({
     name: 'vmpilot_tuning_events_total',
     help: 'Journalled tuning events by kind (local, global, alert) and final result.',

@@ -18,7 +18,7 @@ import { expandQuery } from '../config/queries';
 import type { ListenAddress } from '../../core/web/listen-address';
 import { startWebServer } from '../../core/web/server';
 import { httpClientOptions } from '../../core/web/http-client';
-import { changedSettings, type ReloadOutcome } from './reload';
+import { changedSettings, effectiveConfig, type ReloadOutcome } from './reload';
 import type { LoadedConfig } from '../config/load';
 import { rateWindowOf, splitListen } from '../config/schema';
 import { configWarnings } from '../config/semantics';
@@ -48,8 +48,12 @@ export interface RunningAutoscaler {
   ha?: HaRuntime;
   /** Graceful stop: loops, action in flight (bounded by graceMs), API, exporter, connections. */
   stop(graceMs?: number): Promise<void>;
-  /** SIGHUP: applies what can change while running; throws (nothing changed) on a bad file. */
-  reload(next: LoadedConfig): ReloadOutcome;
+  /**
+   * SIGHUP: reads the config with `read` and applies what can change while running (the
+   * restart-only settings keep their running values); throws, changing nothing, on a bad
+   * file (vmpilot_autoscaler_config_last_reload_successful 0).
+   */
+  reload(read: () => LoadedConfig): ReloadOutcome;
 }
 
 export interface StartOptions {
@@ -104,22 +108,28 @@ export function sourceFromConfig(cfg: LoadedConfig): PrometheusSource {
   });
 }
 
-/** The live view's named range queries, read from the configured Prometheus (api/ui.ts). */
-function uiDeps(cfg: LoadedConfig): UiDeps {
-  const source = sourceFromConfig(cfg);
+/** The live view's named range queries, read from the configured Prometheus (api/ui.ts); follows config reloads. */
+function uiDeps(config: () => LoadedConfig): UiDeps {
+  let source: { of: LoadedConfig; source: PrometheusSource } | undefined;
   const dirs = findUiDirs();
   return {
-    queries: {
-      points: VM_POINTS_METRIC,
-      memory: expandQuery(cfg.prometheus.queries.vmMemoryMax, { window: rateWindowOf(cfg) }),
-      migrationRemaining: MIGRATION_REMAINING_METRIC,
+    get queries() {
+      const cfg = config();
+      return {
+        points: VM_POINTS_METRIC,
+        memory: expandQuery(cfg.prometheus.queries.vmMemoryMax, { window: rateWindowOf(cfg) }),
+        migrationRemaining: MIGRATION_REMAINING_METRIC,
+      };
     },
-    rangeQuery: async (q, startS, endS, stepS) =>
-      (await source.range('ui', q, startS * 1000, endS * 1000, stepS)).map((r) => ({
+    rangeQuery: async (q, startS, endS, stepS) => {
+      const cfg = config();
+      if (source?.of !== cfg) source = { of: cfg, source: sourceFromConfig(cfg) };
+      return (await source.source.range('ui', q, startS * 1000, endS * 1000, stepS)).map((r) => ({
         labels: r.labels,
         times: r.points.map((p) => p[0]),
         values: r.points.map((p) => p[1]),
-      })),
+      }));
+    },
     ...(dirs ? { dirs } : {}),
   };
 }
@@ -166,6 +176,8 @@ export async function startAutoscaler(
       }));
     if (!opts.port) cleanups.push(() => port.close());
     const metrics = new ServiceMetrics();
+    metrics.configLastReloadSuccessful.set(1);
+    metrics.configLastReloadSuccessTimestamp.set(Date.now() / 1000);
     metrics.hypervisorReachability = () => port.reachability?.() ?? [];
     warnIfNoneReachable(port, log);
     const ha = cfg.leader
@@ -248,7 +260,7 @@ export async function startAutoscaler(
       cfg.planner.t2Seconds * 1000,
     );
     const app = createApi({
-      ui: uiDeps(cfg),
+      ui: uiDeps(() => current),
       events: () => journal.events(),
       plan: () => planCache.get(),
       setPaused: (p) => service.setPaused(p),
@@ -268,8 +280,8 @@ export async function startAutoscaler(
       },
       token: () => token,
       authUsers: () => current.authUsers,
-      // The start-up config's list, as the Prometheus source maps instances with it.
-      sd: () => sdTargetGroups(cfg.prometheus.exporters),
+      // The running config's list, as the Prometheus source maps instances with it.
+      sd: () => sdTargetGroups(current.prometheus.exporters),
       ...(web.telemetryPath ? { telemetryPath: web.telemetryPath } : {}),
       log,
     });
@@ -298,14 +310,32 @@ export async function startAutoscaler(
       reconciled,
       journal,
       ...(ha ? { ha } : {}),
-      reload(next) {
-        // Everything is read first: a bad token or web config file changes nothing.
-        const nextToken = readToken(next.authTokenFile);
-        for (const r of reloadWeb) r();
-        const outcome = changedSettings(current, next);
-        token = nextToken;
-        if (next.dryRun !== service.dryRun) service.setDryRun(next.dryRun);
-        current = next;
+      reload(read) {
+        let outcome: ReloadOutcome;
+        try {
+          // Everything is read first: a bad config, token or web config file changes nothing.
+          const next = read();
+          const nextToken = readToken(next.authTokenFile);
+          for (const r of reloadWeb) r();
+          outcome = changedSettings(current, next);
+          const effective = effectiveConfig(current, next);
+          token = nextToken;
+          const sourceChanged = SOURCE_KEYS.some(
+            (k) => JSON.stringify(current[k]) !== JSON.stringify(effective[k]),
+          );
+          service.reconfigure(
+            effective,
+            sourceChanged && !opts.source ? sourceFromConfig(effective) : undefined,
+          );
+          planCache.setMinInterval(effective.planner.t2Seconds * 1000);
+          planCache.invalidate();
+          current = effective;
+        } catch (e) {
+          metrics.configLastReloadSuccessful.set(0);
+          throw e;
+        }
+        metrics.configLastReloadSuccessful.set(1);
+        metrics.configLastReloadSuccessTimestamp.set(Date.now() / 1000);
         return outcome;
       },
       stop: (graceMs = 30000) =>
@@ -319,6 +349,9 @@ export async function startAutoscaler(
     throw e;
   }
 }
+
+/** The settings the Prometheus source is built from (sourceFromConfig): a reload that changes one builds a new source. */
+const SOURCE_KEYS = ['prometheus', 'capacity', 'vms', 'planner'] as const;
 
 /** Opens the file journal; a torn last line and lines that are not events are logged. */
 function openFileJournal(cfg: LoadedConfig, log: Logger): Journal {

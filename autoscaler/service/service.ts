@@ -33,7 +33,6 @@ import {
 } from '../sources/source';
 import { enrichSnapshot } from './enrich';
 import { historyFromJournal } from './history';
-import { withLearnedSwitchover } from './switchover';
 import { unreachableHeld } from './reachability';
 import type { ServiceMetrics } from './metrics';
 import type { ProfileStore } from './profile-store';
@@ -125,11 +124,15 @@ export class AutoscalerService {
 
   private readonly strategy: Strategy;
   /** Every observation passes it before the planner sees it (autoscaler/sources/plausibility.ts). */
-  private readonly gate: PlausibilityGate;
+  private gate: PlausibilityGate;
   /** One Alertmanager notification at a time, from read to commit (receiveAlerts). */
   private readonly alertTurn = pLimit(1);
 
-  constructor(private readonly o: ServiceOptions) {
+  /** A copy of the options: a config reload replaces `config` and `source` (reconfigure). */
+  private readonly o: ServiceOptions;
+
+  constructor(options: ServiceOptions) {
+    const o = (this.o = { ...options });
     this.clock = o.clock ?? Date.now;
     this.gate = new PlausibilityGate(o.config.plausibility, rateWindowFor(o.config));
     this.strategy = o.strategy ?? vmpilotStrategy();
@@ -154,7 +157,6 @@ export class AutoscalerService {
     o.metrics.paused.set(this.pausedFlag ? 1 : 0);
     o.metrics.dryRun.set(this.dryRunFlag ? 1 : 0);
     const a = o.config.applier;
-    const configOrder = new Map(Object.keys(o.config.vms).map((name, i) => [name, i]));
     this.failover = new Failover({
       config: o.config.failover,
       port: o.port,
@@ -164,10 +166,13 @@ export class AutoscalerService {
       callTimeoutMs: a.callTimeoutSeconds * 1000,
       // A configured priority (planner.priorities) overrides the one kept with the domain.
       priorityOf: (vm) => {
-        const p = o.config.planner.priorities.find((e) => matchesVm(e.vm, vm));
+        const p = this.o.config.planner.priorities.find((e) => matchesVm(e.vm, vm));
         return p ? priorityScore(p) : undefined;
       },
-      configOrderOf: (vm) => configOrder.get(vm),
+      configOrderOf: (vm) => {
+        const i = Object.keys(this.o.config.vms).indexOf(vm);
+        return i < 0 ? undefined : i;
+      },
     });
     this.applier = new Applier({
       restart: this.failover.restartOptions(),
@@ -243,6 +248,40 @@ export class AutoscalerService {
   setDryRun(d: boolean): void {
     this.dryRunFlag = d;
     this.o.metrics.dryRun.set(d ? 1 : 0);
+  }
+
+  /**
+   * Config reload (SIGHUP, service/reload.ts): the next round plans with `next` — planner,
+   * round deadline, T2/T1 (from the next tick), maintenance hosts of the config, the
+   * plausibility margins, the alert webhook's settings, the applier's migration limits, dry
+   * run — and reads Prometheus through `source` when given (built from `next`). The caller
+   * passes a config whose restart-only settings are the running ones (effectiveConfig).
+   */
+  reconfigure(next: LoadedConfig, source?: MetricsSource): void {
+    const before = this.o.config;
+    this.o.config = next;
+    if (source) this.o.source = source;
+    if (
+      JSON.stringify([before.plausibility, rateWindowFor(before)]) !==
+      JSON.stringify([next.plausibility, rateWindowFor(next)])
+    )
+      this.gate = new PlausibilityGate(next.plausibility, rateWindowFor(next));
+    this.maintenance.setConfigHosts(configMaintenanceHosts(next));
+    this.o.alerts?.reconfigure({
+      hotspotAlerts: next.alerts.hotspotAlerts,
+      ttlMs: next.alerts.ttlSeconds * 1000,
+    });
+    const a = next.applier;
+    this.applier.setMigrationLimits({
+      migrationTimeoutMs: a.migrationTimeoutSeconds * 1000,
+      maxConcurrentMigrations: a.maxConcurrentMigrations,
+      migrationBandwidthBytesPerSecond: a.migrationBandwidthBytesPerSecond,
+      ...(a.maxDowntimeMs !== undefined ? { maxDowntimeMs: a.maxDowntimeMs } : {}),
+    });
+    const dryRun = next.dryRun || next.planner.dryRun;
+    if (dryRun !== this.dryRunFlag) this.setDryRun(dryRun);
+    // A new T2 counts from now, not from the end of the old period.
+    if (next.planner.t2Seconds !== before.planner.t2Seconds) this.wake?.();
   }
 
   /**
@@ -342,7 +381,7 @@ export class AutoscalerService {
    * for, when learning is on (one sample per VM each local round).
    */
   private plannerConfig(snapshot: ClusterSnapshot, loop: Loop | 'both'): PlannerConfig {
-    const cfg = withLearnedSwitchover(this.o.config.planner, this.o.journal.events());
+    const cfg = this.o.config.planner;
     const store = this.o.profiles;
     if (!store || !cfg.serviceLevel.learnProfiles) return cfg;
     if (loop !== 'global') store.observe(snapshot);
@@ -632,11 +671,13 @@ export class AutoscalerService {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    const t2 = this.o.config.planner.t2Seconds * 1000;
-    // The planner's schema guarantees T1 is an integral multiple of T2.
-    const k = Math.max(1, Math.round(this.o.config.planner.t1Seconds / this.o.config.planner.t2Seconds));
     this.loopDone = (async () => {
       while (!this.stopped) {
+        // Read each tick: a config reload may change T2 and T1. The planner's schema
+        // guarantees T1 is an integral multiple of T2.
+        const { t2Seconds, t1Seconds } = this.o.config.planner;
+        const t2 = t2Seconds * 1000;
+        const k = Math.max(1, Math.round(t1Seconds / t2Seconds));
         const t0 = this.clock();
         // A standby runs no rounds: it would only load Prometheus and the hypervisors.
         const acting = this.acting();

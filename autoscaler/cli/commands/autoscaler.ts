@@ -115,18 +115,21 @@ export function register(program: Command): void {
     );
     const signal = await runUntilStopped(() => {
       try {
-        const next = load(opts.config);
-        if (opts.dryRun) next.dryRun = true;
-        const { applied, needsRestart } = running.reload(next);
-        log.info(
-          { file: opts.config, applied: applied.join(','), needsRestart: needsRestart.join(',') },
-          needsRestart.length > 0
-            ? 'reloaded the config (SIGHUP); some changes need a restart'
-            : 'reloaded the config (SIGHUP)',
-        );
+        const { applied, needsRestart } = running.reload(() => {
+          const next = load(opts.config);
+          if (opts.dryRun) next.dryRun = true;
+          return next;
+        });
+        log.info({ file: opts.config, applied: applied.join(',') }, 'reloaded the config (SIGHUP)');
+        // One line naming them, as Prometheus does for flags it cannot reload.
+        if (needsRestart.length > 0)
+          log.warn(
+            { file: opts.config, needsRestart: needsRestart.join(',') },
+            `config reload: ${needsRestart.join(', ')} changed but need a restart; the running values are kept`,
+          );
       } catch (e) {
         log.error(
-          { err: e instanceof Error ? e.message : String(e) },
+          { err: e instanceof Error ? e.message.replace(/\n\s*/g, '; ') : String(e) },
           'reload failed, kept the running config',
         );
       }
