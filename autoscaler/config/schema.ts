@@ -8,7 +8,8 @@ import { durationIn, parseDuration, seconds } from '../../core/model/duration';
 import { httpClientSchema } from '../../core/web/http-client';
 import { DEFAULT_JOURNAL_LIMITS } from '../journal/segments';
 import { leaderConfigSchema } from '../leader/config';
-import { DEFAULT_PLAUSIBILITY, type RateWindow } from '../sources/plausibility';
+import { DEFAULT_PLAUSIBILITY } from '../sources/plausibility';
+import type { RateWindow } from '../sources/source';
 import { failoverConfigSchema } from './failover';
 import { DEFAULT_QUERIES, QUERY_NAMES, type QueryName } from './queries';
 
@@ -121,13 +122,15 @@ export const serviceConfigSchema = z
       .prefault({}),
     /**
      * Margins of the plausibility gate (autoscaler/sources/plausibility.ts): a host whose
-     * numbers pass them is held as implausible_metrics. The CPU bound is cores × cpuMargin ×
-     * the rate() error factor 1 + counterSkewSeconds / (rate window − scrape interval).
+     * numbers pass them is held as implausible_metrics. The CPU bound is cores × cpuMargin,
+     * × rate()'s error factor for a source that computes rates (Prometheus; see
+     * rateErrorFactor): 1 + max(L / (W − 2I), (I + L) / (W − I)), W the rate window, I the
+     * scrape interval, L = counterSkewSeconds.
      */
     plausibility: z
       .object({
         cpuMargin: z.number().min(1).max(10).default(DEFAULT_PLAUSIBILITY.cpuMargin),
-        /** Default: one scrape interval (Prometheus drops an answer later than scrape_timeout ≤ it). */
+        /** The exporter's read latency spread. Default: one scrape interval (Prometheus drops an answer later than scrape_timeout ≤ it). */
         counterSkewSeconds: seconds.pipe(z.number().min(0).max(3600)).optional(),
         memoryMargin: z.number().min(1).max(10).default(DEFAULT_PLAUSIBILITY.memoryMargin),
         ioMargin: z.number().min(1).max(1e6).default(DEFAULT_PLAUSIBILITY.ioMargin),

@@ -14,7 +14,6 @@ import type { ClusterSnapshot } from '../../core/model/snapshot';
 import type { PlannerConfig } from '../decision/config';
 import { Applier } from '../applier/applier';
 import type { LoadedConfig } from '../config/load';
-import { rateWindowFor } from '../config/schema';
 import { matchesVm } from '../decision/config';
 import { operatorConstraints, type OperatorConstraints } from '../decision/constraints';
 import { buildRoundView } from '../decision/points';
@@ -134,7 +133,7 @@ export class AutoscalerService {
   constructor(options: ServiceOptions) {
     const o = (this.o = { ...options });
     this.clock = o.clock ?? Date.now;
-    this.gate = new PlausibilityGate(o.config.plausibility, rateWindowFor(o.config));
+    this.gate = new PlausibilityGate(o.config.plausibility, o.source.cpuRateWindow);
     this.strategy = o.strategy ?? vmpilotStrategy();
     const kept = o.pauseStore?.load();
     this.pausedFlag = o.config.paused || o.config.planner.paused || kept?.paused === true;
@@ -261,11 +260,9 @@ export class AutoscalerService {
     const before = this.o.config;
     this.o.config = next;
     if (source) this.o.source = source;
-    if (
-      JSON.stringify([before.plausibility, rateWindowFor(before)]) !==
-      JSON.stringify([next.plausibility, rateWindowFor(next)])
-    )
-      this.gate = new PlausibilityGate(next.plausibility, rateWindowFor(next));
+    // The same gate as at start (the constructor), for the new margins or the new source's window.
+    if (source || JSON.stringify(before.plausibility) !== JSON.stringify(next.plausibility))
+      this.gate = new PlausibilityGate(next.plausibility, this.o.source.cpuRateWindow);
     this.maintenance.setConfigHosts(configMaintenanceHosts(next));
     this.o.alerts?.reconfigure({
       hotspotAlerts: next.alerts.hotspotAlerts,

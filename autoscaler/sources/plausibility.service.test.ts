@@ -61,6 +61,12 @@ describe('the plausibility gate in the service (real planner)', () => {
     ['a negative host disk rate', (s) => (hostA(s).usageHistory[0].disk = -1), /host usage disk = -1/],
     ['NaN as a VM network rate', (s) => (web1(s).usageHistory[2].net = Number.NaN), /net = NaN/],
     ['a sample an hour in the future', (s) => (hostA(s).ageSeconds = -3600), /3600 s in the future/],
+    // The in-memory source's numbers are exact (no rate()): no rate() error is allowed for.
+    [
+      'a host using 1.2 × its cores, from a source with exact numbers',
+      (s) => (hostA(s).usageHistory[4].cpu = 4.8),
+      /host usage cpu = 4\.8 \(above 4 cores × 1\.05 = 4\.2\)/,
+    ],
   ];
 
   it.each(cases)('holds the host on %s: 0 actions, reason names the metric', async (_what, damage, named) => {

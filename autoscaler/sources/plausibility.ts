@@ -18,7 +18,7 @@ import {
   type ResourceVector,
   type VmSnapshot,
 } from '../../core/model/snapshot';
-import type { Observation } from './source';
+import type { Observation, RateWindow } from './source';
 
 export interface PlausibilityLimits {
   /**
@@ -27,8 +27,8 @@ export interface PlausibilityLimits {
    */
   cpuMargin: number;
   /**
-   * How far apart, at most, the moments two samples' counters were read can be from their
-   * timestamps' distance (seconds): the numerator of the rate() error (rateErrorFactor).
+   * How much later, at most, the exporter reads a counter at one scrape than at another,
+   * counted from each scrape's start (its read latency spread, L in rateErrorFactor).
    * Default (undefined): one scrape interval, Prometheus' scrape_timeout cap.
    */
   counterSkewSeconds?: number;
@@ -50,52 +50,66 @@ export const DEFAULT_PLAUSIBILITY: PlausibilityLimits = {
   maxVcpus: 4096,
 };
 
-/** How the CPU rates were computed: Prometheus' scrape interval and rate() window. */
-export interface RateWindow {
-  scrapeIntervalSeconds: number;
-  rateWindowSeconds: number;
-  /** See PlausibilityLimits.counterSkewSeconds. */
-  counterSkewSeconds?: number;
+/**
+ * The most rate() over a window can overstate a counter's true rate, as a factor.
+ *
+ * I = scrape interval, W = rate window, L = read latency spread (`counterSkewSeconds`,
+ * default I). d = when the exporter read a counter − its sample's timestamp (the scrape's
+ * start).
+ *
+ * rate() divides the increase between the window's first and last sample by the distance
+ * of their timestamps (the span), then extrapolates towards the window's edges, never past
+ * them, so for a steadily growing counter it only ever lowers that quotient. Hence
+ *
+ *   rate / true ≤ (span + d_last − d_first) / span = 1 + skew / span.
+ *
+ * What d can be:
+ * - inline read (the scrape reads libvirt): 0 ≤ d ≤ L; an answer later than scrape_timeout
+ *   (≤ I) is dropped. Measured under load (`npm run bench -- rate-error`): up to 0.41 s at
+ *   1 s scrapes.
+ * - background mode (exporter/scrape.ts: a slow host's costly stat groups, cpu-total among
+ *   them, are read after one scrape and served at the next): −I ≤ d < 0. A host switches
+ *   back to inline after a fast background read, so d jumps by about one interval (J = I).
+ * What the span can be: samples are I apart and the gaps to the window's two edges add up
+ * to one interval, so span = W − I with every scrape present; with the scrape nearest an
+ * edge missing (failed, timed out), span = W − 2I, and rate() still extrapolates to the
+ * whole window when that scrape was within 0.1 I of the edge (its threshold is 1.1 × the
+ * mean sample distance).
+ *
+ *   case                                      skew    span     W = 4I, L = I
+ *   (a) late reads                            L       W − I    1 + 1/3 = 1.33
+ *   (b) (a) with an edge scrape missing       L       W − 2I   1 + 1/2 = 1.50
+ *   (c) background → inline, late reads       I + L   W − I    1 + 2/3 = 1.67
+ *   (d) (c) with an edge scrape missing       I + L   W − 2I   1 + 2/2 = 2.00
+ *
+ * The factor is the worst of (b) and (c): 1 + max(L / (W − 2I), (I + L) / (W − I)), × the
+ * default cpuMargin 1.05 = 1.75 at the default window of 4 intervals, whatever the interval.
+ * (d) is left out: a bound of 2 or more would pass a host counted twice (two scrape jobs on
+ * one exporter, a duplicated series), the error this gate exists to catch at that size;
+ * and (d) needs a host whose read just proved fast (the switch back to inline follows a
+ * background read under slowMs / 2) to answer almost a whole interval late at the next
+ * scrape, in a window that also lost its edge scrape. With that read on time (d ≈ 0), (d)
+ * is 1 + I / (W − 2I) = 1.5 and passes.
+ * Assumed: the exporter's background interval ≤ I (default 0: a read after every scrape);
+ * a longer one lags more, and counterSkewSeconds must grow by the difference.
+ */
+export function rateErrorFactor(w: RateWindow, counterSkewSeconds?: number): number {
+  const I = w.scrapeIntervalSeconds;
+  const L = counterSkewSeconds ?? I;
+  // rate() needs two samples, so a span is at least one interval.
+  const span = (missing: number) => Math.max(I, w.rateWindowSeconds - (1 + missing) * I);
+  return 1 + Math.max(L / span(1), (I + L) / span(0));
 }
 
 /**
- * The most rate() over `rateWindowSeconds` can overstate a counter's true rate, as a factor.
- *
- * rate() takes the counter's increase between the first and last sample of the window and
- * divides it by their timestamps' distance (the sampled span); its extrapolation to the
- * window's edges only ever shrinks the result for a steadily growing counter (it extends by
- * at most the distance to the edge, never past the window). So the result is too high only
- * when the counter was read later, relative to its timestamp, at the last sample than at
- * the first. A sample's timestamp is when Prometheus started the scrape; the exporter reads
- * the counter after that, and an answer later than scrape_timeout (≤ the scrape interval)
- * is dropped, so the skew between two samples is at most about one scrape interval. With
- * every scrape of the window present the sampled span is at least window − one interval:
- *
- *   rate / true ≤ 1 + skew / (window − interval)
- *
- * e.g. 1 s scrapes with the default 4 s window: ≤ 1.33, × cpuMargin 1.05 = 1.4. Measured
- * (`npm run bench -- rate-error`, saturated simulated hosts, real Prometheus, 183 points per
- * phase; /work/notes/issue-17-b.md): rate/true at most 1.034 idle and with the demo's
- * autoscaler beside the exporter (the simulator's 100 ms tick: 0.1 s / 3 s), 1.136 with two
- * busy processes (reads up to 411 ms late: a skew of 0.51 s; 9 of 183 points above the
- * old fixed ×1.05, which held saturated hosts as implausible). A scrape missing at the
- * window's edge shortens the span (not covered: that scrape failed, the data is thin anyway).
+ * CPU use may reach the host's cores × this: the accounting margin × the rate() error of a
+ * source that computes rates (`rate`), the margin alone for a source with exact numbers.
  */
-export function rateErrorFactor(w: RateWindow): number {
-  const skew = w.counterSkewSeconds ?? w.scrapeIntervalSeconds;
-  const span = Math.max(w.scrapeIntervalSeconds, w.rateWindowSeconds - w.scrapeIntervalSeconds);
-  return 1 + skew / span;
-}
-
-/** CPU use may reach the host's cores × this: the accounting margin × the rate() error. */
 export function cpuBoundFactor(
   l: Pick<PlausibilityLimits, 'cpuMargin' | 'counterSkewSeconds'>,
   rate?: RateWindow,
 ): number {
-  const rateFactor = rate
-    ? rateErrorFactor({ ...rate, counterSkewSeconds: l.counterSkewSeconds ?? rate.counterSkewSeconds })
-    : 1;
-  return l.cpuMargin * rateFactor;
+  return l.cpuMargin * (rate ? rateErrorFactor(rate, l.counterSkewSeconds) : 1);
 }
 
 /** The limits with the CPU factor worked out once. */
@@ -202,7 +216,7 @@ export class PlausibilityGate {
   private readonly lastDemand = new Map<string, ResourceVector>();
   private readonly limits: Limits;
 
-  /** `rate`: how the source's CPU rates were computed (none: no rate() error is allowed for). */
+  /** `rate`: the source's MetricsSource.cpuRateWindow (none: exact numbers, no rate() error allowed for). */
   constructor(limits: Partial<PlausibilityLimits> = {}, rate?: RateWindow) {
     const l = { ...DEFAULT_PLAUSIBILITY, ...limits };
     this.limits = { ...l, cpuFactor: cpuBoundFactor(l, rate) };

@@ -7,6 +7,7 @@ import { DEFAULT_HORIZON_SECONDS } from '../../core/model/horizon-history';
 import type { HttpClientOptions } from '../../core/web/http-client';
 import { DEFAULT_STALE_INTERVALS } from '../../core/model/staleness';
 import { expandQuery, type QueryName } from '../config/queries';
+import { promDurationSeconds } from '../config/schema';
 import {
   buildSnapshot,
   type BuildInput,
@@ -19,7 +20,13 @@ import {
 import { horizonCpuQuery, withHorizonCpu } from './horizon-query';
 import { InstanceMap } from './instance-map';
 import { PrometheusApi } from './prometheus-api';
-import { MetricsSourceError, TooManySeriesError, type MetricsSource, type Observation } from './source';
+import {
+  MetricsSourceError,
+  TooManySeriesError,
+  type MetricsSource,
+  type Observation,
+  type RateWindow,
+} from './source';
 
 export interface PrometheusSourceOptions {
   url: string;
@@ -94,6 +101,14 @@ export class PrometheusSource implements MetricsSource {
   constructor(private readonly o: PrometheusSourceOptions) {
     this.instances = o.exporters ? new InstanceMap(o.exporters) : undefined;
     this.api = new PrometheusApi({ url: o.url, timeoutMs: o.timeoutMs, ...(o.http ? { http: o.http } : {}) });
+  }
+
+  /** CPU use is rate() over `rateWindow` of scrapes every `scrapeIntervalSeconds`. */
+  get cpuRateWindow(): RateWindow {
+    return {
+      scrapeIntervalSeconds: this.o.scrapeIntervalSeconds,
+      rateWindowSeconds: promDurationSeconds(this.o.rateWindow),
+    };
   }
 
   /** Refuses a result with more series than configured, naming the query. */

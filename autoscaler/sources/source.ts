@@ -21,9 +21,24 @@ export interface Observation {
   warnings?: string[];
 }
 
+/**
+ * How a source computed CPU use from cumulative counters: Prometheus' rate() over a window
+ * of scrapes. rate() can overstate the truth (sources/plausibility.ts rateErrorFactor), so
+ * the plausibility gate allows for that error beyond the host's cores.
+ */
+export interface RateWindow {
+  scrapeIntervalSeconds: number;
+  rateWindowSeconds: number;
+}
+
 export interface MetricsSource {
   /** Observes the cluster at `now` (ms since the epoch). Rejects with MetricsSourceError. */
   observe(now: number): Promise<Observation>;
+  /**
+   * Set when CPU use is a rate() of counters; absent when the source's numbers are exact
+   * (simulator, in-memory): the gate then allows no rate() error, only its margin.
+   */
+  readonly cpuRateWindow?: RateWindow;
 }
 
 /** The source could not produce a snapshot at all (e.g. Prometheus unreachable). */
