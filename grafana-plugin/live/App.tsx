@@ -2,14 +2,19 @@
 // tuning events, migration timelines) over the autoscaler's live data, refreshed every
 // few seconds. URL parameters: theme=dark|light, range=MINUTES (15), refresh=SECONDS (5),
 // tz=browser|utc|IANA name, sort=points|priority (VM points), color=points|serviceLevel
-// (cluster). Sort and colour also have on-screen controls (Grafana's RadioButtonGroup)
-// that write the choice back into the URL, so a reload or a shared link keeps it.
+// (cluster), fieldConfig=JSON (added to each panel's field config, dashboard.ts). Sort and
+// colour also have on-screen controls (Grafana's RadioButtonGroup) that write the choice
+// back into the URL, so a reload or a shared link keeps it. Each panel's options and field
+// config are the shipped dashboard's panel of that view (bundled at build time).
 import React, { useEffect, useState } from 'react';
 import { RadioButtonGroup } from '@grafana/ui';
 import { css } from '@emotion/css';
 import { LoadingState, ThemeContext, createTheme, dateTime, type DataFrame, type PanelProps } from '@grafana/data';
 import { DEFAULT_OPTIONS, type VmpilotOptions } from '../src/types';
+import pluginJson from '../src/plugin.json';
+import dashboardJson from '../../dashboards/vmpilot-overview.json?raw';
 import { readAll } from './data';
+import { dashboardPanels, withFieldConfigParam, type PanelSetup } from './dashboard';
 import './element-styles';
 
 type Panel = React.ComponentType<PanelProps<VmpilotOptions>>;
@@ -37,6 +42,20 @@ function setParam(name: string, value: string) {
   window.history.replaceState(null, '', url);
 }
 const theme = createTheme({ colors: { mode } });
+const dashboard = dashboardPanels(dashboardJson, pluginJson.id);
+
+/** The view's panel from the dashboard with the URL's field config added; or the error that prevents it. */
+function setupOf(view: VmpilotOptions['view']): PanelSetup | { error: string } {
+  const fromDashboard = dashboard.get(view) ?? { options: {}, fieldConfig: { defaults: {}, overrides: [] } };
+  try {
+    return {
+      ...fromDashboard,
+      fieldConfig: withFieldConfigParam(fromDashboard.fieldConfig, params.get('fieldConfig')),
+    };
+  } catch (e) {
+    return { error: e instanceof Error ? e.message : String(e) };
+  }
+}
 
 const styles = {
   page: css({
@@ -172,30 +191,39 @@ export function App({ Panel }: { Panel: Panel }) {
           )}
         </div>
         <div className={styles.grid}>
-          {slots(window.innerWidth).map((s) => (
-            <section key={s.view} className={styles.panel} data-testid="live-panel" data-view={s.view}>
-              <div className={styles.panelTitle}>{s.title}</div>
-              <Panel
-                {...({} as PanelProps<VmpilotOptions>)}
-                id={1}
-                title={s.title}
-                data={data}
-                timeRange={timeRange}
-                timeZone={timeZone}
-                // The refIds of the page's queries (data.ts) are the options' defaults.
-                options={{ ...DEFAULT_OPTIONS, view: s.view, sortBy, clusterColor }}
-                fieldConfig={{ defaults: {}, overrides: [] }}
-                width={s.width}
-                height={s.height}
-                transparent={false}
-                renderCounter={0}
-                replaceVariables={(v: string) => v}
-                onOptionsChange={() => undefined}
-                onFieldConfigChange={() => undefined}
-                onChangeTimeRange={() => undefined}
-              />
-            </section>
-          ))}
+          {slots(window.innerWidth).map((s) => {
+            const setup = setupOf(s.view);
+            return (
+              <section key={s.view} className={styles.panel} data-testid="live-panel" data-view={s.view}>
+                <div className={styles.panelTitle}>{s.title}</div>
+                {'error' in setup ? (
+                  <div className={styles.error} data-testid="live-error">
+                    {setup.error}
+                  </div>
+                ) : (
+                  <Panel
+                    {...({} as PanelProps<VmpilotOptions>)}
+                    id={1}
+                    title={s.title}
+                    data={data}
+                    timeRange={timeRange}
+                    timeZone={timeZone}
+                    // The dashboard's refIds are the page's query names (dashboard.test.ts checks it).
+                    options={{ ...DEFAULT_OPTIONS, ...setup.options, view: s.view, sortBy, clusterColor }}
+                    fieldConfig={setup.fieldConfig}
+                    width={s.width}
+                    height={s.height}
+                    transparent={false}
+                    renderCounter={0}
+                    replaceVariables={(v: string) => v}
+                    onOptionsChange={() => undefined}
+                    onFieldConfigChange={() => undefined}
+                    onChangeTimeRange={() => undefined}
+                  />
+                )}
+              </section>
+            );
+          })}
         </div>
       </div>
     </ThemeContext.Provider>

@@ -4,7 +4,8 @@
 // checks what a user sees: the built plugin mounted, points for all 18 VMs, the cluster
 // view's hosts and VMs, a migration appearing in the cluster view and the migration
 // timeline (polled with a deadline), an event's tooltip showing its reason as the events
-// API has it, a VM's events listed on click, no page errors. Screenshots (dark and light)
+// API has it, a VM's events listed on click, move labels laid out apart, field config from
+// the URL (points unit, service-level bands by a thresholds override), no page errors. Screenshots (dark and light)
 // go to tests/live/out/. Needs the root build (npm run build), the plugin build
 // (npm run build) and the page build (npm run build:live).
 import assert from 'node:assert/strict';
@@ -372,6 +373,119 @@ try {
     await p.screenshot({ path: path.join(out, 'live-controls.png') });
     await p.close();
   });
+  await check('cluster view: move labels inside the drawing, none over another (6 hosts, live moves)', async () => {
+    const laid = await pollUntil(
+      'a move label in the cluster view',
+      async () => {
+        const l = await panel('cluster', '[data-testid="vmpilot-cluster-scroll"] > svg').evaluate((svg) => ({
+          w: svg.width.baseVal.value,
+          h: svg.height.baseVal.value,
+          labels: [...svg.querySelectorAll('[data-testid="vmpilot-cluster-move-label"]')].map((t) => {
+            const b = t.getBBox();
+            return { text: t.textContent, x: b.x, y: b.y, w: b.width, h: b.height };
+          }),
+        }));
+        return l.labels.length > 0 ? l : false;
+      },
+      240_000,
+      2000
+    );
+    for (const l of laid.labels) {
+      assert.ok(
+        l.x >= 0 && l.y >= 0 && l.x + l.w <= laid.w && l.y + l.h <= laid.h,
+        `${JSON.stringify(l)} outside ${laid.w}×${laid.h}`
+      );
+    }
+    for (const [i, a] of laid.labels.entries()) {
+      for (const b of laid.labels.slice(i + 1)) {
+        const apart = a.x + a.w <= b.x || b.x + b.w <= a.x || a.y + a.h <= b.y || b.y + b.h <= a.y;
+        assert.ok(apart, `labels overlap: ${JSON.stringify(a)} and ${JSON.stringify(b)}`);
+      }
+    }
+  });
+  await check(
+    'field config in the URL, as a dashboard sets it: points unit, service-level bands by override',
+    async () => {
+      const fieldConfig = {
+        defaults: { unit: 'percent', decimals: 0 },
+        overrides: [
+          {
+            matcher: { id: 'byFrameRefID', options: 'serviceLevel' },
+            properties: [
+              {
+                id: 'thresholds',
+                value: {
+                  mode: 'absolute',
+                  steps: [
+                    { value: null, color: 'red' },
+                    { value: 0.3, color: 'yellow' },
+                    { value: 0.9, color: 'blue' },
+                  ],
+                },
+              },
+            ],
+          },
+        ],
+      };
+      const p = await browser.newPage({ viewport: { width: 1280, height: 1250 } });
+      p.on('pageerror', (e) => errors.push(e.message));
+      const q = new URLSearchParams({
+        tz: 'utc',
+        refresh: '2',
+        color: 'serviceLevel',
+        fieldConfig: JSON.stringify(fieldConfig),
+      });
+      await p.goto(`${api}/ui/?${q}`, { timeout: 60_000 });
+      const inView = (view, sel) => p.locator(`[data-testid="live-panel"][data-view="${view}"] ${sel}`);
+      await pollUntil(
+        '18 VMs',
+        async () => (await inView('cluster', '[data-testid="vmpilot-cluster-vm"]').count()) === 18,
+        60_000
+      );
+      const totals = await inView('points', '[data-testid="vmpilot-points-total"]').allTextContents();
+      assert.equal(totals.length, 18);
+      assert.ok(
+        totals.every((t) => /^\d+%$/.test(t)),
+        `points not in percent, 0 decimals: ${JSON.stringify(totals)}`
+      );
+      const legend = await inView('cluster', '[data-testid="vmpilot-cluster-legend"] button').allInnerTexts();
+      assert.deepEqual(
+        legend.map((t) => t.trim()),
+        ['service level < 0.3', '0.3–0.9', '≥ 0.9', 'no SLI']
+      );
+      // Each VM in the band its service level (as the API has it now) falls in; polled, levels move.
+      await pollUntil(
+        'every VM in the band of its service level',
+        async () => {
+          const now = Math.floor(Date.now() / 1000);
+          const r = await (await fetch(`${api}/api/v1/ui/range?name=serviceLevel&from=${now - 120}&to=${now}`)).json();
+          const level = Object.fromEntries(r.series.map((s) => [s.labels.domain, s.values.at(-1)]));
+          const bands = await inView('cluster', '[data-testid="vmpilot-cluster-vm"]').evaluateAll((els) =>
+            Object.fromEntries(els.map((e) => [e.dataset.vm, e.dataset.band]))
+          );
+          const want = Object.fromEntries(
+            Object.keys(bands).map((vm) => {
+              const v = level[vm];
+              return [vm, v === undefined ? 'none' : v < 0.3 ? '0' : v < 0.9 ? '1' : '2'];
+            })
+          );
+          return JSON.stringify(bands) === JSON.stringify(want) ? true : { bands, want };
+        },
+        30_000,
+        2000
+      );
+      await p.screenshot({ path: path.join(out, 'live-fieldconfig.png') });
+      const bad = await browser.newPage();
+      await bad.goto(`${api}/ui/?fieldConfig=%7Bunit`, { timeout: 60_000 });
+      await bad.locator('[data-testid="live-error"]').first().waitFor({ timeout: 30_000 });
+      assert.match(
+        await bad.locator('[data-testid="live-error"]').first().innerText(),
+        /^fieldConfig URL parameter is not JSON/
+      );
+      await bad.close();
+      await p.close();
+    }
+  );
   await check('the light theme renders the same data', async () => {
     const light = await browser.newPage({ viewport: { width: 1280, height: 1250 } });
     light.on('pageerror', (e) => errors.push(e.message));
