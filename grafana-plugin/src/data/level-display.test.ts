@@ -70,6 +70,24 @@ describe('levelDisplay', () => {
     expect(thresholdLabels(d)).toEqual(['< 0.3', '0.3–0.9', '≥ 0.9']);
   });
 
+  it('takes the override before any VM has a service level (the query answered nothing yet)', () => {
+    const d = levelDisplay(
+      [frame('points', 30)],
+      {
+        defaults: {},
+        overrides: [
+          {
+            matcher: { id: 'byFrameRefID', options: 'serviceLevel' },
+            properties: [{ id: 'thresholds', value: bands }],
+          },
+        ],
+      },
+      'serviceLevel',
+      theme
+    );
+    expect(d.thresholds).toBe(bands);
+  });
+
   it('reads percentage thresholds against a service level of 1', () => {
     const pct = { ...bands, mode: ThresholdsMode.Percentage, steps: [bands.steps[0], { value: 80, color: 'green' }] };
     const d = levelDisplay(

@@ -5,7 +5,9 @@
 // serviceLevel → Thresholds); without one, red below 0.5 (the planner's default
 // serviceLevel.minLevel) and green from it. A VM without an SLI has no value and no band.
 import {
+  FieldType,
   ThresholdsMode,
+  createDataFrame,
   type DataFrame,
   type FieldConfigSource,
   type GrafanaTheme2,
@@ -40,8 +42,12 @@ export function levelDisplay(
   serviceLevelRefId: string,
   theme: GrafanaTheme2
 ): PointsDisplay {
-  const frame = frames.find((f) => f.refId === serviceLevelRefId && numberFields(f).length > 0);
-  const field = frame && numberFields(frame)[0];
-  const set = frame && field ? overrideProperties(fieldConfig, field, frame, frames).thresholds : undefined;
+  // Before any VM has an SLI the query answers nothing; the legend still shows the bands an
+  // override sets, matched against a stand-in field of that query.
+  const frame =
+    frames.find((f) => f.refId === serviceLevelRefId && numberFields(f).length > 0) ??
+    createDataFrame({ refId: serviceLevelRefId, fields: [{ name: 'Value', type: FieldType.number, values: [] }] });
+  const field = numberFields(frame)[0];
+  const set = overrideProperties(fieldConfig, field, frame, frames).thresholds;
   return { unit: 'none', decimals: 2, max: 1, thresholds: asThresholds(set) ?? defaultLevelThresholds(theme) };
 }

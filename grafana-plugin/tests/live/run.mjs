@@ -454,7 +454,7 @@ try {
         ['service level < 0.3', '0.3–0.9', '≥ 0.9', 'no SLI']
       );
       // Each VM in the band its service level (as the API has it now) falls in; polled, levels move.
-      await pollUntil(
+      const banded = await pollUntil(
         'every VM in the band of its service level',
         async () => {
           const now = Math.floor(Date.now() / 1000);
@@ -469,10 +469,14 @@ try {
               return [vm, v === undefined ? 'none' : v < 0.3 ? '0' : v < 0.9 ? '1' : '2'];
             })
           );
-          return JSON.stringify(bands) === JSON.stringify(want) ? true : { bands, want };
+          return JSON.stringify(bands) === JSON.stringify(want) ? { want, levels: r.series.length } : { bands, want };
         },
         30_000,
         2000
+      );
+      const count = (b) => Object.values(banded.want).filter((x) => x === b).length;
+      console.log(
+        `field config: ${banded.levels} VMs with a service level; bands 0/1/2/none: ${['0', '1', '2', 'none'].map(count).join('/')}`
       );
       await p.screenshot({ path: path.join(out, 'live-fieldconfig.png') });
       const bad = await browser.newPage();
