@@ -1,4 +1,4 @@
-import { ewma, forecastNext, forecastSeries, holt } from './forecast';
+import { ewma, forecastNext, forecastSeries, holt, presentShare } from './forecast';
 
 describe('ewma', () => {
   it('smooths with alpha toward the newest value', () => {
@@ -36,5 +36,31 @@ describe('forecastSeries', () => {
       expect(forecastSeries([{ v: 2 }], 'v', p)).toBe(2);
       expect(forecastSeries([], 'v', p)).toBe(0);
     }
+  });
+});
+
+describe('presentShare (how much of the horizon the present state lasts)', () => {
+  const hi = 0.9;
+  const lo = 0.5;
+  it('a burst that has run as long as the bursts before it is about to end: 0', () => {
+    // Bursts of 3 steps (30 s each), lulls of 3; the present burst is 3 steps old.
+    const s = [lo, lo, hi, hi, hi, lo, lo, lo, hi, hi, hi, lo, lo, lo, hi, hi, hi];
+    expect(presentShare(s, 0.85, 30, 600)).toBe(0);
+  });
+  it('a young burst lasts the rest of the mean burst length', () => {
+    const s = [lo, lo, hi, hi, hi, hi, lo, lo, lo, hi, hi, hi, hi, lo, lo, hi];
+    // Completed bursts 4 steps (120 s); the present one 1 step old: 90 s of 600.
+    expect(presentShare(s, 0.85, 30, 600)).toBeCloseTo(90 / 600);
+  });
+  it('a lull between bursts ends too (a destination that bursts)', () => {
+    const s = [hi, hi, lo, lo, lo, hi, hi, lo];
+    // Completed lull: 3 steps; the present one 1 step old: 60 s of 600.
+    expect(presentShare(s, 0.85, 30, 600)).toBeCloseTo(60 / 600);
+  });
+  it('without a completed episode of the present state the present lasts: 1', () => {
+    expect(presentShare([lo, lo, lo, lo, hi, hi, hi], 0.85, 30, 600)).toBe(1); // stepped up
+    expect(presentShare(new Array(20).fill(hi), 0.85, 30, 600)).toBe(1); // steadily hot
+    expect(presentShare([hi, hi, lo, lo, hi, hi], 0.85, 30, 600)).toBe(1); // the only hot runs are censored
+    expect(presentShare([hi, hi], 0.85, 30, 600)).toBe(1);
   });
 });
