@@ -2,7 +2,8 @@
 // host's CPU load then — the sum of what the VMs the model now holds there demanded, wherever
 // they ran (their horizon history, core/model/horizon-history.ts) — before and after the
 // moving VM's own history leaves the source for the destination, and the share of the
-// horizon the present is expected to last by that load (forecast.ts presentShare).
+// horizon the present is expected to last by that load (forecast.ts presentShare): on the
+// source the hotspot's, on the destination its state with the VM.
 import type { Resource } from '../../core/model/snapshot';
 import type { ClusterModel } from './cluster-model';
 import type { PlannerConfig } from './config';
@@ -56,15 +57,20 @@ export function horizonSides(
   if (!own || own.cores.length === 0) return { source: NONE, destination: NONE };
   const points = own.cores.length;
   const moving = coresOver(vm, points) ?? [];
-  const side = (host: string, sign: number, shareOnCpu: boolean): HorizonSide => {
+  // The source's share: how long its hotspot lasts; the destination's: how long it stays fine
+  // with the VM (its history with the VM's added, so bursts the VM would join count).
+  const side = (host: string, sign: number, shareOf: 'before' | 'after' | 'none'): HorizonSide => {
     const cap = model.host(host).capacity.cpu;
     if (!(cap > 0)) return NONE;
     const before = hostCores(model, view, host, points).map((c) => c / cap);
     const after = before.map((l, i) => Math.max(0, l + (sign * moving[i]) / cap));
-    const share = shareOnCpu
-      ? presentShare(before, cfg.high, own.stepSeconds, cfg.migration.horizonSeconds)
-      : 1;
+    const series = shareOf === 'before' ? before : after;
+    const share =
+      shareOf === 'none' ? 1 : presentShare(series, cfg.high, own.stepSeconds, cfg.migration.horizonSeconds);
     return { cpuHistory: before, cpuHistoryAfter: after, presentShare: share };
   };
-  return { source: side(source, -1, hot.includes('cpu')), destination: side(destination, 1, true) };
+  return {
+    source: side(source, -1, hot.includes('cpu') ? 'before' : 'none'),
+    destination: side(destination, 1, 'after'),
+  };
 }
