@@ -216,6 +216,24 @@ export const plannerConfigSchema = z
          * above get the learned one once it has a slope (decision/profile-learning.ts).
          */
         learnProfiles: z.boolean().default(false),
+        /**
+         * Cautious probing while learning (decision/probe.ts): a VM with an SLI and no
+         * profile for its load gets, one VM per host at a time and only while the host's
+         * CPU is below `high`, a cap `step` (a fraction, at least 0.1 core) below the CPU
+         * it uses for `rounds` local rounds; rolled back as soon as its service level falls
+         * below minLevel or by more than `tolerance`. A probed load band is not probed again
+         * for `repeatAfterSeconds`. Only acts when learnProfiles is on.
+         */
+        probe: z
+          .object({
+            enabled: z.boolean().default(true),
+            step: z.number().gt(0).lt(1).default(0.1),
+            rounds: z.number().int().min(1).default(3),
+            tolerance: fraction.default(0.1),
+            repeatAfterSeconds: z.number().min(0).default(3600),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),

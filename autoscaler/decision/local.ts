@@ -38,6 +38,19 @@ export function slWeight(vm: string, cfg: PlannerConfig): number {
 }
 
 /**
+ * What a VM's service-level model rests on, for reasons: a configured profile, a profile
+ * learned online (the service marks those `learned`), or the queue/scaling model.
+ */
+export function levelBasis(
+  vm: string,
+  cfg: PlannerConfig,
+): 'configured profile' | 'learned profile' | 'model' {
+  const profile = cfg.serviceLevel.profiles.find((pr) => matchesVm(pr.vm, vm));
+  if (!profile) return 'model';
+  return 'learned' in profile ? 'learned profile' : 'configured profile';
+}
+
+/**
  * Service level the VM would have with `cap` cores: from its tabular profile when one
  * matches, else from a queue model (response time c/(1 − λc/cap), c = CPU per request) for
  * web VMs, else by scaling the measured SLI with the CPU it gets.
@@ -131,7 +144,7 @@ function sharesActions(vms: LocalVm[], hv: HostView, cfg: PlannerConfig): Action
         rule: g !== undefined ? 'local.shares.service-level' : 'local.shares.points',
         text:
           g !== undefined
-            ? `CPU shortage: ${(g * 100).toFixed(0)} % of the host keeps its service level ≥ ${cfg.serviceLevel.minLevel}`
+            ? `CPU shortage: ${(g * 100).toFixed(0)} % of the host keeps its service level ≥ ${cfg.serviceLevel.minLevel} (by its ${levelBasis(v.view.vm.name, cfg)})`
             : `shares ∝ points: P=${v.view.total.toFixed(1)} of ΣP=${sumP.toFixed(1)}`,
         scores: {
           points: v.view.total,

@@ -11,6 +11,8 @@ import { planGlobal, type GlobalInput } from './global';
 import { holdReason, indexHistory, type MigrationRecord } from './guards';
 import { planLocalHost } from './local';
 import { buildRoundView, type RoundView } from './points';
+import { activeProbes, planProbes, type ProbedBand, type ProbeRecord } from './probe';
+import { loadBandOf } from './profile-learning';
 import { planShortage, takenFromHistory, type ShortageRecord } from './shortage';
 import { planVcpuPinning } from './vcpu-pinning';
 import { planVcpus } from './vcpus';
@@ -19,6 +21,10 @@ export interface PlannerHistory {
   migrations: MigrationRecord[];
   /** Completed shortage-handling steps from the journal (rule shortage.*), oldest first. */
   shortage?: ShortageRecord[];
+  /** Completed probe steps from the journal (rule profile.probe*), oldest first. */
+  probes?: ProbeRecord[];
+  /** Load bands whose probe ended, as the profile store keeps them (outlives the journal). */
+  probed?: ProbedBand[];
 }
 
 export interface PlannerInput {
@@ -59,6 +65,8 @@ export function planLocalRound(input: PlannerInput): Plan {
   if (usable.size > 0) {
     const view = buildRoundView(snapshot, config);
     const taken = takenFromHistory(input.history.shortage ?? []);
+    const probing = activeProbes(input.history.probes ?? []);
+    const learned = learnedBandsOf(config);
     const relievable = config.shortage.enabled
       ? relievableHosts(input, view, usable, constraints)
       : new Set<string>();
@@ -75,14 +83,39 @@ export function planLocalRound(input: PlannerInput): Plan {
         migratable: relievable.has(h.name),
         now: input.now,
       });
-      // Local tuning leaves alone what shortage handling holds at a floor or stops this round.
+      const shortageVms = new Set([
+        ...shortage.actions.map((a) => a.vm),
+        ...shortage.cappedAtFloor,
+        ...shortage.balloonAtFloor,
+        ...vms.filter((v) => taken.has(v.vm.name)).map((v) => v.vm.name),
+      ]);
+      const probe = planProbes({
+        host: h,
+        hv,
+        vms,
+        cfg: config,
+        active: probing,
+        probed: input.history.probed ?? [],
+        learnedBands: learned,
+        shortageVms,
+        migrations: input.history.migrations,
+        now: input.now,
+      });
+      // A probe ending this round restores its cap first; shortage handling re-plans next round.
+      const probeCaps = new Set(probe.actions.map((a) => a.vm));
+      shortage.actions = shortage.actions.filter((a) => !(a.kind === 'set_cpu_cap' && probeCaps.has(a.vm)));
+      // Local tuning leaves alone what shortage handling holds at a floor or stops this round,
+      // and the cap a probe holds or restores.
       const stopping = new Set(
         shortage.actions.filter((a) => a.kind === 'suspend' || a.kind === 'save').map((a) => a.vm),
       );
       const local = planLocalHost(h, hv, vms, config).filter(
         (a) =>
           !stopping.has(a.vm) &&
-          !(a.kind === 'set_cpu_cap' && shortage.cappedAtFloor.has(a.vm)) &&
+          !(
+            a.kind === 'set_cpu_cap' &&
+            (shortage.cappedAtFloor.has(a.vm) || probe.holding.has(a.vm) || probeCaps.has(a.vm))
+          ) &&
           !(a.kind === 'set_memory' && shortage.balloonAtFloor.has(a.vm)) &&
           !shortage.actions.some((s) => s.vm === a.vm && s.kind === a.kind),
       );
@@ -90,6 +123,7 @@ export function planLocalRound(input: PlannerInput): Plan {
       const vcpus = planVcpus(h, hv, vms, config);
       actions.push(
         ...shortage.actions,
+        ...probe.actions,
         ...local,
         ...vcpus.actions.filter((a) => !stopping.has(a.vm)),
         ...pins,
@@ -102,6 +136,14 @@ export function planLocalRound(input: PlannerInput): Plan {
     if (excluded.size) actions = actions.filter((a) => !excluded.has(a.vm));
   }
   return { at: input.now, held, ...(heldVms ? { heldVms } : {}), actions };
+}
+
+/** Load bands of each VM's learned profile rows (profiles the service marked `learned`). */
+function learnedBandsOf(cfg: PlannerInput['config']): Map<string, Set<number>> {
+  const out = new Map<string, Set<number>>();
+  for (const p of cfg.serviceLevel.profiles)
+    if ('learned' in p) out.set(p.vm, new Set(p.rows.map((r) => loadBandOf(r.load))));
+  return out;
 }
 
 /**

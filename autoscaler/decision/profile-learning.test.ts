@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { learnedRows, type ProfileSample } from './profile-learning';
+import { learnedBands, learnedRows, loadBandOf, type ProfileSample } from './profile-learning';
 import { profileValue } from './service-level';
 
 /** A web server's response time: c / (1 − λc/cores) (the queue the simulator runs), c = 0.02 s. */
@@ -31,5 +31,24 @@ describe('learned profiles', () => {
         expect(profileValue(rows ?? [], load, 2)).toBeCloseTo(rt(load, 2), 9);
       }),
     );
+  });
+
+  it('a point with a sample taken under a probe counts from that one sample; without the mark it does not', () => {
+    const natural: ProfileSample[] = Array.from({ length: 5 }, () => ({
+      load: 25,
+      cpuCores: 0.5,
+      value: 0.05,
+    }));
+    const probeSample: ProfileSample = { load: 25, cpuCores: 0.4, value: 30, probe: true };
+    expect(learnedRows([...natural, { ...probeSample, probe: undefined }])).toBeUndefined();
+    const rows = learnedRows([...natural, probeSample]);
+    expect(rows?.map((r) => r.points)).toEqual([
+      [
+        { cpuCores: 0.4, value: 30 },
+        { cpuCores: 0.5, value: 0.05 },
+      ],
+    ]);
+    expect(learnedBands([...natural, probeSample])).toEqual(new Set([loadBandOf(25)]));
+    expect(loadBandOf(25)).not.toBe(loadBandOf(50));
   });
 });

@@ -3,7 +3,9 @@
 // one sample (load, CPU cores it used, SLI value); the samples fold into the tabular
 // profile the cap search reads (service-level.ts ProfileRow) — rows by load band, points by
 // CPU band, each point the mean SLI of its samples. A row needs samples at two CPU bands or
-// more (a slope); a VM whose samples make no such row has no learned profile yet.
+// more (a slope); a VM whose samples make no such row has no learned profile yet. A point
+// with a sample taken under a probe (decision/probe.ts) counts from that one sample: the
+// probe held the cap on purpose, and a rollback ends it after as little as one round.
 import type { ProfileRow } from './service-level';
 
 export interface ProfileSample {
@@ -13,6 +15,8 @@ export interface ProfileSample {
   cpuCores: number;
   /** Measured SLI value. */
   value: number;
+  /** Taken while a probe held the VM's cap (decision/probe.ts). */
+  probe?: true;
 }
 
 export interface LearningParams {
@@ -29,19 +33,36 @@ export const DEFAULT_LEARNING: LearningParams = { minSamplesPerPoint: 3, loadBan
 /** Band index of x on a log scale of relative width w (so bands are ±w/2 around their centre). */
 const logBand = (x: number, w: number) => Math.round(Math.log(Math.max(x, 1e-6)) / Math.log1p(w));
 
+/** The load band a load falls in (rows of a learned profile are one per band). */
+export function loadBandOf(load: number, p: LearningParams = DEFAULT_LEARNING): number {
+  return logBand(load, p.loadBand);
+}
+
+/** Load bands of the rows the samples support (what a probe need not ask about again). */
+export function learnedBands(
+  samples: readonly ProfileSample[],
+  p: LearningParams = DEFAULT_LEARNING,
+): Set<number> {
+  return new Set((learnedRows(samples, p) ?? []).map((r) => loadBandOf(r.load, p)));
+}
+
 /** The tabular profile the samples support (undefined: not enough yet). */
 export function learnedRows(
   samples: readonly ProfileSample[],
   p: LearningParams = DEFAULT_LEARNING,
 ): ProfileRow[] | undefined {
-  const rows = new Map<number, Map<number, { load: number; cores: number; value: number; n: number }>>();
+  const rows = new Map<
+    number,
+    Map<number, { load: number; cores: number; value: number; n: number; probe: boolean }>
+  >();
   for (const s of samples) {
     if (!(s.load > 0) || !(s.cpuCores > 0) || !Number.isFinite(s.value)) continue;
     const lb = logBand(s.load, p.loadBand);
     const cb = Math.round(s.cpuCores / p.cpuBand);
     let row = rows.get(lb);
     if (!row) rows.set(lb, (row = new Map()));
-    const pt = row.get(cb) ?? { load: 0, cores: 0, value: 0, n: 0 };
+    const pt = row.get(cb) ?? { load: 0, cores: 0, value: 0, n: 0, probe: false };
+    pt.probe ||= s.probe === true;
     pt.load += s.load;
     pt.cores += s.cpuCores;
     pt.value += s.value;
@@ -50,7 +71,7 @@ export function learnedRows(
   }
   const out: ProfileRow[] = [];
   for (const row of rows.values()) {
-    const pts = [...row.values()].filter((x) => x.n >= p.minSamplesPerPoint);
+    const pts = [...row.values()].filter((x) => x.n >= p.minSamplesPerPoint || x.probe);
     if (pts.length < 2) continue;
     const n = pts.reduce((a, x) => a + x.n, 0);
     out.push({

@@ -19,7 +19,7 @@ import { DEFAULT_PRIORITY, priorityRank, yieldsBefore, type VmPriority } from '.
 import type { HostSnapshot } from '../../core/model/snapshot';
 import { limitsFor } from './allocate';
 import { matchesVm, type PlannerConfig } from './config';
-import { levelModel } from './local';
+import { levelBasis, levelModel } from './local';
 import type { HostView, VmView } from './points';
 import { minimumCap } from './service-level';
 
@@ -213,7 +213,15 @@ export function planShortage(input: ShortageInput): ShortagePlan {
       );
     // The shortage as found at the start of the round (the steps below shrink the deficits).
     const shortText = `${cpuShort ? `CPU needed for service level ≥ ${cfg.serviceLevel.minLevel} exceeds ${host.name} by ${round2(Math.max(0, cpuDeficit))} cores` : ''}${cpuShort && memShort ? '; ' : ''}${memShort ? `working sets exceed its memory by ${mib(Math.max(0, memDeficit))}` : ''}`;
-    const deficitText = (): string => shortText;
+    // What the needs rest on (configured or learned profiles, or the model), per VM with an SLI.
+    const basis = new Map<string, string[]>();
+    for (const v of running)
+      if (v.vm.sli) {
+        const b = levelBasis(v.vm.name, cfg);
+        basis.set(b, [...(basis.get(b) ?? []), v.vm.name]);
+      }
+    const basisText = [...basis].map(([b, vms]) => `${b}: ${vms.join(', ')}`).join('; ');
+    const deficitText = (): string => (basisText ? `${shortText} (needs by ${basisText})` : shortText);
     // 1. Floors, lowest priority first, until the need fits.
     for (const v of candidates) {
       if (cpuDeficit <= 0 && memDeficit <= 0) break;

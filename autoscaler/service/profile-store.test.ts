@@ -65,4 +65,16 @@ describe('ProfileStore', () => {
     writeFileSync(file, '{"version":1,"vms":{"w":[{"load"');
     expect(new ProfileStore(file).samplesOf('w')).toEqual([]);
   });
+
+  it('marks samples taken under a probe and keeps the probed bands across a restart', () => {
+    const file = profilesFileFor(path.join(dir, 'journal.jsonl'));
+    const store = new ProfileStore(file);
+    store.observe(snapshotOf([hostOf('h', 4, 8)], [web(1, 0.05)]));
+    store.observe(snapshotOf([hostOf('h', 4, 8)], [web(0.8, 30)]), new Set(['w']));
+    expect(store.samplesOf('w').map((s) => s.probe)).toEqual([undefined, true]);
+    store.keepProbed([{ vm: 'w', loadBand: 35, at: 1234 }]);
+    const again = new ProfileStore(file);
+    expect(again.probedBands()).toEqual([{ vm: 'w', loadBand: 35, at: 1234 }]);
+    expect(again.samplesOf('w')).toEqual(store.samplesOf('w'));
+  });
 });

@@ -11,12 +11,13 @@ import type { TuningEvent } from '../../core/model/event';
 import type { HeldVm } from '../../core/model/hold';
 import type { Plan } from '../../core/model/plan';
 import type { ClusterSnapshot } from '../../core/model/snapshot';
-import type { PlannerConfig } from '../decision/config';
 import { Applier } from '../applier/applier';
 import type { LoadedConfig } from '../config/load';
 import { matchesVm } from '../decision/config';
 import { operatorConstraints, type OperatorConstraints } from '../decision/constraints';
+import type { PlannerInput } from '../decision/planner';
 import { buildRoundView } from '../decision/points';
+import { activeProbes, probedBands } from '../decision/probe';
 import { priorityScore } from '../decision/restart';
 import type { EventLog } from '../journal/event-log';
 import type { Strategy } from '../strategies/strategy';
@@ -374,19 +375,30 @@ export class AutoscalerService {
   }
 
   /**
-   * The planner config of this round: with learned profiles for the VMs the config has none
-   * for, when learning is on (one sample per VM each local round).
+   * The planner config and history of this round: with learned profiles for the VMs the
+   * config has none for, when learning is on (one sample per VM each local round, marked
+   * when a probe holds its cap), and the probed load bands the profile store keeps.
    */
-  private plannerConfig(snapshot: ClusterSnapshot, loop: Loop | 'both'): PlannerConfig {
+  private plannerInput(
+    snapshot: ClusterSnapshot,
+    loop: Loop | 'both',
+  ): Pick<PlannerInput, 'config' | 'history'> {
     const cfg = this.o.config.planner;
+    const history = historyFromJournal(this.o.journal.events());
     const store = this.o.profiles;
-    if (!store || !cfg.serviceLevel.learnProfiles) return cfg;
-    if (loop !== 'global') store.observe(snapshot);
+    if (!store || !cfg.serviceLevel.learnProfiles) return { config: cfg, history };
+    const probes = history.probes ?? [];
+    if (loop !== 'global') store.observe(snapshot, new Set(activeProbes(probes).keys()));
+    store.keepProbed(probedBands(probes, store.probedBands()));
+    history.probed = [...store.probedBands()];
     const learned = store.profiles(cfg);
-    if (learned.length === 0) return cfg;
+    if (learned.length === 0) return { config: cfg, history };
     return {
-      ...cfg,
-      serviceLevel: { ...cfg.serviceLevel, profiles: [...cfg.serviceLevel.profiles, ...learned] },
+      config: {
+        ...cfg,
+        serviceLevel: { ...cfg.serviceLevel, profiles: [...cfg.serviceLevel.profiles, ...learned] },
+      },
+      history,
     };
   }
 
@@ -467,10 +479,9 @@ export class AutoscalerService {
       for (const h of observation.snapshot.hosts) if (alerted.has(h.name)) h.alerted = true;
       this.o.metrics.alertedHosts.set(alerted.size);
     }
-    const input = {
+    const input: PlannerInput = {
       snapshot: observation.snapshot,
-      config: this.plannerConfig(observation.snapshot, loop),
-      history: historyFromJournal(this.o.journal.events()),
+      ...this.plannerInput(observation.snapshot, loop),
       now,
     };
     // The operator's constraints of this round (decision/constraints.ts): restarts honour
@@ -521,15 +532,7 @@ export class AutoscalerService {
     const heldBy = new Map(plan.held.map((h) => [h.host, h]));
     for (const h of observation.snapshot.hosts) if (heldBy.get(h.name)?.code === 'paused') h.up = true;
     const snapshot = observation.snapshot;
-    const placement = planPlacement(
-      {
-        snapshot,
-        config: this.plannerConfig(snapshot, 'global'),
-        history: historyFromJournal(this.o.journal.events()),
-        now,
-      },
-      req,
-    );
+    const placement = planPlacement({ snapshot, ...this.plannerInput(snapshot, 'global'), now }, req);
     // The round's own hold reasons say more than "host down" (source, hypervisor, journal).
     for (const n of placement.notConsidered) {
       const held = heldBy.get(n.host);
