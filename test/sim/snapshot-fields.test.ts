@@ -5,7 +5,9 @@
 // allocations, vCPU limits) and from Alertmanager (alerted).
 import { openSim } from '../../core/sim/adapter';
 import { buildSnapshot, type BuildInput } from '../../autoscaler/sources/build-snapshot';
+import { horizonCpuQuery, withHorizonCpu } from '../../autoscaler/sources/horizon-query';
 import { INSTANT, RANGE } from '../../autoscaler/sources/prometheus';
+import { DEFAULT_QUERIES } from '../../autoscaler/config/queries';
 
 /** Every key path of a value ("vms[].allocation.balloonBytes"); arrays by their elements. */
 function paths(x: unknown, prefix = '', out = new Set<string>()): Set<string> {
@@ -51,7 +53,16 @@ function productionPaths(): Set<string> {
     capacity: { diskBytesPerSecond: 1, netBytesPerSecond: 1, hosts: { a: { maintenance: true } } },
     vms: { vm: { workload: 'web', sli: { value: 1, target: 1, higherIsBetter: false } } },
   };
-  const p = paths(buildSnapshot(input).snapshot);
+  const snapshot = buildSnapshot(input).snapshot;
+  // The VMs' horizon history: the round's one range query over the horizon (horizon-query.ts).
+  const q = horizonCpuQuery(DEFAULT_QUERIES, {
+    now: NOW,
+    horizonSeconds: 600,
+    scrapeIntervalSeconds: 10,
+    rateWindowSeconds: 40,
+  });
+  withHorizonCpu(snapshot, [{ labels, points: [[q.endMs, 1]] }], q);
+  const p = paths(snapshot);
   // The hypervisor read-back (autoscaler/service/enrich.ts) and the Alertmanager route.
   for (const extra of [
     'hosts[].memoryFreeBytes',
@@ -78,7 +89,12 @@ describe('simulated snapshot vs production snapshot', () => {
     const extra = [...sim].filter((p) => !production.has(p));
     expect(extra).toEqual([]);
     // The check has teeth: the sim's snapshot does carry the rich fields production has.
-    for (const p of ['vms[].dirtyRateBytesPerSecond', 'vms[].memoryRssBytes', 'hosts[].memoryFreeBytes'])
+    for (const p of [
+      'vms[].dirtyRateBytesPerSecond',
+      'vms[].memoryRssBytes',
+      'hosts[].memoryFreeBytes',
+      'vms[].horizonCpu.cores',
+    ])
       expect(sim.has(p)).toBe(true);
   });
 });
