@@ -90,6 +90,10 @@ async function dumpAutoscaler(rig: LabRig): Promise<void> {
   );
 }
 
+/** Kernel lines of a guest crash or an OOM kill (panic=-1 turns either into a reboot). */
+const CRASH_LINE =
+  /Kernel panic|Oops|BUG:|general protection|Out of memory|oom-kill|Call Trace|invalid opcode/;
+
 /**
  * Why a guest's progress went wrong, for a failed check: the raw tail of its serial log (boot
  * messages, an oops or an OOM show there) and every event the autoscaler journalled for it
@@ -109,7 +113,15 @@ async function dumpGuest(rig: LabRig, vm: string): Promise<void> {
   } catch (err) {
     events = `GET events: ${String(err)}`;
   }
-  process.stdout.write(`--- ${vm} serial log tail:\n${serial}\n--- ${vm} events:\n${events}\n`);
+  // the verdict first: a guest kernel crash (reboots with panic=-1) is not a vmpilot decision,
+  // unless it is an OOM after a balloon vmpilot set (its set_memory events are in the list)
+  const crash = serial.split('\n').filter((l) => CRASH_LINE.test(l));
+  const verdict = crash.length
+    ? `${vm}'s kernel crashed or ran out of memory:\n${crash.slice(0, 20).join('\n')}`
+    : `${vm}'s serial log shows no crash or OOM line`;
+  process.stdout.write(
+    `--- ${verdict}\n--- ${vm} serial log tail:\n${serial}\n--- ${vm} events:\n${events}\n`,
+  );
 }
 
 describe('production path on the real QEMU lab', () => {
