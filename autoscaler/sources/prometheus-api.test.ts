@@ -2,7 +2,7 @@
 // Prometheus' API does: what is sent (path, parameters, credentials, headers), how samples
 // are read, and one readable line for every kind of failure.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { PrometheusApi } from './prometheus-api';
+import { acceptEncodingFor, PrometheusApi } from './prometheus-api';
 
 describe('PrometheusApi', () => {
   let server: Server;
@@ -49,6 +49,28 @@ describe('PrometheusApi', () => {
     });
     expect(req.headers.authorization).toBe(`Basic ${Buffer.from('reader:s3cret').toString('base64')}`);
     expect(req.headers['x-scope-orgid']).toBe('tenant-a');
+  });
+
+  it('asks a loopback Prometheus for identity encoding (no gzip CPU on either end), unless a header says otherwise', async () => {
+    reply = vector([]);
+    await new PrometheusApi({ url: base, timeoutMs: 5000 }).instant('up', 1_700_000_000_000, '5s');
+    expect(requests[0].headers['accept-encoding']).toBe('identity');
+    await new PrometheusApi({
+      url: base,
+      timeoutMs: 5000,
+      http: { headers: { 'accept-encoding': 'gzip' } },
+    }).instant('up', 1_700_000_000_000, '5s');
+    expect(requests[1].headers['accept-encoding']).toBe('gzip');
+  });
+
+  it('keeps compression for a Prometheus elsewhere, identity only for loopback names', () => {
+    expect(acceptEncodingFor('http://127.0.0.1:9090')).toBe('identity');
+    expect(acceptEncodingFor('http://127.3.2.1:9090/prom')).toBe('identity');
+    expect(acceptEncodingFor('http://localhost:9090')).toBe('identity');
+    expect(acceptEncodingFor('http://[::1]:9090')).toBe('identity');
+    expect(acceptEncodingFor('https://prometheus.example.org')).toBeUndefined();
+    expect(acceptEncodingFor('http://10.0.0.5:9090')).toBeUndefined();
+    expect(acceptEncodingFor('http://127.example.org')).toBeUndefined();
   });
 
   it('reads samples as the round needs them: labels without __name__, ms as a Date would, values as parseFloat', async () => {

@@ -26,6 +26,23 @@ export interface PrometheusApiOptions {
   timeoutMs: number;
 }
 
+/**
+ * The Accept-Encoding asked of Prometheus at `url`: `identity` on loopback, where compression
+ * saves no transfer time but costs CPU on both ends (measured at 10,000 VMs: Prometheus spends
+ * about a fifth of a round's query CPU gzipping ~29 MiB of JSON, the autoscaler 0.4 s
+ * gunzipping it); undefined elsewhere (axios' default, gzip and friends).
+ */
+export function acceptEncodingFor(url: string): string | undefined {
+  let host: string;
+  try {
+    host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    return undefined;
+  }
+  const loopback = host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  return loopback ? 'identity' : undefined;
+}
+
 /** The labels of a series (`metric`), without the metric name, as the source's Labels. */
 function labelsOf(metric: unknown): Labels {
   if (metric === undefined || metric === null) return {};
@@ -111,12 +128,16 @@ export class PrometheusApi {
 
   constructor(o: PrometheusApiOptions) {
     const http = o.http ?? {};
+    // A configured Accept-Encoding wins (an operator may want gzip through a local proxy).
+    const own = Object.keys(http.headers ?? {}).some((k) => k.toLowerCase() === 'accept-encoding');
+    const encoding = own ? undefined : acceptEncodingFor(o.url);
+    const headers = { ...(encoding ? { 'Accept-Encoding': encoding } : {}), ...http.headers };
     this.client = axios.create({
       baseURL: `${o.url.replace(/\/+$/, '')}/api/v1/`,
       timeout: o.timeoutMs,
       maxContentLength: MAX_RESPONSE_BYTES,
       ...(http.auth ? { auth: http.auth } : {}),
-      ...(http.headers ? { headers: { ...http.headers } } : {}),
+      ...(Object.keys(headers).length ? { headers } : {}),
       ...(http.httpsAgent ? { httpsAgent: http.httpsAgent } : {}),
     });
   }
