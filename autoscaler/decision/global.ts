@@ -124,13 +124,27 @@ function byScoreThenVsr(a: Candidate, b: Candidate): number {
   return b.vsr - a.vsr || a.view.vm.name.localeCompare(b.view.vm.name);
 }
 
-/** Why the VM may not move at all this round, or undefined. */
-function immovable(view: VmView, model: ClusterModel, input: GlobalInput): string | undefined {
+/**
+ * Why the VM may not move at all this round, or undefined. An evacuation (maintenance) is not
+ * held by the cooldown — the operator asked for the host emptied — except while the VM's last
+ * migration from this host is in flight or failed within it (no second move on top of a
+ * running one, no retry storm of a failing one).
+ */
+function immovable(
+  view: VmView,
+  model: ClusterModel,
+  input: GlobalInput,
+  evacuating = false,
+): string | undefined {
   if (view.vm.state !== 'running') return `state ${view.vm.state}`;
   const excluded = input.constraints.excluded(view.vm);
   if (excluded) return excluded;
   const past = input.historyByVm.get(view.vm.name) ?? [];
-  if (inCooldown(view.vm.name, past, input.now, input.cfg.cooldownSeconds)) return 'in cooldown';
+  const { cooldownSeconds } = input.cfg;
+  if (evacuating) {
+    if (inFlightMigration(view.vm.name, view.vm.host, past, input.now, cooldownSeconds))
+      return 'in cooldown: its last migration from this host is in flight or failed';
+  } else if (inCooldown(view.vm.name, past, input.now, cooldownSeconds)) return 'in cooldown';
   for (const t of model.vm(view.vm.name).tags)
     if (t.startsWith('aff:') && model.tagCount(view.vm.host, t, view.vm.name) > 0)
       return 'affinity: would split its group';
@@ -139,13 +153,16 @@ function immovable(view: VmView, model: ClusterModel, input: GlobalInput): strin
 
 /**
  * Best destination for the VM on the model, or undefined with the rejections. Hosts where
- * the VM would share a non-sharable resource are used only when no other host fits.
+ * the VM would share a non-sharable resource are used only when no other host fits. An
+ * evacuation may send a VM back to a host it left recently (no ping-pong rule): emptying the
+ * maintenance host comes first.
  */
 function chooseDestination(
   vmName: string,
   model: ClusterModel,
   input: GlobalInput,
   rejected: { candidate: string; rejected: string }[],
+  evacuating = false,
 ): Destination | undefined {
   const { cfg } = input;
   const v = model.vm(vmName);
@@ -172,7 +189,7 @@ function chooseDestination(
       else if (t.startsWith('group:')) together += there;
     }
     if (!why) why = input.constraints.outsidePins(snap, h.name);
-    if (!why && isPingPong(vmName, h.name, past, input.now, pingPongWindow))
+    if (!why && !evacuating && isPingPong(vmName, h.name, past, input.now, pingPongWindow))
       why = 'ping-pong: the VM left it recently';
     if (why) {
       reject(h.name, why);
@@ -303,9 +320,9 @@ export function planGlobal(input: GlobalInput, declined: DeclinedMove[] = []): A
     );
     for (const [i, s] of seq.entries()) {
       if (actions.length >= budget) return actions;
-      if (immovable(s.view, model, input)) continue;
+      if (immovable(s.view, model, input, true)) continue;
       const rejected: { candidate: string; rejected: string }[] = [];
-      const dest = chooseDestination(s.view.vm.name, model, input, rejected);
+      const dest = chooseDestination(s.view.vm.name, model, input, rejected, true);
       if (!dest) continue;
       model.move(s.view.vm.name, dest.host);
       model.commit();
