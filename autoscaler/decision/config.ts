@@ -179,13 +179,13 @@ export const plannerConfigSchema = z
          * (QEMU's downtime-limit). Set when a service config is loaded: `applier.maxDowntimeMs`,
          * else QEMU's default 300 ms for libvirt hosts; unset for the simulator (Table 1's rule).
          */
-        maxDowntimeSeconds: z.number().positive().optional(),
+        maxDowntimeSeconds: seconds.pipe(z.number().positive()).optional(),
         /**
          * Fixed switch-over cost of a migration, seconds (core/model/precopy.ts). Unset: the
          * service learns it from the journal's completed migrations (core/model/switchover.ts);
          * with none, 0 (Table 1's calibration).
          */
-        switchoverSeconds: z.number().min(0).optional(),
+        switchoverSeconds: seconds.pipe(z.number().min(0)).optional(),
         /**
          * The applier's migration timeout: a move the model estimates longer than this is not
          * planned (it would be aborted). Set from `applier.migrationTimeoutSeconds` when a
@@ -230,7 +230,7 @@ export const plannerConfigSchema = z
             step: z.number().gt(0).lt(1).default(0.1),
             rounds: z.number().int().min(1).default(3),
             tolerance: fraction.default(0.1),
-            repeatAfterSeconds: z.number().min(0).default(3600),
+            repeatAfterSeconds: seconds.pipe(z.number().min(0)).default(3600),
           })
           .strict()
           .prefault({}),
