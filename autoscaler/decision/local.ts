@@ -37,15 +37,34 @@ export function slWeight(vm: string, cfg: PlannerConfig): number {
   return cfg.serviceLevel.weights.find((w) => matchesVm(w.vm, vm))?.weight ?? 1;
 }
 
+/** A learned row covers loads within this relative distance of its own (half a load band). */
+const LEARNED_LOAD_REACH = 0.05;
+
+/**
+ * The profile the VM's service level is read from: its configured one, or its learned one
+ * (the service marks those `learned`) while its load lies within the loads learned — a
+ * table learned at 30 requests/s says nothing of 50, so outside them the model is used.
+ */
+function profileFor(view: VmView, cfg: PlannerConfig) {
+  const profile = cfg.serviceLevel.profiles.find((pr) => matchesVm(pr.vm, view.vm.name));
+  if (!profile || !('learned' in profile)) return profile;
+  const load = view.vm.web?.requestsPerSecond ?? 0;
+  const loads = profile.rows.map((r) => r.load);
+  const covered =
+    load >= Math.min(...loads) * (1 - LEARNED_LOAD_REACH) &&
+    load <= Math.max(...loads) * (1 + LEARNED_LOAD_REACH);
+  return covered ? profile : undefined;
+}
+
 /**
  * What a VM's service-level model rests on, for reasons: a configured profile, a profile
- * learned online (the service marks those `learned`), or the queue/scaling model.
+ * learned online that covers its load, or the queue/scaling model.
  */
 export function levelBasis(
-  vm: string,
+  view: VmView,
   cfg: PlannerConfig,
 ): 'configured profile' | 'learned profile' | 'model' {
-  const profile = cfg.serviceLevel.profiles.find((pr) => matchesVm(pr.vm, vm));
+  const profile = profileFor(view, cfg);
   if (!profile) return 'model';
   return 'learned' in profile ? 'learned profile' : 'configured profile';
 }
@@ -60,7 +79,7 @@ export function levelModel(view: VmView, cfg: PlannerConfig): ((cap: number) => 
   if (!sli) return undefined;
   const p: ServiceLevelParams = { a: cfg.serviceLevel.a, b: sli.target, w: cfg.serviceLevel.w };
   const level = (x: number) => (sli.higherIsBetter ? serviceLevelHigher(x, p) : serviceLevel(x, p));
-  const profile = cfg.serviceLevel.profiles.find((pr) => matchesVm(pr.vm, view.vm.name));
+  const profile = profileFor(view, cfg);
   const web = view.vm.web;
   if (profile) {
     const load = web?.requestsPerSecond ?? 0;
@@ -144,7 +163,7 @@ function sharesActions(vms: LocalVm[], hv: HostView, cfg: PlannerConfig): Action
         rule: g !== undefined ? 'local.shares.service-level' : 'local.shares.points',
         text:
           g !== undefined
-            ? `CPU shortage: ${(g * 100).toFixed(0)} % of the host keeps its service level ≥ ${cfg.serviceLevel.minLevel} (by its ${levelBasis(v.view.vm.name, cfg)})`
+            ? `CPU shortage: ${(g * 100).toFixed(0)} % of the host keeps its service level ≥ ${cfg.serviceLevel.minLevel} (by its ${levelBasis(v.view, cfg)})`
             : `shares ∝ points: P=${v.view.total.toFixed(1)} of ΣP=${sumP.toFixed(1)}`,
         scores: {
           points: v.view.total,

@@ -217,7 +217,7 @@ export function planShortage(input: ShortageInput): ShortagePlan {
     const basis = new Map<string, string[]>();
     for (const v of running)
       if (v.vm.sli) {
-        const b = levelBasis(v.vm.name, cfg);
+        const b = levelBasis(v, cfg);
         basis.set(b, [...(basis.get(b) ?? []), v.vm.name]);
       }
     const basisText = [...basis].map(([b, vms]) => `${b}: ${vms.join(', ')}`).join('; ');
