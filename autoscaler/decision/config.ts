@@ -4,6 +4,7 @@
 // complete, valid config; the service embeds this schema as the `planner:` section.
 import { z } from 'zod';
 import { seconds } from '../../core/model/duration';
+import { DEFAULT_HORIZON_SECONDS } from '../../core/model/horizon-history';
 import { cronError, timezoneError } from '../../core/model/migration-window';
 import { PRECOPY_DEFAULTS } from '../../core/model/precopy';
 import { PRIORITY_CLASSES } from '../../core/model/priority';
@@ -196,7 +197,7 @@ export const plannerConfigSchema = z
          * Horizon over which a hotspot move's relief is weighed against its cost (seconds;
          * default: the cooldown, the least time a moved VM stays where it was put).
          */
-        horizonSeconds: seconds.pipe(z.number().positive()).default(600),
+        horizonSeconds: seconds.pipe(z.number().positive()).default(DEFAULT_HORIZON_SECONDS),
       })
       .strict()
       .prefault({}),
