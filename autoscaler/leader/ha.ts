@@ -8,7 +8,7 @@
 import type { Logger } from 'pino';
 import type { HypervisorPort } from '../../core/hypervisor/port';
 import { EtcdJournal } from '../journal/etcd-journal';
-import { reconcileJournal, type ReconcileOutcome } from '../journal/reconcile';
+import { reconcileJournal, reconcileOpenUntilAnswered, type ReconcileOutcome } from '../journal/reconcile';
 import type { LeaderConfig } from './config';
 import { etcdClient } from './etcd-client';
 import { EtcdOperatorState } from './etcd-operator-state';
@@ -23,6 +23,11 @@ export interface HaOptions {
   callTimeoutMs: number;
   /** How long a takeover waits for a migration job of the previous leader still running. */
   jobWaitMs: number;
+  /**
+   * Events the takeover left open (their host did not answer) are checked again this often
+   * until closed, while this process leads (default 20 s; `vmpilot autoscaler` passes T2).
+   */
+  retryOpenMs?: number;
   onReconciled?: (r: ReconcileOutcome[]) => void;
 }
 
@@ -50,21 +55,25 @@ export async function openHa(o: HaOptions): Promise<HaRuntime> {
   const client = etcdClient(cfg, o.baseDir);
   let takenOver = false;
   let generation = 0;
+  /** Stops re-checking the events the last takeover left open (on step-down and stop). */
+  let stopRetry: () => void = () => undefined;
   const leadership = new EtcdLeadership(client, cfg, o.log, async (leader) => {
     const gen = ++generation;
     takenOver = false;
+    stopRetry();
     if (!leader) return;
     journal.resetFailure();
     await journal.load();
-    const reconciled = await reconcileJournal({
+    const reconcileOpts = {
       port: o.port,
       journal,
       clock: Date.now,
       callTimeoutMs: o.callTimeoutMs,
       jobWaitMs: o.jobWaitMs,
       log: o.log,
-      occasion: 'takeover',
-    });
+      occasion: 'takeover' as const,
+    };
+    const reconciled = await reconcileJournal(reconcileOpts);
     // The previous leader's pause and maintenance hosts, before this one may act; a read
     // that fails throws, and the election steps down (acting without them would ignore the
     // operator).
@@ -72,6 +81,7 @@ export async function openHa(o: HaOptions): Promise<HaRuntime> {
     if (gen !== generation || !leadership.acting()) return;
     adopt();
     takenOver = true;
+    stopRetry = reconcileOpenUntilAnswered(reconcileOpts, reconciled, o.retryOpenMs ?? 20_000);
     o.onReconciled?.(reconciled);
     o.log.info({ id: leadership.id, reconciled: reconciled.length }, 'leader: journal taken over, acting');
   });
@@ -120,6 +130,7 @@ export async function openHa(o: HaOptions): Promise<HaRuntime> {
     },
     async stop() {
       if (refresh) clearInterval(refresh);
+      stopRetry();
       generation++;
       takenOver = false;
       await journal.fence().catch(() => undefined); // the last states, while still leader

@@ -189,6 +189,7 @@ export async function startAutoscaler(
           log,
           callTimeoutMs,
           jobWaitMs: cfg.applier.migrationTimeoutSeconds * 1000,
+          retryOpenMs: cfg.planner.t2Seconds * 1000,
         })
       : undefined;
     if (ha) cleanups.push(() => ha.stop());
