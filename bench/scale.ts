@@ -34,7 +34,9 @@ import { connectHypervisors } from '../core/hypervisor/connect';
 import { freePort, startPrometheus } from '../core/procs/prometheus';
 import { rateWindowOf } from '../autoscaler/config/schema';
 import { expandQuery } from '../autoscaler/config/queries';
+import { horizonCpuQuery } from '../autoscaler/sources/horizon-query';
 import { INSTANT, RANGE } from '../autoscaler/sources/prometheus';
+import { parseDuration } from '../core/model/duration';
 import { profileQueries, queryLogTimes, type QueryProfile } from './lib/query-profile';
 import { scaleCluster, writeSlices } from './lib/scale-scenario';
 
@@ -295,7 +297,7 @@ async function profileRound(
   queryLog: string,
 ): Promise<NonNullable<Run['profile']>> {
   const window = rateWindowOf(cfg);
-  const queries = [
+  const queries: { name: string; kind: 'instant' | 'range'; promql: string }[] = [
     ...INSTANT.map((name) => ({ name, kind: 'instant' as const })),
     ...RANGE.map((name) => ({ name, kind: 'range' as const })),
   ].map((q) => ({ ...q, promql: expandQuery(cfg.prometheus.queries[q.name], { window }) }));
@@ -303,6 +305,15 @@ async function profileRound(
   const now = Date.now() - 2 * SCRAPE_S * 1000;
   const step = cfg.prometheus.scrapeIntervalSeconds;
   const rows = await profileQueries(url, queries, now, now - (HISTORY_POINTS - 1) * step * 1000, step);
+  // The VMs' horizon history: the round's one range query over the planning horizon (issue 12).
+  const h = horizonCpuQuery(cfg.prometheus.queries, {
+    now,
+    horizonSeconds: cfg.planner.migration.horizonSeconds,
+    scrapeIntervalSeconds: step,
+    rateWindowSeconds: parseDuration(window) / 1000,
+  });
+  queries.push({ name: 'vmHorizonCpu', kind: 'range', promql: h.promql });
+  rows.push(...(await profileQueries(url, queries.slice(-1), h.endMs, h.startMs, h.stepSeconds)));
   const out = rows.map((r, i) => {
     const t = inRounds.get(queries[i].promql);
     return { ...r, ...(t ? { round_exec_ms: t.exec_ms, round_queue_ms: t.queue_ms } : {}) };
