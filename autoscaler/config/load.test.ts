@@ -53,10 +53,14 @@ describe('vmpilot.yaml validation', () => {
     expect(qemu()).toBe(0.3);
     expect(qemu('applier: {maxDowntimeMs: 120}\n')).toBeCloseTo(0.12);
     expect(qemu('planner: {migration: {maxDowntimeSeconds: 0.5}}\n')).toBe(0.5);
-    // the simulator's migrations follow Table 1's stop threshold alone
-    expect(
-      parseConfigText('hypervisors: [sim://seed-experiment]\n').planner.migration.maxDowntimeSeconds,
-    ).toBe(undefined);
+    // the simulator's migrations follow Table 1's stop threshold alone, with no switch-over cost
+    const sim = parseConfigText('hypervisors: [sim://seed-experiment]\n').planner.migration;
+    expect(sim.maxDowntimeSeconds).toBe(undefined);
+    expect(sim.switchoverSeconds).toBe(0);
+    // a real cluster learns it from its journal (nothing fixed here)
+    expect(parseConfigText('hypervisors: [qemu:///system]\n').planner.migration.switchoverSeconds).toBe(
+      undefined,
+    );
   });
 
   it('names every wrong field with its path and reason', () => {

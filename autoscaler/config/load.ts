@@ -59,6 +59,17 @@ function plannerDowntimeLimit(cfg: ServiceConfig, planner: PlannerConfig): { max
   return qemu ? { maxDowntimeSeconds: QEMU_DEFAULT_MAX_DOWNTIME_SECONDS } : {};
 }
 
+/**
+ * The simulator's migrations have no switch-over cost (core/sim/model.ts: downtime is the
+ * last round alone), so on sim:// alone C is 0, not learned: a downtime residual there is
+ * another estimation error (bandwidth, dirty rate), which the switch-over term must not absorb.
+ */
+function simulatorSwitchover(cfg: ServiceConfig, planner: PlannerConfig): { switchoverSeconds?: number } {
+  if (planner.migration.switchoverSeconds !== undefined) return {};
+  const simOnly = cfg.hypervisors.every((h) => parseHypervisorUri(h).kind !== 'libvirt');
+  return simOnly ? { switchoverSeconds: 0 } : {};
+}
+
 /** Validates an already parsed object (YAML/JSON) as a config. */
 export function validateConfig(raw: unknown, file = 'config', baseDir = process.cwd()): LoadedConfig {
   const parsed = serviceConfigSchema.safeParse(raw ?? {});
@@ -83,6 +94,7 @@ export function validateConfig(raw: unknown, file = 'config', baseDir = process.
         ...planner.migration,
         timeoutSeconds: cfg.applier.migrationTimeoutSeconds,
         ...plannerDowntimeLimit(cfg, planner),
+        ...simulatorSwitchover(cfg, planner),
       },
     },
     journal: resolve(cfg.journal),
