@@ -257,6 +257,9 @@ function migrateAction(
         vsr: c.vsr,
         migrationSeconds: c.cost.migrationSeconds,
         downtimeSeconds: c.cost.downtimeSeconds,
+        // the last round alone and the switch-over cost in it: what the journal learns C from
+        stopCopySeconds: c.cost.stopCopySeconds,
+        switchoverSeconds: c.cost.downtimeSeconds - c.cost.stopCopySeconds,
         destinationMaxLoadAfter: dest.maxLoadAfter,
         destinationPartners: dest.partners,
       },

@@ -33,6 +33,7 @@ import {
 } from '../sources/source';
 import { enrichSnapshot } from './enrich';
 import { historyFromJournal } from './history';
+import { withLearnedSwitchover } from './switchover';
 import { unreachableHeld } from './reachability';
 import type { ServiceMetrics } from './metrics';
 import type { ProfileStore } from './profile-store';
@@ -383,8 +384,9 @@ export class AutoscalerService {
     snapshot: ClusterSnapshot,
     loop: Loop | 'both',
   ): Pick<PlannerInput, 'config' | 'history'> {
-    const cfg = this.o.config.planner;
-    const history = historyFromJournal(this.o.journal.events());
+    const events = this.o.journal.events();
+    const cfg = withLearnedSwitchover(this.o.config.planner, events);
+    const history = historyFromJournal(events);
     const store = this.o.profiles;
     if (!store || !cfg.serviceLevel.learnProfiles) return { config: cfg, history };
     const probes = history.probes ?? [];
