@@ -32,6 +32,7 @@ import {
   type Observation,
 } from '../sources/source';
 import { enrichSnapshot } from './enrich';
+import { fillIoLimitsFromJournal } from './io-limits';
 import { historyFromJournal } from './history';
 import { withLearnedSwitchover } from './switchover';
 import { unreachableHeld } from './reachability';
@@ -450,6 +451,9 @@ export class AutoscalerService {
       observation.snapshot,
       held,
     );
+    // The I/O limits vmpilot set (no port getter): read back from its journal, so local
+    // tuning can lift them once the contention is over (io-limits.ts).
+    fillIoLimitsFromJournal(observation.snapshot, this.o.journal.events());
     // The pause holds every host here (so a plan says why it is empty); the applier
     // refuses to start anything while paused, which covers a pause during a round.
     if (this.pausedFlag) {
