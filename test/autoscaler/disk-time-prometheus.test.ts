@@ -4,43 +4,27 @@
 // disk-heavy VMs ask its one 150 MiB/s disk for ~190 MiB/s: their throughput is censored at
 // the disk's rate, their time is not, and the planner's view shows host-2's disk over 1.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { validateConfig } from '../../autoscaler/config/load';
 import { defaultPlannerConfig } from '../../autoscaler/decision/config';
 import { buildRoundView } from '../../autoscaler/decision/points';
 import { sourceFromConfig } from '../../autoscaler/service/run';
-import { connectHypervisors } from '../../core/hypervisor/connect';
-import type { HypervisorPort } from '../../core/hypervisor/port';
-import { startPrometheus, type RunningPrometheus } from '../../core/procs/prometheus';
-import { startExporter, type RunningExporter } from '../../exporter/server';
+import type { RunningPrometheus } from '../../core/procs/prometheus';
 import { pollUntil } from '../helpers/poll';
-import { requireTool } from '../helpers/require-tool';
+import { startSimPrometheus, type SimPrometheus } from '../helpers/sim-prometheus';
 
 const MiB = 1024 ** 2;
 
 describe('vmDiskTime through a real Prometheus', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'vmpilot-disk-time-'));
-  let port: HypervisorPort;
-  let exporter: RunningExporter;
+  let rig: SimPrometheus;
+  let dir = '';
   let prom: RunningPrometheus;
 
   beforeAll(async () => {
-    requireTool('prometheus', 'prometheus');
-    port = await connectHypervisors(['sim://mixed-workload']);
-    exporter = await startExporter({ hypervisor: port, listen: { host: '127.0.0.1', port: 0 } });
-    prom = await startPrometheus({
-      scrapeTargets: [`127.0.0.1:${exporter.port}`],
-      scrapeIntervalSeconds: 1,
-      dataDir: dir,
-    });
+    rig = await startSimPrometheus('sim://mixed-workload', 'vmpilot-disk-time-');
+    ({ dir, prom } = rig);
   }, 60_000);
   afterAll(async () => {
-    await prom?.stop();
-    await exporter?.close();
-    await port?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await rig?.stop();
   }, 60_000);
 
   it('reads queueing on a saturated disk, and host-2 shows more disk demand than its disk served', async () => {

@@ -3,39 +3,23 @@
 // CPU demand over the planning horizon at the horizon's step — here a 20-s horizon, so 1-s
 // steps — and it agrees with the VM's short history (the same use + wait, on a coarser grid).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { validateConfig } from '../../autoscaler/config/load';
 import { sourceFromConfig } from '../../autoscaler/service/run';
-import { connectHypervisors } from '../../core/hypervisor/connect';
-import type { HypervisorPort } from '../../core/hypervisor/port';
-import { startPrometheus, type RunningPrometheus } from '../../core/procs/prometheus';
-import { startExporter, type RunningExporter } from '../../exporter/server';
+import type { RunningPrometheus } from '../../core/procs/prometheus';
 import { pollUntil } from '../helpers/poll';
-import { requireTool } from '../helpers/require-tool';
+import { startSimPrometheus, type SimPrometheus } from '../helpers/sim-prometheus';
 
 describe('VMs’ horizon history through a real Prometheus', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'vmpilot-horizon-'));
-  let port: HypervisorPort;
-  let exporter: RunningExporter;
+  let rig: SimPrometheus;
+  let dir = '';
   let prom: RunningPrometheus;
 
   beforeAll(async () => {
-    requireTool('prometheus', 'prometheus');
-    port = await connectHypervisors(['sim://mixed-workload']);
-    exporter = await startExporter({ hypervisor: port, listen: { host: '127.0.0.1', port: 0 } });
-    prom = await startPrometheus({
-      scrapeTargets: [`127.0.0.1:${exporter.port}`],
-      scrapeIntervalSeconds: 1,
-      dataDir: dir,
-    });
+    rig = await startSimPrometheus('sim://mixed-workload', 'vmpilot-horizon-');
+    ({ dir, prom } = rig);
   }, 60_000);
   afterAll(async () => {
-    await prom?.stop();
-    await exporter?.close();
-    await port?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await rig?.stop();
   }, 60_000);
 
   it('every VM gets horizonCpu at the horizon step, close to its short history', async () => {
