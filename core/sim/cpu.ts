@@ -3,6 +3,7 @@
 // limit (vCPU count, CFS quota, pinned CPU set), and what one VM leaves unused is handed
 // to the others (work-conserving). Pure; the same split is used for disk and network
 // bandwidth with equal weights.
+import { capCores } from '../model/cpu-cap';
 
 export interface ShareClaim {
   /** What the VM would use if unconstrained (cores, or bytes/s). */
@@ -46,8 +47,7 @@ export function cpuLimitCores(
   cap: { periodUs: number; quotaUs: number },
   pinnedCpuCount: number | undefined,
 ): number {
-  let limit = vcpus;
-  if (cap.quotaUs > 0) limit = Math.min(limit, (vcpus * cap.quotaUs) / cap.periodUs);
+  let limit = Math.min(vcpus, capCores(cap, vcpus));
   if (pinnedCpuCount !== undefined) limit = Math.min(limit, pinnedCpuCount);
   return limit;
 }
