@@ -384,8 +384,8 @@ export class AutoscalerService {
   private plannerInput(
     snapshot: ClusterSnapshot,
     loop: Loop | 'both',
+    events: readonly TuningEvent[] = this.o.journal.events(),
   ): Pick<PlannerInput, 'config' | 'history'> {
-    const events = this.o.journal.events();
     const cfg = withLearnedSwitchover(this.o.config.planner, events);
     const history = historyFromJournal(events);
     const store = this.o.profiles;
@@ -451,9 +451,6 @@ export class AutoscalerService {
       observation.snapshot,
       held,
     );
-    // The I/O limits vmpilot set (no port getter): read back from its journal, so local
-    // tuning can lift them once the contention is over (io-limits.ts).
-    fillIoLimitsFromJournal(observation.snapshot, this.o.journal.events());
     // The pause holds every host here (so a plan says why it is empty); the applier
     // refuses to start anything while paused, which covers a pause during a round.
     if (this.pausedFlag) {
@@ -485,9 +482,14 @@ export class AutoscalerService {
       for (const h of observation.snapshot.hosts) if (alerted.has(h.name)) h.alerted = true;
       this.o.metrics.alertedHosts.set(alerted.size);
     }
+    // One copy of the journal, read just before planning, for the planner's history and
+    // config and for the I/O limits vmpilot set (no port getter: read back from its journal,
+    // so local tuning can lift them once the contention is over; io-limits.ts).
+    const events = this.o.journal.events();
+    fillIoLimitsFromJournal(observation.snapshot, events);
     const input: PlannerInput = {
       snapshot: observation.snapshot,
-      ...this.plannerInput(observation.snapshot, loop),
+      ...this.plannerInput(observation.snapshot, loop, events),
       now,
     };
     // The operator's constraints of this round (decision/constraints.ts): restarts honour
